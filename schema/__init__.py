@@ -1,0 +1,1 @@
+"""The Strawberry GraphQL schema: a thin adapter over the same domain services as REST."""

@@ -1,0 +1,96 @@
+"""POST /graphql with the same transaction rule as REST: commit on success, roll back on any error.
+
+GraphQL reports errors with HTTP 200, so the edge inspects the execution result (and the typed-error
+flag set by mutations) instead of relying on an exception.
+"""
+
+import asyncio
+import logging
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from graphql import GraphQLError
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+from strawberry.http.ides import get_graphql_ide_html
+
+from schema.context import Context
+from schema.root import build_schema
+from service.core.db import RawSessionDep, finish
+from service.core.errors import DomainError, problem_response, validation_problem
+from service.core.principal import Principal, oauth2_scheme, principal_from_token
+from service.core.settings import get_settings
+
+log = logging.getLogger("tvaers.graphql")
+router = APIRouter(tags=["graphql"])
+
+
+class GraphQLRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(max_length=100_000)
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = Field(default=None, alias="operationName", max_length=200)
+    extensions: dict[str, Any] | None = None
+
+
+_ECHOED_VALUE = re.compile(r"(got invalid value|Value|Expected value of type [^,]+, found) .*?(?=;| at '|$)")
+
+
+def _format_error(err: GraphQLError) -> dict[str, Any]:
+    original = err.original_error
+    # Coercion messages quote the rejected value, which may be personal data.
+    out: dict[str, Any] = {"message": _ECHOED_VALUE.sub(r"\1 <redacted>", err.message)}
+    if err.locations:
+        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
+    if err.path:
+        out["path"] = err.path
+    if isinstance(original, DomainError):
+        out["extensions"] = {"status": original.status, "type": original.to_problem()["type"]}
+    elif original is not None and not isinstance(original, GraphQLError):
+        # Never echo an unexpected exception: its text might contain personal data.
+        log.error("graphql resolver failed: %s", type(original).__name__)
+        out["message"] = "Internal error."
+        out["extensions"] = {"status": 500}
+    return out
+
+
+def _execute(session: Session, body: GraphQLRequest, token: str | None) -> dict[str, Any]:
+    principal: Principal | None = principal_from_token(session, token) if token else None
+    context = Context(session=session, principal=principal)
+    result = asyncio.run(build_schema().execute(
+        body.query, variable_values=body.variables, context_value=context, operation_name=body.operation_name))
+    finish(session, failed=bool(result.errors) or context.failed)
+    payload: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [_format_error(e) for e in result.errors]
+    return payload
+
+
+@router.post("/graphql", response_model=None)
+def graphql(session: RawSessionDep, body: GraphQLRequest,
+            token: Annotated[str | None, Depends(oauth2_scheme)]) -> Response:
+    """Run a GraphQL operation (in a worker thread with its own event loop for the dataloaders)."""
+    try:
+        payload = _execute(session, body, token)
+    except DomainError as exc:
+        finish(session, failed=True)
+        return problem_response(exc.to_problem(), exc.headers)
+    except BaseException:
+        finish(session, failed=True)
+        raise
+    return JSONResponse(payload)
+
+
+@router.get("/graphql", response_model=None, include_in_schema=False)
+def graphiql(request: Request) -> Response:
+    if get_settings().is_production:
+        return problem_response({"type": "about:blank", "title": "Not found", "status": 404,
+                                 "detail": "GraphiQL is disabled in production; POST operations here."})
+    if "text/html" not in request.headers.get("accept", ""):
+        return problem_response(validation_problem(
+            [{"field": "query", "message": "send operations with POST", "code": "method"}]))
+    return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+

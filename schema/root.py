@@ -1,0 +1,38 @@
+"""Assembles the schema from one Query/Mutation pair per domain module."""
+
+from functools import lru_cache
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from schema import organisations, reference, users
+from service.core.settings import get_settings
+
+DOMAINS = [reference, organisations, users]
+
+
+def _merged(kind: str) -> type:
+    parts = tuple(getattr(m, kind) for m in DOMAINS if getattr(m, kind).__strawberry_definition__.fields)
+    return merge_types(kind, parts)
+
+
+@lru_cache
+def build_schema(production: bool | None = None) -> strawberry.Schema:
+    settings = get_settings()
+    production = settings.is_production if production is None else production
+    extensions: list = [
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+    ]
+    if production:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(query=_merged("Query"), mutation=_merged("Mutation"), extensions=extensions)

@@ -1,0 +1,1 @@
+"""Tværs — cross-sector case coordination API against loneliness."""

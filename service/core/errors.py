@@ -1,0 +1,122 @@
+"""Status-coded domain errors and their RFC 9457 problem rendering (one handler for all)."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://tvaers.dk/problems/"
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+    def to_problem(self) -> dict[str, Any]:
+        return {
+            "type": PROBLEM_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            **self.extra,
+        }
+
+
+class BadRequest(DomainError):
+    pass
+
+
+class Unauthorized(DomainError):
+    status, title, slug = 401, "Unauthorized", "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(DomainError):
+    status, title, slug = 404, "Not found", "not-found"
+
+
+class Conflict(DomainError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class PreconditionFailed(DomainError):
+    status, title, slug = 412, "Precondition failed", "precondition-failed"
+
+
+class Unprocessable(DomainError):
+    status, title, slug = 422, "Unprocessable content", "validation-error"
+
+
+class PreconditionRequired(DomainError):
+    status, title, slug = 428, "Precondition required", "precondition-required"
+
+
+def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    """Pydantic errors without the rejected input: it may be personal data."""
+    out = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "form")]
+        out.append({"field": ".".join(loc) or None, "message": err.get("msg", "invalid"),
+                    "code": err.get("type", "invalid")})
+    return out
+
+
+def problem_response(problem: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(problem, status_code=problem["status"], headers=headers,
+                        media_type=PROBLEM_MEDIA_TYPE)
+
+
+def validation_problem(errors: list[dict[str, Any]], detail: str | None = None) -> dict[str, Any]:
+    return {
+        "type": PROBLEM_BASE + "validation-error",
+        "title": "Unprocessable content",
+        "status": 422,
+        "detail": detail or "The request did not pass validation; see errors.",
+        "errors": errors,
+    }
+
+
+_HTTP_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+                405: "Method not allowed", 406: "Not acceptable", 413: "Content too large",
+                415: "Unsupported media type"}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(exc.to_problem(), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = field_errors(list(exc.errors()))
+        if any(e["code"] == "json_invalid" for e in errors):
+            return problem_response({"type": PROBLEM_BASE + "malformed-json", "title": "Bad request",
+                                     "status": 400, "detail": "The request body is not valid JSON.",
+                                     "errors": errors})
+        return problem_response(validation_problem(errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = _HTTP_TITLES.get(exc.status_code, "Error")
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        return problem_response({"type": "about:blank", "title": title, "status": exc.status_code,
+                                 "detail": detail}, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Deliberately no detail: the message could carry personal data.
+        return problem_response({"type": "about:blank", "title": "Internal server error", "status": 500,
+                                 "detail": "An unexpected error occurred."})

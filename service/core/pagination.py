@@ -1,0 +1,105 @@
+"""Bounded pages with opaque keyset cursors: `{"items": [...], "next_cursor": ...}`."""
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import Session
+
+from service.core.errors import BadRequest
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 200)")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=512, description="Opaque cursor from next_cursor")] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+def encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps([str(v) if v is not None else None for v in values]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except ValueError as exc:
+        raise BadRequest("cursor is not valid") from exc
+    if not isinstance(values, list) or len(values) != size:
+        raise BadRequest("cursor is not valid")
+    return values
+
+
+def keyset_page(session: Session, stmt: Select[Any], order: list[Any], params: PageParams,
+                key: Any = None) -> tuple[list[Any], str | None]:
+    """Run `stmt` ordered by `order` columns (ascending, last one unique) from the cursor on.
+
+    `key(row)` returns the sort values of a row; by default the attribute names of the columns.
+    """
+    check_limit(params.limit)
+    if params.cursor:
+        after = decode_cursor(params.cursor, len(order))
+        try:
+            typed = [_cast(col, v) for col, v in zip(order, after, strict=True)]
+        except (TypeError, ValueError) as exc:
+            raise BadRequest("cursor is not valid") from exc
+        clauses = []
+        for i, col in enumerate(order):
+            prefix = [order[j] == typed[j] for j in range(i)]
+            clauses.append(and_(*prefix, col > typed[i]))
+        stmt = stmt.where(or_(*clauses))
+    rows = list(session.scalars(stmt.order_by(*order).limit(params.limit + 1)))
+    has_more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    next_cursor = None
+    if has_more and rows:
+        last = rows[-1]
+        values = key(last) if key else [getattr(last, col.key) for col in order]
+        next_cursor = encode_cursor(values)
+    return rows, next_cursor
+
+
+def _cast(col: Any, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        py = col.type.python_type
+    except NotImplementedError:
+        return value
+    if py is datetime:
+        return datetime.fromisoformat(value)
+    if py is date:
+        return date.fromisoformat(value)
+    if py in (int, uuid.UUID):
+        return py(value)
+    return value

@@ -1,0 +1,64 @@
+"""Password/secret hashing (argon2) and JWT issue/verify with a pinned algorithm."""
+
+import secrets
+import uuid
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from service.core.settings import get_settings
+from service.core.types import utcnow
+
+JWT_ALGORITHM = "HS256"
+
+
+@lru_cache
+def _hasher() -> PasswordHasher:
+    s = get_settings()
+    return PasswordHasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib, parallelism=1)
+
+
+def hash_secret(secret: str) -> str:
+    return _hasher().hash(secret)
+
+
+def verify_secret(secret_hash: str, secret: str) -> bool:
+    try:
+        return _hasher().verify(secret_hash, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@lru_cache
+def _dummy_hash() -> str:
+    return hash_secret(secrets.token_urlsafe(16))
+
+
+def burn_verification_time(secret: str) -> None:
+    """Spend the time a real check would, so unknown usernames cannot be told apart by timing."""
+    verify_secret(_dummy_hash(), secret)
+
+
+def issue_token(*, sub: str, org: str, role: str, scope: str) -> tuple[str, int]:
+    s = get_settings()
+    now = utcnow()
+    claims = {
+        "sub": sub, "org": org, "role": role, "scope": scope,
+        "iss": s.jwt_issuer, "aud": s.jwt_audience,
+        "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=s.token_ttl_seconds)).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, s.secret_key, algorithm=JWT_ALGORITHM), s.token_ttl_seconds
+
+
+def decode_token(token: str) -> dict[str, Any]:
+    """Raises jwt.InvalidTokenError for anything but a valid, current token from us."""
+    s = get_settings()
+    return jwt.decode(
+        token, s.secret_key, algorithms=[JWT_ALGORITHM], audience=s.jwt_audience, issuer=s.jwt_issuer,
+        options={"require": ["sub", "org", "role", "scope", "iss", "aud", "exp"]},
+    )

@@ -1,0 +1,47 @@
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TVAERS_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./tvaers.db",
+        validation_alias=AliasChoices("DATABASE_URL", "TVAERS_DATABASE_URL"),
+    )
+    env: Literal["development", "production"] = "development"
+    secret_key: str = DEFAULT_SECRET
+    jwt_issuer: str = "tvaers"
+    jwt_audience: str = "tvaers-api"
+    token_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    # argon2 cost; tests lower it so hashing does not dominate the suite
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    graphql_max_depth: int = 12
+    graphql_max_aliases: int = 20
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> "Settings":
+        if self.is_production and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                "TVAERS_SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

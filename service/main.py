@@ -1,0 +1,29 @@
+"""The application factory."""
+
+from fastapi import FastAPI
+
+import service.models  # noqa: F401  (all tables known before the first query)
+from schema.endpoint import router as graphql_router
+from service import health
+from service.api import api_router
+from service.core.errors import install_problem_handlers
+from service.logging import configure_logging
+
+DESCRIPTION = """
+Cross-sector case coordination for Danish municipalities, acting on Recommendation 4 against
+loneliness: register people at special risk **with consent**, refer them to inclusive-community
+offers, follow up, and map what is missing for the cross-ministry action plan.
+
+Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated (`limit` ≤ 200).
+The same domain services answer at `/graphql`.
+"""
+
+
+def create_app() -> FastAPI:
+    configure_logging()
+    app = FastAPI(title="Tværs API", version="0.1.0", description=DESCRIPTION)
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api_router)
+    app.include_router(graphql_router)
+    return app

@@ -1,0 +1,74 @@
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.audit.service import record
+from service.core.errors import Conflict, NotFound
+from service.core.pagination import PageParams, keyset_page
+from service.core.permissions import Permission
+from service.core.principal import Principal, require
+from service.core.types import utcnow
+from service.organisations import policy
+from service.organisations.dto import OrganisationCreate, OrganisationUpdate
+from service.organisations.models import Organisation
+from service.reference.service import check_municipality_codes
+
+
+def get(session: Session, org_id: uuid.UUID) -> Organisation:
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("Organisation not found.")
+    return org
+
+
+def list_organisations(
+    session: Session, params: PageParams, *, kind: str | None = None, municipality_code: str | None = None,
+    q: str | None = None,
+) -> tuple[list[Organisation], str | None]:
+    stmt = select(Organisation)
+    if kind:
+        stmt = stmt.where(Organisation.kind == kind)
+    if municipality_code:
+        stmt = stmt.where(Organisation.municipality_code == municipality_code)
+    if q:
+        stmt = stmt.where(func.lower(Organisation.name).contains(q.lower(), autoescape=True))
+    return keyset_page(session, stmt, [Organisation.name, Organisation.id], params)
+
+
+def _check_unique_cvr(session: Session, cvr: str | None, own_id: uuid.UUID | None = None) -> None:
+    if cvr is None:
+        return
+    existing = session.scalar(select(Organisation.id).where(Organisation.cvr == cvr))
+    if existing is not None and existing != own_id:
+        raise Conflict("An organisation with this CVR number already exists.", existing_id=str(existing))
+
+
+def create(session: Session, principal: Principal, data: OrganisationCreate) -> Organisation:
+    require(principal, Permission.organisations_create)
+    check_municipality_codes(session, [data.municipality_code])
+    _check_unique_cvr(session, data.cvr)
+    org = Organisation(**data.model_dump())
+    session.add(org)
+    session.flush()
+    record(session, principal, "organisation.create", purpose="administration",
+           subject_type="organisation", subject_id=org.id)
+    return org
+
+
+def update(session: Session, principal: Principal, org_id: uuid.UUID, data: OrganisationUpdate) -> Organisation:
+    org = get(session, org_id)
+    changes = data.model_dump(exclude_unset=True)
+    policy.ensure_can_update(principal, org, set(changes))
+    if "municipality_code" in changes:
+        check_municipality_codes(session, [changes["municipality_code"]])
+    if changes.get("cvr"):
+        _check_unique_cvr(session, changes["cvr"], org.id)
+    for field, value in changes.items():
+        setattr(org, field, value)
+    org.updated_at = utcnow()
+    session.add(org)
+    session.flush()
+    record(session, principal, "organisation.update", purpose="administration", subject_type="organisation",
+           subject_id=org.id, criterion={"fields": sorted(changes)})
+    return org

@@ -1,0 +1,169 @@
+"""Test harness: real migrations once per run, then every test inside a transaction that is rolled back.
+
+SQLite by default; PostgreSQL when TVAERS_TEST_DATABASE_URL is set.
+"""
+
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="tvaers-test-"))
+TEST_DATABASE_URL = os.environ.get("TVAERS_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+os.environ["DATABASE_URL"] = TEST_DATABASE_URL
+os.environ.setdefault("TVAERS_ENV", "development")
+os.environ["TVAERS_ARGON2_TIME_COST"] = "1"
+os.environ["TVAERS_ARGON2_MEMORY_KIB"] = "64"
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Engine, event, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+import service.models  # noqa: E402,F401
+from service.core.db import get_engine, open_session  # noqa: E402
+from service.core.permissions import Role, permissions_for  # noqa: E402
+from service.core.security import hash_secret, issue_token  # noqa: E402
+from service.main import create_app  # noqa: E402
+from service.migrations import upgrade  # noqa: E402
+from service.organisations.models import Organisation  # noqa: E402
+from service.users.models import User  # noqa: E402
+
+IS_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+postgres_only = pytest.mark.skipif(not IS_POSTGRES, reason="needs PostgreSQL (TVAERS_TEST_DATABASE_URL)")
+
+
+def _reset_database(engine: Engine) -> None:
+    if IS_POSTGRES:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    eng = get_engine()
+    _reset_database(eng)
+    upgrade(TEST_DATABASE_URL)
+    return eng
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Any]:
+    conn = engine.connect()
+    trans = conn.begin()
+    try:
+        yield conn
+    finally:
+        trans.rollback()
+        conn.close()
+
+
+def _session(conn: Any) -> Session:
+    return Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def db(connection: Any) -> Iterator[Session]:
+    """A session for arranging and checking data, inside the test's transaction."""
+    session = _session(connection)
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def app() -> Any:
+    return create_app()
+
+
+@pytest.fixture
+def client(app: Any, connection: Any) -> Iterator[TestClient]:
+    def _override() -> Iterator[Session]:
+        session = _session(connection)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    app.dependency_overrides[open_session] = _override
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def make_org(db: Session) -> Callable[..., Organisation]:
+    def _make(kind: str = "municipality", municipality_code: str = "0101", name: str | None = None,
+              **extra: Any) -> Organisation:
+        org = Organisation(name=name or f"Org {uuid.uuid4().hex[:8]}", kind=kind,
+                           municipality_code=municipality_code, **extra)
+        db.add(org)
+        db.commit()
+        return org
+
+    return _make
+
+
+class Actor:
+    """A user with a ready bearer token."""
+
+    def __init__(self, user: User, token: str) -> None:
+        self.user = user
+        self.token = token
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.user.id
+
+    @property
+    def organisation_id(self) -> uuid.UUID:
+        return self.user.organisation_id
+
+
+@pytest.fixture
+def make_user(db: Session, make_org: Callable[..., Organisation]) -> Callable[..., Actor]:
+    def _make(role: str = "caseworker", org: Organisation | None = None, password: str = "correct horse 123",
+              username: str | None = None) -> Actor:
+        if org is None:
+            org = make_org(kind="ministry" if role == Role.analyst else "municipality")
+        user = User(username=username or f"u-{uuid.uuid4().hex[:10]}", password_hash=hash_secret(password),
+                    organisation_id=org.id, role=role)
+        db.add(user)
+        db.commit()
+        token, _ = issue_token(sub=f"user:{user.id}", org=str(org.id), role=role,
+                               scope=" ".join(sorted(permissions_for(role))))
+        return Actor(user, token)
+
+    return _make
+
+
+@pytest.fixture
+def gql(client: TestClient) -> Callable[..., dict[str, Any]]:
+    def _run(query: str, variables: dict[str, Any] | None = None, actor: Actor | None = None) -> dict[str, Any]:
+        resp = client.post("/graphql", json={"query": query, "variables": variables or {}},
+                           headers=actor.headers if actor else {})
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    return _run
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def count_statements(engine: Engine) -> Callable[[], Any]:
+    """Context-free counter of SQL statements sent by the engine during the test."""
+    counter = StatementCounter()
+    event.listen(engine, "before_cursor_execute", counter)
+    yield lambda: counter
+    event.remove(engine, "before_cursor_execute", counter)

@@ -1,0 +1,91 @@
+"""Migrations, published contracts, settings, health and the deployment files."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from pydantic import ValidationError
+from sqlalchemy import inspect
+
+from service.cli import published_contracts
+from service.core.db import metadata
+from service.core.settings import DEFAULT_SECRET, Settings
+from service.migrations import head_revisions
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_migrations_at_head_match_the_models(engine):
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert set(ctx.get_current_heads()) == head_revisions()
+        diff = compare_metadata(ctx, metadata)
+    assert diff == [], diff
+
+
+def test_naming_convention_names_the_constraints_in_the_database(engine):
+    inspector = inspect(engine)
+    assert [u["name"] for u in inspector.get_unique_constraints("organisation")] == ["uq_organisation_cvr"]
+    assert [f["name"] for f in inspector.get_foreign_keys("app_user")] == ["fk_app_user_organisation_id_organisation"]
+    assert "ix_organisation_name" in {i["name"] for i in inspector.get_indexes("organisation")}
+
+
+def test_published_contracts_equal_what_the_app_serves(client):
+    sdl, openapi = published_contracts()
+    assert (ROOT / "schema" / "schema.graphql").read_text() == sdl, "run `tvaers export-schema`"
+    assert (ROOT / "schema" / "openapi.json").read_text() == openapi, "run `tvaers export-schema`"
+    assert json.loads(openapi) == json.loads(json.dumps(client.get("/openapi.json").json(), sort_keys=True))
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["migrations"] == "head"
+
+
+def test_production_refuses_default_or_weak_secrets():
+    for secret in (DEFAULT_SECRET, "short"):
+        with pytest.raises(ValidationError):
+            Settings(env="production", secret_key=secret)
+    ok = Settings(env="production", secret_key="x" * 40)
+    assert ok.is_production
+
+
+def test_production_disables_introspection():
+    from schema.root import build_schema
+
+    prod = build_schema(production=True)
+    result = prod.execute_sync("{ __schema { types { name } } }")
+    assert result.errors
+    dev = build_schema(production=False).execute_sync("{ __schema { queryType { name } } }")
+    assert not dev.errors
+
+
+def test_graphql_depth_and_alias_limits(gql, make_user):
+    actor = make_user("org_admin")
+    aliases = " ".join(f"a{i}: viewer {{ name }}" for i in range(30))
+    assert "errors" in gql("{ " + aliases + " }", actor=actor)
+    assert gql("{ viewer { name } }", actor=actor)["data"]["viewer"]["name"] == actor.user.username
+
+
+def test_graphql_rejects_unknown_request_fields_and_get(client):
+    resp = client.post("/graphql", json={"query": "{ viewer { name } }", "bogus": 1})
+    assert resp.status_code == 422
+    assert client.get("/graphql", headers={"accept": "text/html"}).status_code == 200
+    assert client.get("/graphql", headers={"accept": "application/json"}).status_code == 422
+
+
+def test_docker_compose_runs_postgres_migrate_and_api():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["db"]["image"].startswith("postgres:16")
+    assert "healthcheck" in services["db"]
+    assert services["migrate"]["command"] == ["tvaers", "db", "upgrade"]
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    api = services["api"]
+    assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert api["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert api["environment"]["TVAERS_ENV"] == "production"
