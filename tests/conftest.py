@@ -24,7 +24,7 @@ from sqlalchemy import Engine, event, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import service.models  # noqa: E402,F401
-from service.core.db import get_engine, open_session  # noqa: E402
+from service.core.db import get_engine, metadata, open_session  # noqa: E402
 from service.core.permissions import Role, permissions_for  # noqa: E402
 from service.core.security import hash_secret, issue_token  # noqa: E402
 from service.main import create_app  # noqa: E402
@@ -167,3 +167,53 @@ def count_statements(engine: Engine) -> Callable[[], Any]:
     event.listen(engine, "before_cursor_execute", counter)
     yield lambda: counter
     event.remove(engine, "before_cursor_execute", counter)
+
+
+REFERENCE_TABLES = {"municipality", "risk_setting", "alembic_version"}
+
+
+@pytest.fixture
+def committed(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are real (for tests that need several connections, e.g. concurrency).
+
+    Everything but reference data is truncated afterwards, so later tests start clean.
+    """
+    session = Session(bind=engine, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+        tables = [t.name for t in reversed(metadata.sorted_tables)
+                  if t.name not in REFERENCE_TABLES]
+        with engine.begin() as conn:
+            if IS_POSTGRES:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+            else:
+                for t in tables:
+                    conn.execute(text(f'DELETE FROM "{t}"'))
+
+
+@pytest.fixture
+def live_server(app: Any, committed: Session) -> Iterator[str]:
+    """The real app on a loopback port, each request in its own transaction (no test override)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           limit_concurrency=200))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
