@@ -12,10 +12,10 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
-from schema import organisations, reference, users
+from schema import offers, organisations, persons, reference, users
 from service.core.settings import get_settings
 
-DOMAINS = [reference, organisations, users]
+DOMAINS = [reference, organisations, users, offers, persons]
 
 
 def _merged(kind: str) -> type:

@@ -8,11 +8,13 @@ from typing import Annotated
 import typer
 
 from service.core.settings import get_settings
+from service.persons.cli import consents_app
 
 app = typer.Typer(help="Tværs — case coordination against loneliness.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(consents_app, name="consents")
 
 
 @db_app.command("upgrade")

@@ -54,6 +54,12 @@ def seed() -> bool:
         for username, role, org_name in DEMO_USERS:
             session.add(User(username=username, password_hash=password_hash, role=role,
                              organisation_id=orgs[org_name].id))
+        from service.offers.demo import seed_offers
+
+        seed_offers(session, orgs)
+        from service.persons.demo import seed_persons
+
+        seed_persons(session, orgs)
         session.commit()
     return True
 

@@ -1,8 +1,20 @@
 """Imports every table model so the metadata (Alembic, tests) sees the whole schema."""
 
 from service.audit.models import AuditEvent
+from service.offers.models import Offer, OfferAccessibility, OfferLanguage, OfferMunicipality, OfferRiskSetting
 from service.organisations.models import Organisation
+from service.persons.models import (
+    Consent,
+    ConsentPurposeRow,
+    ConsentRecipient,
+    LonelinessMeasurement,
+    Person,
+    PersonRiskSetting,
+)
 from service.reference.models import Municipality, RiskSetting
 from service.users.models import ApiClient, User
 
 __all__ = ["ApiClient", "AuditEvent", "Municipality", "Organisation", "RiskSetting", "User"]
+__all__ += ["Consent", "ConsentPurposeRow", "ConsentRecipient", "LonelinessMeasurement", "Person",
+            "PersonRiskSetting"]
+__all__ += ["Offer", "OfferAccessibility", "OfferLanguage", "OfferMunicipality", "OfferRiskSetting"]

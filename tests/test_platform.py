@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from service.cli import published_contracts
 from service.core.db import metadata
-from service.core.settings import DEFAULT_SECRET, Settings
+from service.core.settings import DEFAULT_CPR_ENCRYPTION_KEY, DEFAULT_CPR_HASH_KEY, DEFAULT_SECRET, Settings
 from service.migrations import head_revisions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,8 +50,13 @@ def test_production_refuses_default_or_weak_secrets():
     for secret in (DEFAULT_SECRET, "short"):
         with pytest.raises(ValidationError):
             Settings(env="production", secret_key=secret)
-    ok = Settings(env="production", secret_key="x" * 40)
+    keys = {"cpr_encryption_key": "e" * 40, "cpr_hash_key": "h" * 40}
+    ok = Settings(env="production", secret_key="x" * 40, **keys)
     assert ok.is_production
+    for weak in ({"cpr_encryption_key": DEFAULT_CPR_ENCRYPTION_KEY}, {"cpr_hash_key": DEFAULT_CPR_HASH_KEY},
+                 {"cpr_hash_key": "short"}, {"cpr_hash_key": "e" * 40}):
+        with pytest.raises(ValidationError):
+            Settings(env="production", secret_key="x" * 40, **{**keys, **weak})
 
 
 def test_production_disables_introspection():

@@ -5,6 +5,8 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
+DEFAULT_CPR_ENCRYPTION_KEY = "dev-only-insecure-cpr-encryption-key-change-me"
+DEFAULT_CPR_HASH_KEY = "dev-only-insecure-cpr-hash-key-change-me"
 
 
 class Settings(BaseSettings):
@@ -24,6 +26,11 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8)
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 20
+    # CPR numbers: AES-GCM field encryption and an HMAC-SHA256 keyed hash for exact-match look-up.
+    cpr_encryption_key: str = DEFAULT_CPR_ENCRYPTION_KEY
+    cpr_hash_key: str = DEFAULT_CPR_HASH_KEY
+    # A consent without an explicit expiry lapses after this many days.
+    consent_default_days: int = Field(default=730, ge=1, le=3650)
 
     @property
     def is_production(self) -> bool:
@@ -39,6 +46,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 "TVAERS_SECRET_KEY must be set to a random value of at least 32 characters in production"
             )
+        for name, value, default in (("TVAERS_CPR_ENCRYPTION_KEY", self.cpr_encryption_key,
+                                      DEFAULT_CPR_ENCRYPTION_KEY),
+                                     ("TVAERS_CPR_HASH_KEY", self.cpr_hash_key, DEFAULT_CPR_HASH_KEY)):
+            if self.is_production and (value == default or len(value) < 32):
+                raise ValueError(f"{name} must be set to a random value of at least 32 characters in production")
+        if self.is_production and self.cpr_encryption_key == self.cpr_hash_key:
+            raise ValueError("TVAERS_CPR_ENCRYPTION_KEY and TVAERS_CPR_HASH_KEY must differ")
         return self
 
 

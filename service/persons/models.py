@@ -1,0 +1,173 @@
+"""Persons at risk, their consents and their T-ILS loneliness measurements.
+
+Reports aggregate in SQL over `person` (municipality_code, birth_year, loneliness_latest_total),
+`person_risk_setting` (one row per setting) and `loneliness_measurement`. Consent is evaluated in SQL
+through `consent` + `consent_purpose` (see `service.persons.policy.active_consent`).
+"""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from service.core.types import UTCDateTime, utcnow
+
+
+class PersonStatus(StrEnum):
+    active = "active"
+    erased = "erased"
+
+
+class Gender(StrEnum):
+    female = "female"
+    male = "male"
+    other = "other"
+
+
+class DisabilityType(StrEnum):
+    physical = "physical"
+    mental = "mental"
+    cognitive = "cognitive"
+
+
+class ConsentPurpose(StrEnum):
+    registration = "registration"
+    referral_sharing = "referral_sharing"
+    contact = "contact"
+    outcome_followup = "outcome_followup"
+    research = "research"
+
+
+class DataCategory(StrEnum):
+    contact_details = "contact_details"
+    risk_settings = "risk_settings"
+    accessibility_needs = "accessibility_needs"
+    interests = "interests"
+    loneliness_scores = "loneliness_scores"
+
+
+class ConsentGivenBy(StrEnum):
+    self = "self"
+    guardian = "guardian"
+    legal_representative = "legal_representative"
+
+
+class ConsentMethod(StrEnum):
+    written = "written"
+    verbal = "verbal"
+    digital = "digital"
+
+
+class MeasurementContext(StrEnum):
+    intake = "intake"
+    follow_up = "follow_up"
+    ad_hoc = "ad_hoc"
+
+
+SEVERE_LONELINESS_MIN = 7  # T-ILS 7–9, the Danish National Health Profile's "severe loneliness"
+
+DISABILITY_SETTING = "disability_at_home"
+
+
+class Person(SQLModel, table=True):
+    """A person at special risk. After erasure only the pseudonymous statistical fields remain."""
+
+    __tablename__ = "person"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    status: str = Field(default=PersonStatus.active, max_length=10, index=True)
+    # personal fields (nulled on erasure)
+    given_name: str | None = Field(default=None, max_length=100)
+    family_name: str | None = Field(default=None, max_length=100)
+    birth_date: date | None = None
+    gender: str | None = Field(default=None, max_length=10)
+    phone: str | None = Field(default=None, max_length=30)
+    email: str | None = Field(default=None, max_length=254)
+    preferred_language: str | None = Field(default=None, max_length=8)
+    interests: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    accessibility_needs: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    notes: str | None = Field(default=None, max_length=500)
+    cpr_encrypted: str | None = Field(default=None, max_length=200)
+    cpr_hash: str | None = Field(default=None, max_length=64, index=True)
+    # statistical fields (kept on erasure)
+    birth_year: int = Field(index=True)
+    municipality_code: str = Field(foreign_key="municipality.code", max_length=4, index=True)
+    loneliness_latest_total: int | None = Field(default=None, index=True)
+    loneliness_latest_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # optimistic concurrency (ETag W/"<version>")
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class PersonRiskSetting(SQLModel, table=True):
+    __tablename__ = "person_risk_setting"
+
+    person_id: uuid.UUID = Field(foreign_key="person.id", primary_key=True)
+    risk_setting_code: str = Field(foreign_key="risk_setting.code", primary_key=True, max_length=40, index=True)
+    # only for disability_at_home: physical / mental / cognitive
+    disability_types: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Consent(SQLModel, table=True):
+    """One consent given by (or for) a person. Expired (expires_at <= now) counts as withdrawn."""
+
+    __tablename__ = "consent"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    data_categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    given_by: str = Field(max_length=30)
+    representative_name: str | None = Field(default=None, max_length=200)
+    method: str = Field(max_length=10)
+    evidence_reference: str | None = Field(default=None, max_length=200)
+    consent_text_version: str = Field(max_length=40)
+    recorded_by: uuid.UUID
+    given_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True))
+    withdrawn_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    withdrawn_by: uuid.UUID | None = None
+    withdrawal_reason: str | None = Field(default=None, max_length=300)
+    # set by `tvaers consents expire` when it has recorded the expiry (makes the command idempotent)
+    expired_recorded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ConsentPurposeRow(SQLModel, table=True):
+    __tablename__ = "consent_purpose"
+    __table_args__ = (Index("ix_consent_purpose_purpose_consent_id", "purpose", "consent_id"),)
+
+    consent_id: uuid.UUID = Field(foreign_key="consent.id", primary_key=True)
+    purpose: str = Field(primary_key=True, max_length=30)
+
+
+class ConsentRecipient(SQLModel, table=True):
+    """Who may receive shared data: a named organisation or any organisation of a kind."""
+
+    __tablename__ = "consent_recipient"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    consent_id: uuid.UUID = Field(foreign_key="consent.id", index=True)
+    organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)
+    organisation_kind: str | None = Field(default=None, max_length=40)
+
+
+class LonelinessMeasurement(SQLModel, table=True):
+    """A Three-Item Loneliness Scale answer: items 1–3 each, total 3–9 (computed by the service)."""
+
+    __tablename__ = "loneliness_measurement"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    item1: int
+    item2: int
+    item3: int
+    total: int
+    measured_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    context: str = Field(max_length=20)
+    recorded_by: uuid.UUID
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,125 @@
+"""REST for persons, consents and loneliness measurements.
+
+Names and CPR numbers are searched with `POST /persons/search` (JSON body), never in a URL.
+`GET /persons` takes only non-identifying filters.
+"""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
+
+from service.core.db import SessionDep
+from service.core.errors import BadRequest
+from service.core.pagination import Page, PageParams, page_params
+from service.core.principal import CurrentPrincipal
+from service.persons import service
+from service.persons.dto import (
+    ConsentCreate,
+    ConsentRead,
+    ConsentWithdraw,
+    MeasurementCreate,
+    MeasurementRead,
+    PersonCreate,
+    PersonRead,
+    PersonSearch,
+    PersonSummary,
+    PersonUpdate,
+)
+
+router = APIRouter(prefix="/persons", tags=["persons"])
+
+
+def _page(items: list[PersonSummary], cursor: str | None) -> dict:
+    return {"items": items, "next_cursor": cursor}
+
+
+_LIST_QUERY = frozenset({"limit", "cursor", "birth_year", "municipality_code", "risk_setting", "severe"})
+
+
+def _no_identifying_query(request: Request) -> None:
+    """Refuse unknown query parameters: names or CPR numbers must not travel in a URL."""
+    unknown = sorted(set(request.query_params) - _LIST_QUERY)
+    if unknown:
+        raise BadRequest("Unknown query parameter; search by name or CPR with POST /api/v1/persons/search.",
+                         errors=[{"field": name, "message": "not a list filter", "code": "unknown_parameter"}
+                                 for name in unknown if name.isidentifier() and len(name) <= 40])
+
+
+@router.get("", response_model=Page[PersonSummary], dependencies=[Depends(_no_identifying_query)])
+def list_persons(
+    session: SessionDep, principal: CurrentPrincipal, page: Annotated[PageParams, Depends(page_params)],
+    birth_year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    municipality_code: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
+    risk_setting: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
+    severe: Annotated[bool | None, Query(description="Latest T-ILS total 7–9")] = None,
+) -> dict:
+    """Your organisation's persons (no CPR numbers). To search by name or CPR use POST /persons/search."""
+    search = PersonSearch(birth_year=birth_year, municipality_code=municipality_code, risk_setting=risk_setting,
+                          severe=severe)
+    return _page(*service.list_persons(session, principal, page, search))
+
+
+@router.post("/search", response_model=Page[PersonSummary])
+def search_persons(session: SessionDep, principal: CurrentPrincipal,
+                   page: Annotated[PageParams, Depends(page_params)], body: PersonSearch) -> dict:
+    """Search by name (every word must occur in the given or family name), CPR (exact) and the list filters."""
+    return _page(*service.list_persons(session, principal, page, body))
+
+
+@router.post("", response_model=PersonRead, status_code=status.HTTP_201_CREATED)
+def create_person(session: SessionDep, principal: CurrentPrincipal, body: PersonCreate, response: Response) -> object:
+    """Register a person with the initial consent (which must include the `registration` purpose)."""
+    person = service.create(session, principal, body)
+    response.headers["ETag"] = service.etag(person.version)
+    response.headers["Location"] = f"/api/v1/persons/{person.id}"
+    return person
+
+
+@router.get("/{person_id}", response_model=PersonRead)
+def get_person(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID, response: Response) -> object:
+    person = service.get(session, principal, person_id)
+    response.headers["ETag"] = service.etag(person.version)
+    return person
+
+
+@router.patch("/{person_id}", response_model=PersonRead)
+def update_person(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID, body: PersonUpdate,
+                  response: Response,
+                  if_match: Annotated[str | None, Header(description='The ETag you read, e.g. W/"3"')] = None,
+                  ) -> object:
+    """Change a person; requires `If-Match` (missing → 428, stale → 412)."""
+    person = service.update(session, principal, person_id, body, service.parse_if_match(if_match))
+    response.headers["ETag"] = service.etag(person.version)
+    return person
+
+
+@router.get("/{person_id}/consents", response_model=list[ConsentRead])
+def list_consents(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID) -> object:
+    return service.list_consents(session, principal, person_id)
+
+
+@router.post("/{person_id}/consents", response_model=ConsentRead, status_code=status.HTTP_201_CREATED)
+def give_consent(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID,
+                 body: ConsentCreate) -> object:
+    return service.give_consent(session, principal, person_id, body)
+
+
+@router.post("/{person_id}/consents/{consent_id}/withdraw", response_model=ConsentRead)
+def withdraw_consent(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID, consent_id: uuid.UUID,
+                     body: Annotated[ConsentWithdraw | None, Body()] = None) -> object:
+    """Withdraw a consent now. Withdrawing the last `registration` consent erases the person's personal data."""
+    return service.withdraw_consent(session, principal, person_id, consent_id, body.reason if body else None)
+
+
+@router.get("/{person_id}/loneliness-measurements", response_model=list[MeasurementRead])
+def list_measurements(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID) -> object:
+    return service.list_measurements(session, principal, person_id)
+
+
+@router.post("/{person_id}/loneliness-measurements", response_model=MeasurementRead,
+             status_code=status.HTTP_201_CREATED)
+def record_measurement(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID,
+                       body: MeasurementCreate) -> object:
+    """Record a T-ILS answer (items 1–3); the total (3–9) and the severe flag are computed."""
+    return service.record_measurement(session, principal, person_id, body)
