@@ -12,10 +12,10 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
-from schema import offers, organisations, persons, reference, users
+from schema import mapping, offers, organisations, persons, reference, reports, users
 from service.core.settings import get_settings
 
-DOMAINS = [reference, organisations, users, offers, persons]
+DOMAINS = [reference, organisations, users, offers, persons, mapping, reports]
 
 
 def _merged(kind: str) -> type:

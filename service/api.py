@@ -2,18 +2,24 @@
 
 from fastapi import APIRouter
 
+from service.action_plan.router import router as action_plan_router
 from service.audit.router import router as audit_router
 from service.auth.router import router as auth_router
+from service.mapping.router import router as mapping_router
 from service.offers.router import hsds_router
 from service.offers.router import router as offers_router
 from service.organisations.router import router as organisations_router
 from service.persons.router import router as persons_router
 from service.reference.router import router as reference_router
+from service.reports.router import router as reports_router
 from service.users.router import clients_router, users_router
 
 api_router = APIRouter(prefix="/api/v1")
 for router in (auth_router, reference_router, organisations_router, users_router, clients_router, audit_router):
     api_router.include_router(router)
+for router in (mapping_router, action_plan_router):
+    api_router.include_router(router)
 api_router.include_router(offers_router)
 api_router.include_router(hsds_router)
 api_router.include_router(persons_router)
+api_router.include_router(reports_router)

@@ -1,6 +1,8 @@
 """Imports every table model so the metadata (Alembic, tests) sees the whole schema."""
 
+from service.action_plan.models import ActionPlanMeasure, ActionPlanMeasureIndicator, ActionPlanMeasureRiskSetting
 from service.audit.models import AuditEvent
+from service.mapping.models import MappingEntry
 from service.offers.models import Offer, OfferAccessibility, OfferLanguage, OfferMunicipality, OfferRiskSetting
 from service.organisations.models import Organisation
 from service.persons.models import (
@@ -14,7 +16,8 @@ from service.persons.models import (
 from service.reference.models import Municipality, RiskSetting
 from service.users.models import ApiClient, User
 
-__all__ = ["ApiClient", "AuditEvent", "Municipality", "Organisation", "RiskSetting", "User"]
+__all__ = ["ActionPlanMeasure", "ActionPlanMeasureIndicator", "ActionPlanMeasureRiskSetting", "MappingEntry",
+           "ApiClient", "AuditEvent", "Municipality", "Organisation", "RiskSetting", "User"]
 __all__ += ["Consent", "ConsentPurposeRow", "ConsentRecipient", "LonelinessMeasurement", "Person",
             "PersonRiskSetting"]
 __all__ += ["Offer", "OfferAccessibility", "OfferLanguage", "OfferMunicipality", "OfferRiskSetting"]

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     # argon2 cost; tests lower it so hashing does not dominate the suite
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
+    # Disclosure control for aggregate reports: counts 1..threshold-1 are suppressed.
+    disclosure_threshold: int = Field(default=5, ge=2, le=100)
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 20
     # CPR numbers: AES-GCM field encryption and an HMAC-SHA256 keyed hash for exact-match look-up.

@@ -169,5 +169,7 @@ class LonelinessMeasurement(SQLModel, table=True):
     total: int
     measured_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     context: str = Field(max_length=20)
+    # set for follow-up measurements recorded when a referral is completed ("what works" in reports)
+    referral_id: uuid.UUID | None = Field(default=None, foreign_key="referral.id", index=True)
     recorded_by: uuid.UUID
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,170 @@
+"""The Recommendation 4 mapping report: SQL aggregates, protected by disclosure control, audited."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from service.action_plan.models import ActionPlanMeasure
+from service.action_plan.service import _children
+from service.audit.service import record
+from service.core.errors import Forbidden
+from service.core.principal import Principal
+from service.core.settings import get_settings
+from service.mapping.models import BarrierType
+from service.mapping.service import BarrierFilters, count_barriers
+from service.reports import sql
+from service.reports.dimensions import Categories, load_categories
+from service.reports.disclosure import Derived, Key, ProtectedReport, Value, protect
+from service.reports.dto import Rec4Params
+from service.reports.policy import ReportScope, scope_for
+
+MAX_PLAN_MEASURES = 25
+PERSON_COUNTS = ("persons_registered", "persons_severe_loneliness", "unmet_need")
+REFERRAL_COUNTS = ("referrals_sent", "referrals_accepted", "referrals_declined", "referrals_started",
+                   "referrals_completed", "referrals_ended_early",
+                   *(f"referrals_declined_{r}" for r in sql.DECLINE_REASONS))
+OFFER_VALUES = ("offers_published", "places", "free_places")
+
+MEASURE_LABELS_DA = {
+    "persons_registered": "personer registreret", "persons_severe_loneliness": "personer med svær ensomhed",
+    "unmet_need": "uopfyldt behov (ingen aktiv henvisning)", "offers_published": "offentliggjorte tilbud",
+    "places": "pladser", "free_places": "ledige pladser", "referrals_sent": "henvisninger sendt",
+    "referrals_accepted": "henvisninger accepteret", "referrals_declined": "henvisninger afvist",
+    "referrals_started": "henvisninger startet", "referrals_completed": "forløb gennemført",
+    "referrals_ended_early": "forløb afbrudt", "persons_followed_up": "personer fulgt op",
+    "acceptance_rate": "acceptrate", "median_days_to_start": "median dage fra henvisning til start",
+    "supply_demand_ratio": "pladser pr. person i risiko", "tils_change": "gns. ændring i T-ILS",
+}
+
+
+@dataclass
+class Rec4Report:
+    params: Rec4Params
+    scope: ReportScope
+    query: sql.Query
+    categories: Categories
+    protected: ProtectedReport
+    offers: dict[str, dict[Key, Any]]
+    not_applicable: list[str]
+    barriers_reported: dict[tuple[str, str], int]
+    barriers_from_referrals: ProtectedReport
+    action_plan: list[dict[str, Any]]
+    generated_at: datetime
+
+
+def _effective_query(session: Session, params: Rec4Params, scope: ReportScope) -> sql.Query:
+    filters = params.filters()
+    if scope.risk_settings is not None and params.risk_setting:
+        outside = sorted(set(params.risk_setting) - set(scope.risk_settings))
+        if outside:
+            raise Forbidden(f"Outside your ministry's responsibility: {', '.join(outside)}.")
+    if scope.municipalities is not None:
+        if params.municipality and set(params.municipality) - set(scope.municipalities):
+            raise Forbidden("You can report on your own municipality only.")
+        filters["municipality"] = scope.municipalities
+    dialect = session.get_bind().dialect.name
+    return sql.Query(params.period_from, params.period_to, tuple(d.value for d in params.group_by), filters,
+                     scope.risk_settings, dialect)
+
+
+def _category_lists(q: sql.Query, cats: Categories) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for d in q.group_by:
+        wanted = q.risk_codes() if d == "risk_setting" else q.filters.get(d)
+        out[d] = tuple(c for c in cats.values[d] if wanted is None or c in wanted)
+    return out
+
+
+def _within(table: dict[Key, Any], lists: dict[str, tuple[str, ...]], dims: tuple[str, ...]) -> dict[Key, Any]:
+    return {k: v for k, v in table.items()
+            if all(c is None or c in lists[d] for d, c in zip(dims, k, strict=True))}
+
+
+def _ratio(numerators: dict[Key, Any], bases: dict[Key, Any], digits: int = 3) -> dict[Key, float | None]:
+    return {k: round(numerators.get(k, 0) / b, digits) if b else None for k, b in bases.items()}
+
+
+def compute(session: Session, q: sql.Query, categories: Categories, threshold: int) -> tuple[
+        ProtectedReport, dict[str, dict[Key, Any]], list[str]]:
+    lists = _category_lists(q, categories)
+    persons_apply = "offer_category" not in q.group_by and "offer_category" not in q.filters
+    counts: dict[str, dict[Key, Any]] = {}
+    derived: dict[str, Derived] = {}
+    offers = {k: _within(v, lists, q.group_by)
+              for k, v in sql.offer_measures(session, q, categories.values["quarter"]).items()}
+    if persons_apply:
+        counts.update(sql.persons_measures(session, q))
+    referral_counts, medians = sql.referral_measures(session, q)
+    counts.update(referral_counts)
+    tils = sql.tils_measures(session, q)
+    counts["persons_followed_up"] = tils["persons_followed_up"]
+    counts = {k: _within(v, lists, q.group_by) for k, v in counts.items()}
+    derived["acceptance_rate"] = Derived(_ratio(counts["referrals_accepted"], counts["referrals_sent"]),
+                                         base="referrals_sent", numerator="referrals_accepted")
+    derived["median_days_to_start"] = Derived({k: round(v, 1) for k, v in _within(medians, lists, q.group_by)
+                                               .items()}, base="referrals_started")
+    derived["tils_change"] = Derived(_ratio(_within(tils["tils_change_sum"], lists, q.group_by),
+                                                 counts["persons_followed_up"], 2), base="persons_followed_up")
+    if persons_apply:
+        derived["supply_demand_ratio"] = Derived(_ratio(offers["places"], counts["persons_registered"]),
+                                                 base="persons_registered")
+    report = protect(q.group_by, counts, derived, threshold=threshold, categories=lists)
+    not_applicable = [] if persons_apply else [*PERSON_COUNTS, "supply_demand_ratio"]
+    return report, offers, not_applicable
+
+
+def _barriers(session: Session, q: sql.Query, threshold: int) -> tuple[dict[tuple[str, str], int], ProtectedReport]:
+    municipalities = q.filters.get("municipality")
+    reported = count_barriers(session, BarrierFilters(
+        risk_settings=q.risk_codes(), municipality_codes=municipalities, region_codes=q.filters.get("region"),
+        period_from=q.period_from, period_to=q.period_to))
+    declines = sql.referral_barriers(session, q)
+    risk = q.risk_codes()
+    lists = {"barrier_type": tuple(b.value for b in BarrierType),
+             "risk_setting": risk if risk is not None else tuple(sorted({k[1] for k in declines if k[1]}))}
+    protected = protect(("barrier_type", "risk_setting"), {"referrals": _within(
+        declines, lists, ("barrier_type", "risk_setting"))}, threshold=threshold, categories=lists)
+    return reported, protected
+
+
+def _action_plan(session: Session, q: sql.Query, categories: Categories, threshold: int) -> list[dict[str, Any]]:
+    measures = list(session.scalars(select(ActionPlanMeasure).order_by(col(ActionPlanMeasure.created_at))
+                                    .limit(MAX_PLAN_MEASURES)))
+    settings_of, indicators_of = _children(session, [m.id for m in measures])
+    out = []
+    allowed = q.risk_codes()
+    for m in measures:
+        scoped = tuple(s for s in settings_of[m.id] if allowed is None or s in allowed)
+        if not scoped:
+            continue
+        sub = sql.Query(q.period_from, q.period_to, ("quarter",), {**q.filters, "risk_setting": scoped},
+                        q.risk_scope, q.dialect)
+        report, offers, _ = compute(session, sub, categories, threshold)
+        indicators = indicators_of[m.id]
+        per_quarter = []
+        for quarter in categories.values["quarter"]:
+            key = (quarter,)
+            values = {**{k: Value(v.get(key), False).as_dict() for k, v in offers.items()},
+                      **{k: v.as_dict() for k, v in report.row(key).items()}}
+            per_quarter.append({"quarter": quarter, "indicators": {i: values.get(i) for i in indicators}})
+        out.append({"id": str(m.id), "title": m.title, "status": m.status, "risk_settings": list(scoped),
+                    "indicators": indicators, "quarters": per_quarter})
+    return out
+
+
+def rec4(session: Session, principal: Principal, params: Rec4Params, *, fmt: str = "json") -> Rec4Report:
+    scope = scope_for(session, principal)
+    q = _effective_query(session, params, scope)
+    threshold = get_settings().disclosure_threshold
+    categories = load_categories(session, params.period_from, params.period_to)
+    report, offers, not_applicable = compute(session, q, categories, threshold)
+    reported, from_referrals = _barriers(session, q, threshold)
+    plan = _action_plan(session, q, categories, threshold) if params.include_action_plan else []
+    record(session, principal, "report.rec4", purpose="rec4_mapping", subject_type="report",
+           criterion={**params.model_dump(mode="json"), "format": fmt, "scope": scope.description})
+    return Rec4Report(params, scope, q, categories, report, offers, not_applicable, reported, from_referrals,
+                      plan, datetime.now(UTC))

@@ -1,0 +1,405 @@
+"""The report's SQL: one statement per measure family, every grouping set in a single UNION ALL.
+
+Each family has a *base* query with one row per (fact unit × dimension labels): persons, offers, referrals,
+follow-up measurements. For every subset of the requested dimensions (the cells, each margin and the
+total), the base is first reduced to DISTINCT (subset labels, unit, unit values) — so a person in two
+risk settings is counted once in a margin — and then aggregated. Nothing is aggregated in Python.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import combinations
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
+from sqlmodel import col
+
+from service.offers.models import Offer, OfferMunicipality, OfferRiskSetting
+from service.persons.ages import AGE_GROUPS, age_group_sql
+from service.persons.models import SEVERE_LONELINESS_MIN, LonelinessMeasurement, Person, PersonRiskSetting
+from service.persons.policy import registration_active
+from service.reference.models import Municipality, RiskSetting
+from service.referrals.models import ReasonCode, Referral, ReferralStatus
+from service.referrals.workflow import PROVIDER_REASONS
+from service.reports.dimensions import quarter_bounds
+
+Key = tuple[str | None, ...]
+DECLINE_REASONS = tuple(sorted(PROVIDER_REASONS))
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the report asks for, after scope has been applied."""
+
+    period_from: date
+    period_to: date
+    group_by: tuple[str, ...]
+    filters: dict[str, tuple[str, ...]]
+    risk_scope: tuple[str, ...] | None  # None: every risk setting
+    dialect: str
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.period_from, time.min, tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.period_to + timedelta(days=1), time.min, tzinfo=UTC)
+
+    @property
+    def reference_year(self) -> int:
+        return self.period_to.year
+
+    def risk_codes(self) -> tuple[str, ...] | None:
+        """Risk settings the facts are restricted to: the scope, narrowed by the filter."""
+        wanted = self.filters.get("risk_setting")
+        if self.risk_scope is None:
+            return wanted
+        return tuple(c for c in self.risk_scope if not wanted or c in wanted)
+
+
+def _quarter(q: Query, column: Any) -> ColumnElement[str]:
+    if q.dialect == "postgresql":
+        return func.to_char(column, 'YYYY"Q"Q')
+    month = cast(func.strftime("%m", column), Integer)
+    return func.strftime("%Y", column).op("||")("Q").op("||")(cast((month + 2) / 3, String))
+
+
+def _days_between(q: Query, later: Any, earlier: Any) -> ColumnElement[float]:
+    if q.dialect == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def _subsets(dims: Sequence[str]) -> list[tuple[str, ...]]:
+    return [c for n in range(len(dims), -1, -1) for c in combinations(dims, n)]
+
+
+def _base_cte(q: Query, base: Select[Any]) -> Any:
+    cte = base.cte("base")
+    return cte.prefix_with("MATERIALIZED") if q.dialect == "postgresql" else cte
+
+
+def grouped(session: Session, q: Query, base: Select[Any], values: Sequence[str],
+            aggregates: dict[str, Callable[[Any], ColumnElement[Any]]]) -> dict[str, dict[Key, Any]]:
+    """Aggregate `base` over every subset of q.group_by; returns measure → key → value."""
+    dims = q.group_by
+    cte = _base_cte(q, base)
+    branches = []
+    for n, subset in enumerate(_subsets(dims)):
+        inner = select(*(cte.c[d] for d in subset), cte.c.unit, *(cte.c[v] for v in values)).distinct().subquery()
+        labels = [inner.c[d].label(d) if d in subset else cast(null(), String).label(d) for d in dims]
+        branch = select(literal(n).label("grouping_set"), *labels,
+                        *(agg(inner).label(name) for name, agg in aggregates.items()))
+        if subset:
+            branch = branch.group_by(*(inner.c[d] for d in subset))
+        branches.append(branch)
+    return _collect(session, dims, union_all(*branches), list(aggregates))
+
+
+def grouped_median(session: Session, q: Query, base: Select[Any], value: str) -> dict[Key, float]:
+    """The median of a unit value per grouping set, with window functions (no percentile_cont on SQLite)."""
+    dims = q.group_by
+    cte = _base_cte(q, base)
+    branches = []
+    for n, subset in enumerate(_subsets(dims)):
+        inner = (select(*(cte.c[d] for d in subset), cte.c.unit, cte.c[value]).distinct()
+                 .where(cte.c[value].is_not(None)).subquery())
+        partition = [inner.c[d] for d in subset] or None
+        ranked = select(*(inner.c[d] for d in subset), inner.c[value].label("v"),
+                        func.row_number().over(partition_by=partition, order_by=inner.c[value]).label("rn"),
+                        func.count().over(partition_by=partition).label("cnt")).subquery()
+        labels = [ranked.c[d].label(d) if d in subset else cast(null(), String).label(d) for d in dims]
+        branch = (select(literal(n).label("grouping_set"), *labels, func.avg(ranked.c.v).label("median"))
+                  .where(ranked.c.rn.between((ranked.c.cnt + 1) / 2, (ranked.c.cnt + 2) / 2)))
+        if subset:
+            branch = branch.group_by(*(ranked.c[d] for d in subset))
+        branches.append(branch)
+    return _collect(session, dims, union_all(*branches), ["median"])["median"]
+
+
+def _collect(session: Session, dims: Sequence[str], stmt: Any, names: list[str]) -> dict[str, dict[Key, Any]]:
+    subsets = _subsets(dims)
+    out: dict[str, dict[Key, Any]] = {name: {} for name in names}
+    for row in session.execute(stmt).mappings():
+        subset = subsets[row["grouping_set"]]
+        key = tuple(row[d] if d in subset else None for d in dims)
+        for name in names:
+            value = row[name]
+            out[name][key] = float(value) if isinstance(value, Decimal) else value
+    return out
+
+
+def _count(inner: Any) -> ColumnElement[int]:
+    return func.count()
+
+
+def _sum(column: str) -> Callable[[Any], ColumnElement[Any]]:
+    return lambda inner: func.coalesce(func.sum(inner.c[column]), 0)
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+# ---- persons -------------------------------------------------------------------------------------------
+
+def _person_filters(q: Query, person: Any, quarter_column: Any) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    risk = q.risk_codes()
+    if risk is not None:
+        clauses.append(exists(select(1).where(col(PersonRiskSetting.person_id) == person.id,
+                                              col(PersonRiskSetting.risk_setting_code).in_(risk))))
+    f = q.filters
+    if f.get("municipality"):
+        clauses.append(person.municipality_code.in_(f["municipality"]))
+    if f.get("region"):
+        clauses.append(person.municipality_code.in_(
+            select(Municipality.code).where(col(Municipality.region_code).in_(f["region"]))))
+    if f.get("age_group"):
+        clauses.append(age_group_sql(person.birth_year, q.reference_year).in_(f["age_group"]))
+    if f.get("quarter"):
+        clauses.append(_quarter(q, quarter_column).in_(f["quarter"]))
+    return clauses
+
+
+def _person_dims(q: Query, stmt: Select[Any], person: Any, quarter_column: Any) -> tuple[Select[Any], list[Any]]:
+    labels: list[Any] = []
+    for d in q.group_by:
+        if d == "risk_setting":
+            prs = aliased(PersonRiskSetting)
+            on = prs.person_id == person.id
+            risk = q.risk_codes()
+            if risk is not None:
+                on = and_(on, prs.risk_setting_code.in_(risk))
+            stmt = stmt.join(prs, on)
+            labels.append(prs.risk_setting_code.label(d))
+        elif d == "municipality":
+            labels.append(person.municipality_code.label(d))
+        elif d == "region":
+            m = aliased(Municipality)
+            stmt = stmt.join(m, m.code == person.municipality_code)
+            labels.append(m.region_code.label(d))
+        elif d == "age_group":
+            labels.append(age_group_sql(person.birth_year, q.reference_year).label(d))
+        elif d == "quarter":
+            labels.append(_quarter(q, quarter_column).label(d))
+    return stmt, labels
+
+
+def persons_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
+    p = Person
+    holding = exists(select(1).where(col(Referral.person_id) == col(p.id), col(Referral.status).in_(
+        [ReferralStatus.accepted, ReferralStatus.started])))
+    stmt = select().select_from(p)
+    stmt, labels = _person_dims(q, stmt, p, p.created_at)
+    stmt = stmt.add_columns(
+        col(p.id).label("unit"), *labels,
+        _flag(col(p.loneliness_latest_total) >= SEVERE_LONELINESS_MIN).label("severe"),
+        _flag(~holding).label("unmet"),
+    ).where(registration_active(), col(p.created_at) >= q.start, col(p.created_at) < q.end,
+            *_person_filters(q, p, p.created_at))
+    return grouped(session, q, stmt, ["severe", "unmet"], {
+        "persons_registered": _count, "persons_severe_loneliness": _sum("severe"), "unmet_need": _sum("unmet")})
+
+
+# ---- referrals -----------------------------------------------------------------------------------------
+
+def _referral_base(q: Query, fact: Any, time_column: Any, person_column: Any, offer_column: Any,
+                   extra: list[Any], joins: Sequence[tuple[Any, Any]] = ()) -> Select[Any]:
+    p = aliased(Person)
+    o = aliased(Offer)
+    stmt = select().select_from(fact)
+    for target, on in joins:
+        stmt = stmt.join(target, on)
+    stmt = stmt.join(p, p.id == person_column).join(o, o.id == offer_column)
+    stmt, labels = _person_dims(q, stmt, p, time_column)
+    labels = [o.category.label(d) if d == "offer_category" else lab for d, lab in zip(
+        q.group_by, _interleave(q.group_by, labels), strict=True)]
+    where = [time_column >= q.start, time_column < q.end, *_person_filters(q, p, time_column)]
+    if q.filters.get("offer_category"):
+        where.append(o.category.in_(q.filters["offer_category"]))
+    return stmt.add_columns(*labels, *extra).where(*where)
+
+
+def _interleave(dims: Sequence[str], person_labels: list[Any]) -> list[Any]:
+    """Person labels in group_by order, with a placeholder where the offer category goes."""
+    it = iter(person_labels)
+    return [None if d == "offer_category" else next(it) for d in dims]
+
+
+def referral_measures(session: Session, q: Query) -> tuple[dict[str, dict[Key, Any]], dict[Key, float]]:
+    r = Referral
+    declined = col(r.status) == ReferralStatus.declined
+    extra = [
+        col(r.id).label("unit"),
+        _flag(col(r.accepted_at).is_not(None)).label("accepted"),
+        _flag(declined).label("declined"),
+        _flag(col(r.started_at).is_not(None)).label("started"),
+        _flag(col(r.status) == ReferralStatus.completed).label("completed"),
+        _flag(col(r.status) == ReferralStatus.ended_early).label("ended_early"),
+        case((col(r.started_at).is_not(None), _days_between(q, r.started_at, r.sent_at))).label("days"),
+        *(_flag(and_(declined, col(r.reason_code) == reason)).label(f"declined_{reason}")
+          for reason in DECLINE_REASONS),
+    ]
+    base = _referral_base(q, r, r.sent_at, r.person_id, r.offer_id, extra)
+    flags = ["accepted", "declined", "started", "completed", "ended_early",
+             *(f"declined_{x}" for x in DECLINE_REASONS)]
+    counts = grouped(session, q, base, [*flags, "days"], {
+        "referrals_sent": _count, **{f"referrals_{f}": _sum(f) for f in flags}})
+    return counts, grouped_median(session, q, base, "days")
+
+
+def tils_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
+    follow = aliased(LonelinessMeasurement)
+    intake = aliased(LonelinessMeasurement)
+    r = aliased(Referral)
+    intake_total = (select(intake.total).where(intake.person_id == follow.person_id, intake.context == "intake",
+                                               intake.measured_at <= follow.measured_at)
+                    .order_by(intake.measured_at.desc()).limit(1).scalar_subquery())
+    extra = [follow.id.label("unit"), (follow.total - intake_total).label("change")]
+    base = (_referral_base(q, follow, follow.measured_at, follow.person_id, r.offer_id, extra,
+                           joins=[(r, r.id == follow.referral_id)])
+            .where(follow.context == "follow_up", intake_total.is_not(None)))
+    return grouped(session, q, base, ["change"], {
+        "persons_followed_up": _count, "tils_change_sum": _sum("change")})
+
+
+# ---- offers --------------------------------------------------------------------------------------------
+
+def _served_settings() -> Any:
+    """Offers without target settings serve every setting."""
+    untargeted = select(col(Offer.id).label("offer_id"), col(RiskSetting.code).label("code")).where(
+        ~exists(select(1).where(col(OfferRiskSetting.offer_id) == col(Offer.id))))
+    targeted = select(col(OfferRiskSetting.offer_id).label("offer_id"),
+                      col(OfferRiskSetting.risk_setting_code).label("code"))
+    return union_all(targeted, untargeted).subquery("served_setting")
+
+
+def _served_municipalities() -> Any:
+    """Nationwide offers serve every municipality."""
+    listed = select(col(OfferMunicipality.offer_id).label("offer_id"),
+                    col(OfferMunicipality.municipality_code).label("code"))
+    nationwide = select(col(Offer.id).label("offer_id"), col(Municipality.code).label("code")).where(
+        col(Offer.nationwide).is_(True))
+    return union_all(listed, nationwide).subquery("served_municipality")
+
+
+def _age_table() -> Any:
+    rows = [select(literal(label).label("label"), literal(low).label("low"),
+                   literal(high if high is not None else 200).label("high")) for label, low, high in AGE_GROUPS]
+    return union_all(*rows).subquery("age_groups")
+
+
+def _quarter_table(q: Query, wanted: Sequence[str]) -> Any:
+    rows = [select(literal(label).label("label"),
+                   literal(datetime.combine(quarter_bounds(label)[1], time.min)).label("ends"))
+            for label in wanted]
+    return union_all(*rows).subquery("quarters")
+
+
+def offer_measures(session: Session, q: Query, quarters: Sequence[str]) -> dict[str, dict[Key, Any]]:
+    o = Offer
+    stmt = select().select_from(o)
+    labels: list[Any] = []
+    where: list[ColumnElement[bool]] = [col(o.status) == "published", col(o.published_at) < q.end]
+    risk = q.risk_codes()
+    f = q.filters
+    settings = _served_settings()
+    if risk is not None:
+        where.append(exists(select(1).where(settings.c.offer_id == col(o.id), settings.c.code.in_(risk))))
+    munis = _served_municipalities()
+    muni_filter = list(f.get("municipality", ()))
+    if f.get("region"):
+        where.append(exists(select(1).select_from(munis).join(Municipality, col(Municipality.code) == munis.c.code)
+                            .where(munis.c.offer_id == col(o.id), col(Municipality.region_code).in_(f["region"]))))
+    if muni_filter:
+        where.append(exists(select(1).where(munis.c.offer_id == col(o.id), munis.c.code.in_(muni_filter))))
+    ages = _age_table()
+    overlaps = and_(or_(col(o.min_age).is_(None), col(o.min_age) <= ages.c.high),
+                    or_(col(o.max_age).is_(None), col(o.max_age) >= ages.c.low))
+    if f.get("age_group"):
+        where.append(exists(select(1).select_from(ages).where(overlaps, ages.c.label.in_(f["age_group"]))))
+    if f.get("offer_category"):
+        where.append(col(o.category).in_(f["offer_category"]))
+    for d in q.group_by:
+        if d == "risk_setting":
+            on = settings.c.offer_id == col(o.id)
+            stmt = stmt.join(settings, on if risk is None else and_(on, settings.c.code.in_(risk)))
+            labels.append(settings.c.code.label(d))
+        elif d in ("municipality", "region"):
+            m_alias = munis.alias(f"served_{d}")
+            on = m_alias.c.offer_id == col(o.id)
+            if muni_filter:
+                on = and_(on, m_alias.c.code.in_(muni_filter))
+            stmt = stmt.join(m_alias, on)
+            if d == "municipality":
+                labels.append(m_alias.c.code.label(d))
+            else:
+                m = aliased(Municipality)
+                region_on = m.code == m_alias.c.code
+                if f.get("region"):
+                    region_on = and_(region_on, m.region_code.in_(f["region"]))
+                stmt = stmt.join(m, region_on)
+                labels.append(m.region_code.label(d))
+        elif d == "age_group":
+            on = overlaps if not f.get("age_group") else and_(overlaps, ages.c.label.in_(f["age_group"]))
+            stmt = stmt.join(ages, on)
+            labels.append(ages.c.label.label(d))
+        elif d == "offer_category":
+            labels.append(col(o.category).label(d))
+        elif d == "quarter":
+            table = _quarter_table(q, quarters)
+            stmt = stmt.join(table, col(o.published_at) < table.c.ends)
+            labels.append(table.c.label.label(d))
+    if f.get("quarter") and "quarter" not in q.group_by:
+        last_end = max(quarter_bounds(x)[1] for x in f["quarter"])
+        where.append(col(o.published_at) < datetime.combine(last_end, time.min, tzinfo=UTC))
+    stmt = stmt.add_columns(col(o.id).label("unit"), *labels, col(o.capacity).label("capacity"),
+                            (col(o.capacity) - col(o.seats_taken)).label("free")).where(*where)
+    return grouped(session, q, stmt, ["capacity", "free"], {
+        "offers_published": _count, "places": _sum("capacity"), "free_places": _sum("free")})
+
+
+# Decline and early-end reasons seen as barriers for the action plan.
+REASON_BARRIER = {
+    ReasonCode.no_capacity: "capacity", ReasonCode.accessibility_barrier: "accessibility",
+    ReasonCode.transport_barrier: "transport", ReasonCode.digital_barrier: "digital",
+}
+
+
+def referral_barriers(session: Session, q: Query) -> dict[Key, int]:
+    """Declined or ended-early referrals in the period by (barrier_type, risk_setting) and their margins."""
+    r = Referral
+    p = aliased(Person)
+    prs = aliased(PersonRiskSetting)
+    barrier = case(*((col(r.reason_code) == reason.value, label) for reason, label in REASON_BARRIER.items()),
+                   else_="other")
+    on = prs.person_id == p.id
+    risk = q.risk_codes()
+    if risk is not None:
+        on = and_(on, prs.risk_setting_code.in_(risk))
+    base = (select(col(r.id).label("unit"), barrier.label("barrier_type"), prs.risk_setting_code.label("risk_setting"))
+            .select_from(r).join(p, p.id == col(r.person_id)).join(prs, on)
+            .where(col(r.status).in_([ReferralStatus.declined, ReferralStatus.ended_early]),
+                   col(r.sent_at) >= q.start, col(r.sent_at) < q.end, *_person_filters(q, p, r.sent_at)))
+    sub = Query(q.period_from, q.period_to, ("barrier_type", "risk_setting"), q.filters, q.risk_scope, q.dialect)
+    return grouped(session, sub, base, [], {"referrals": _count})["referrals"]

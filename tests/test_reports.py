@@ -1,0 +1,171 @@
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from service.audit.models import AuditEvent
+from tests.report_data import PERIOD, build
+
+
+@pytest.fixture
+def data(db, make_org):
+    return build(db, make_org)
+
+
+@pytest.fixture
+def national_analyst(make_user, make_org):
+    return make_user("analyst", make_org(kind="ministry", name="Social- og Indenrigsministeriet", is_national=True))
+
+
+def _report(client, actor, **params):
+    resp = client.get("/api/v1/reports/rec4", params={**PERIOD, **params}, headers=actor.headers)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def _cell(doc, **key):
+    for row in doc["cells"] + doc["margins"] + [doc["totals"]]:
+        if {k: v for k, v in row["key"].items()} == {d: key.get(d) for d in doc["group_by"]}:
+            return row["values"]
+    raise AssertionError(key)
+
+
+def test_persons_by_risk_setting_with_primary_and_secondary_suppression(client, data, national_analyst):
+    doc = _report(client, national_analyst, group_by="risk_setting")
+    assert doc["disclosure"]["threshold"] == 5
+    homeless = _cell(doc, risk_setting="homelessness")
+    assert homeless["persons_registered"] == {"value": 20, "suppressed": False}
+    assert homeless["persons_severe_loneliness"] == {"value": 7, "suppressed": False}
+    assert homeless["unmet_need"] == {"value": 14, "suppressed": False}  # 6 hold an accepted/started place
+    nursing = _cell(doc, risk_setting="nursing_home")["persons_registered"]
+    assert nursing == {"value": None, "suppressed": True}  # 3 < 5: primary
+    prison = _cell(doc, risk_setting="imprisonment")["persons_registered"]
+    assert prison == {"value": None, "suppressed": True}  # 6, but 29 − 20 would give the 3 away: secondary
+    assert _cell(doc, risk_setting="crisis_centre")["persons_registered"] == {"value": 0, "suppressed": False}
+    assert doc["totals"]["values"]["persons_registered"] == {"value": 29, "suppressed": False}
+    published = [r["values"]["persons_registered"]["value"] for r in doc["cells"]]
+    assert all(v is None or v == 0 or v >= 5 for v in published)
+
+
+def test_offers_places_and_supply_demand(client, data, national_analyst):
+    doc = _report(client, national_analyst, group_by="risk_setting")
+    homeless = _cell(doc, risk_setting="homelessness")
+    # the nationwide phone-friend offer serves every setting; the shared meal targets homelessness
+    assert homeless["offers_published"]["value"] == 2 and homeless["places"]["value"] == 30
+    assert homeless["free_places"]["value"] == 24
+    assert homeless["supply_demand_ratio"] == {"value": 1.5, "suppressed": False}
+    assert _cell(doc, risk_setting="nursing_home")["supply_demand_ratio"]["suppressed"] is True
+    assert doc["totals"]["values"]["offers_published"]["value"] == 2
+
+
+def test_referral_outcomes_rates_and_median(client, data, national_analyst):
+    totals = _report(client, national_analyst)["totals"]["values"]
+    assert totals["referrals_sent"] == {"value": 10, "suppressed": False}
+    assert totals["referrals_accepted"]["value"] == 6
+    assert totals["referrals_started"]["value"] == 5
+    assert totals["acceptance_rate"] == {"value": 0.6, "suppressed": False}
+    assert totals["median_days_to_start"] == {"value": 6.0, "suppressed": False}
+    assert totals["referrals_declined"]["value"] is None  # 4 < 5
+    assert totals["referrals_declined_no_capacity"] == {"value": None, "suppressed": True}
+    by_category = _report(client, national_analyst, group_by="offer_category")
+    phone = _cell(by_category, offer_category="phone_friend")
+    assert phone["referrals_sent"]["value"] == 10
+    assert "persons_registered" in by_category["not_applicable"]
+    assert "persons_registered" not in phone
+
+
+def test_barriers_from_referrals_are_suppressed_like_persons(client, data, national_analyst):
+    doc = _report(client, national_analyst)
+    rows = {(r["barrier_type"], r["risk_setting"]): r["referrals"] for r in doc["barriers"]["from_referrals"]}
+    assert rows[("capacity", "homelessness")] == {"value": None, "suppressed": True}  # 3
+    assert rows[(None, None)]["value"] is None  # 4 declines in all
+
+
+def test_ministry_scope_follows_the_reference_data(client, data, make_user, make_org):
+    health = make_user("analyst", make_org(kind="ministry", name="Sundheds- og Ældreministeriet"))
+    doc = _report(client, health, group_by="risk_setting")
+    assert [r["key"]["risk_setting"] for r in doc["cells"]] == ["nursing_home", "relative_of_seriously_ill"]
+    assert doc["totals"]["values"]["persons_registered"]["suppressed"] is True  # only the 3 in nursing homes
+    denied = client.get("/api/v1/reports/rec4", params={**PERIOD, "risk_setting": "homelessness"},
+                        headers=health.headers)
+    assert denied.status_code == 403
+    unknown = make_user("analyst", make_org(kind="ministry", name="Kulturministeriet"))
+    assert client.get("/api/v1/reports/rec4", params=PERIOD, headers=unknown.headers).status_code == 403
+
+
+def test_municipality_admin_sees_its_own_municipality(client, data, make_user):
+    admin = make_user("org_admin", data["aarhus"])
+    doc = _report(client, admin, group_by="municipality")
+    assert [r["key"]["municipality"] for r in doc["cells"]] == ["0751"]
+    assert doc["totals"]["values"]["persons_registered"]["value"] == 8
+    other = client.get("/api/v1/reports/rec4", params={**PERIOD, "municipality": "0101"}, headers=admin.headers)
+    assert other.status_code == 403
+
+
+def test_only_analysts_and_municipality_admins(client, data, make_user, make_org):
+    for actor in (make_user("caseworker", data["kbh"]), make_user("coordinator", data["ngo"]),
+                  make_user("org_admin", data["ngo"])):
+        assert client.get("/api/v1/reports/rec4", params=PERIOD, headers=actor.headers).status_code == 403
+    assert client.get("/api/v1/reports/rec4", params=PERIOD).status_code == 401
+
+
+def test_csv_and_xlsx_parse_back_to_the_same_numbers(client, data, national_analyst):
+    doc = _report(client, national_analyst, group_by="risk_setting")
+    resp = client.get("/api/v1/reports/rec4", params={**PERIOD, "group_by": "risk_setting"},
+                      headers={**national_analyst.headers, "Accept": "text/csv"})
+    assert resp.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(resp.text)))
+    by_code = {r["risk_setting_code"]: r for r in table}
+    for row in doc["cells"] + [doc["totals"]]:
+        code = row["key"]["risk_setting"] or ""
+        for measure, v in row["values"].items():
+            assert by_code[code][measure] == ("" if v["value"] is None else str(v["value"])), (code, measure)
+            assert by_code[code][f"{measure} (suppressed)"] == str(v["suppressed"])
+    xlsx = client.get("/api/v1/reports/rec4", params={**PERIOD, "group_by": "risk_setting", "format": "xlsx",
+                                                      "lang": "da"}, headers=national_analyst.headers)
+    wb = load_workbook(io.BytesIO(xlsx.content))
+    assert wb.sheetnames == ["rapport", "barrierer", "om"]
+    sheet = list(wb["rapport"].iter_rows(values_only=True))
+    header = list(sheet[0])
+    assert "risikomiljø" in header and "personer registreret" in header
+    rows = {r[header.index("risk_setting_code")] or "": r for r in sheet[1:]}
+    col = header.index("personer registreret")
+    assert rows["homelessness"][col] == 20 and rows[""][col] == 29
+    assert rows["homelessness"][header.index("risikomiljø")] == "hjemløshed"
+    assert rows["nursing_home"][col] is None and rows["nursing_home"][col + 1] is True
+
+
+def test_bad_parameters_are_4xx_problems(client, national_analyst):
+    for params in ({**PERIOD, "group_by": "planet"}, {"period_from": "2026-06-01", "period_to": "2026-01-01"},
+                   {**PERIOD, "group_by": "quarter,quarter"},
+                   {**PERIOD, "group_by": "risk_setting,municipality,region,quarter"},
+                   {**PERIOD, "quarter": "2026Q5"}, {"period_from": "2026-01-01"}, {**PERIOD, "format": "pdf"}):
+        resp = client.get("/api/v1/reports/rec4", params=params, headers=national_analyst.headers)
+        assert resp.status_code == 422, params
+        assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+def test_every_pull_is_audited_with_its_parameters(client, db, data, national_analyst):
+    _report(client, national_analyst, group_by="region", format="json")
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "report.rec4")).one()
+    assert event.actor_id == str(national_analyst.id) and event.criterion["group_by"] == ["region"]
+
+
+def test_quarters_and_graphql(gql, data, national_analyst):
+    result = gql("""query($input: Rec4ReportInput!) { rec4Report(input: $input) {
+        __typename ... on Rec4Report { threshold groupBy cells { key { code } values { measure value suppressed } }
+                                       totals { values { measure value } } }
+        ... on Problem { status detail } } }""",
+                 {"input": {"periodFrom": "2026-01-01", "periodTo": "2026-06-30", "groupBy": ["quarter"]}},
+                 national_analyst)["data"]["rec4Report"]
+    assert result["__typename"] == "Rec4Report" and result["groupBy"] == ["quarter"]
+    assert [c["key"][0]["code"] for c in result["cells"]] == ["2026Q1", "2026Q2"]
+    q1 = {v["measure"]: v for v in result["cells"][0]["values"]}
+    assert q1["persons_registered"]["value"] == 29 and q1["referrals_sent"]["value"] == 10
+    totals = {v["measure"]: v["value"] for v in result["totals"]["values"]}
+    assert totals["persons_registered"] == 29
+    bad = gql("""query { rec4Report(input: {periodFrom: "2026-06-01", periodTo: "2026-01-01"}) {
+        __typename ... on Problem { status } } }""", actor=national_analyst)
+    assert bad["data"]["rec4Report"] == {"__typename": "Problem", "status": 422}
