@@ -10,6 +10,7 @@ Every person is fictitious ("Syntetisk Person").
 import argparse
 import time
 import uuid
+from typing import Any
 
 from sqlalchemy import text
 from tqdm import tqdm
@@ -32,6 +33,13 @@ DATA_TABLES = ["loneliness_measurement", "referral_transition", "contact_log_ent
 
 def _arr(values: list[str]) -> str:
     return "ARRAY[" + ",".join(f"'{v}'" for v in values) + "]"
+
+
+def _run(conn: Any, script: str, params: dict[str, Any] | None = None) -> None:
+    """Execute a `;`-separated script one statement at a time (bound parameters need single statements)."""
+    for statement in script.split(";\n"):
+        if statement.strip():
+            conn.execute(text(statement), params or {})
 
 
 def generate(persons: int, offers: int, referrals_per_person: int, chunk: int) -> None:
@@ -68,7 +76,7 @@ def generate(persons: int, offers: int, referrals_per_person: int, chunk: int) -
                 WITH src AS (
                     SELECT g, gen_random_uuid() AS id, (random() < 0.1) AS nationwide,
                            (SELECT id FROM organisation WHERE name = 'Bench forening ' || (1 + g % 500)) AS org
-                    FROM generate_series(:first, :last) g),
+                    FROM generate_series(CAST(:first AS int), CAST(:last AS int)) g),
                 ins AS (
                     INSERT INTO offer (id, organisation_id, title, description, category, mode, nationwide,
                                        confidential_location, capacity, seats_taken, cost_free, status, version,
@@ -77,17 +85,18 @@ def generate(persons: int, offers: int, referrals_per_person: int, chunk: int) -
                            CASE WHEN nationwide THEN 'phone' ELSE 'in_person' END, nationwide, false,
                            10 + g % 40, g % 10, true, CASE WHEN g % 20 = 0 THEN 'draft' ELSE 'published' END, 1,
                            now() - (g % 700) * interval '1 day', now(), now(),
-                           CASE WHEN g % 5 = 0 THEN 65 END, CASE WHEN g % 7 = 0 THEN 17 END
+                           CASE WHEN g % 5 = 0 THEN 65 END, CASE WHEN g % 7 = 0 AND g % 5 <> 0 THEN 17 END
                     FROM src RETURNING id)
                 INSERT INTO bench_offer (rn, id) SELECT g, id FROM src"""), {"first": first, "last": last})
-            conn.execute(text(f"""
+            _run(conn, f"""
                 INSERT INTO offer_municipality (offer_id, municipality_code)
                 SELECT b.id, m.code FROM bench_offer b JOIN offer o ON o.id = b.id
                 JOIN LATERAL (SELECT code FROM municipality ORDER BY code OFFSET (b.rn * 7) % 98 LIMIT 1) m ON true
-                WHERE b.rn BETWEEN :first AND :last AND NOT o.nationwide;
+                WHERE b.rn BETWEEN CAST(:first AS int) AND CAST(:last AS int) AND NOT o.nationwide;
                 INSERT INTO offer_risk_setting (offer_id, risk_setting_code)
                 SELECT b.id, ({_arr(RISK)})[1 + b.rn % 9] FROM bench_offer b
-                WHERE b.rn BETWEEN :first AND :last AND b.rn % 3 <> 0"""), {"first": first, "last": last})
+                WHERE b.rn BETWEEN CAST(:first AS int) AND CAST(:last AS int) AND b.rn % 3 <> 0""",
+                 {"first": first, "last": last})
             bar.update(last - first + 1)
         bar.close()
 
@@ -102,10 +111,10 @@ def generate(persons: int, offers: int, referrals_per_person: int, chunk: int) -
                        (SELECT id FROM organisation WHERE name = 'Bench kommune ' || m.code) AS org,
                        1925 + (g * 37) % 90 AS birth_year, 3 + (g * 13) % 7 AS intake,
                        now() - ((g * 11) % 720) * interval '1 day' AS created
-                FROM generate_series(:first, :last) g
+                FROM generate_series(CAST(:first AS int), CAST(:last AS int)) g
                 JOIN (SELECT code, row_number() OVER (ORDER BY code) - 1 AS i FROM municipality) m ON m.i = g % 98"""),
                          {"first": first, "last": last})
-            conn.execute(text(f"""
+            _run(conn, f"""
                 INSERT INTO person (id, organisation_id, status, given_name, family_name, birth_year,
                                     municipality_code, loneliness_latest_total, loneliness_latest_at, version,
                                     created_at, updated_at)
@@ -125,12 +134,12 @@ def generate(persons: int, offers: int, referrals_per_person: int, chunk: int) -
                 INSERT INTO loneliness_measurement (id, person_id, item1, item2, item3, total, measured_at,
                                                     context, recorded_by, created_at)
                 SELECT gen_random_uuid(), id, 1, 1, intake - 2, intake, created, 'intake', org, created
-                FROM bench_chunk"""))
-            conn.execute(text(f"""
+                FROM bench_chunk""")
+            _run(conn, f"""
                 CREATE TEMP TABLE bench_ref AS
                 SELECT gen_random_uuid() AS rid, c.id AS person, c.org, c.created, c.intake, r.k,
-                       1 + ((c.g * 31 + r.k * 17) % :offers) AS orn, ((c.g * 7 + r.k * 3) % 100) AS roll
-                FROM bench_chunk c CROSS JOIN generate_series(1, :per) r(k);
+                       1 + ((c.g * 31 + r.k * 17) % CAST(:offers AS int)) AS orn, ((c.g * 7 + r.k * 3) % 100) AS roll
+                FROM bench_chunk c CROSS JOIN generate_series(1, CAST(:per AS int)) r(k);
                 INSERT INTO referral (id, person_id, offer_id, referring_organisation_id, provider_organisation_id,
                                       created_by, shared_categories, status, reason_code, outcome, holds_seat,
                                       sent_at, accepted_at, started_at, closed_at, updated_at, version)
@@ -156,7 +165,7 @@ def generate(persons: int, offers: int, referrals_per_person: int, chunk: int) -
                        greatest(r.intake - r.roll % 3, 3), r.created + interval '90 days', 'follow_up', r.org,
                        now(), r.rid
                 FROM bench_ref r JOIN referral f ON f.id = r.rid WHERE f.status = 'completed';
-                DROP TABLE bench_ref"""), {"offers": offers, "per": referrals_per_person})
+                DROP TABLE bench_ref""", {"offers": offers, "per": referrals_per_person})
         bar.update(last - first + 1)
     bar.close()
     with engine.begin() as conn:

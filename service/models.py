@@ -2,6 +2,7 @@
 
 from service.action_plan.models import ActionPlanMeasure, ActionPlanMeasureIndicator, ActionPlanMeasureRiskSetting
 from service.audit.models import AuditEvent
+from service.core.idempotency import IdempotencyRecord
 from service.mapping.models import MappingEntry
 from service.offers.models import Offer, OfferAccessibility, OfferLanguage, OfferMunicipality, OfferRiskSetting
 from service.organisations.models import Organisation
@@ -14,6 +15,7 @@ from service.persons.models import (
     PersonRiskSetting,
 )
 from service.reference.models import Municipality, RiskSetting
+from service.referrals.models import ContactAgreement, ContactLogEntry, Referral, ReferralTransition
 from service.users.models import ApiClient, User
 
 __all__ = ["ActionPlanMeasure", "ActionPlanMeasureIndicator", "ActionPlanMeasureRiskSetting", "MappingEntry",
@@ -21,3 +23,4 @@ __all__ = ["ActionPlanMeasure", "ActionPlanMeasureIndicator", "ActionPlanMeasure
 __all__ += ["Consent", "ConsentPurposeRow", "ConsentRecipient", "LonelinessMeasurement", "Person",
             "PersonRiskSetting"]
 __all__ += ["Offer", "OfferAccessibility", "OfferLanguage", "OfferMunicipality", "OfferRiskSetting"]
+__all__ += ["ContactAgreement", "ContactLogEntry", "IdempotencyRecord", "Referral", "ReferralTransition"]

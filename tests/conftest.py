@@ -89,7 +89,7 @@ def client(app: Any, connection: Any) -> Iterator[TestClient]:
             session.close()
 
     app.dependency_overrides[open_session] = _override
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, raise_server_exceptions=os.environ.get("TVAERS_TEST_RAISE") == "1") as c:
         yield c
     app.dependency_overrides.clear()
 

@@ -169,3 +169,34 @@ def test_quarters_and_graphql(gql, data, national_analyst):
     bad = gql("""query { rec4Report(input: {periodFrom: "2026-06-01", periodTo: "2026-01-01"}) {
         __typename ... on Problem { status } } }""", actor=national_analyst)
     assert bad["data"]["rec4Report"] == {"__typename": "Problem", "status": 422}
+
+
+def test_median_of_an_even_count_averages_the_middle_two(client, db, data, national_analyst):
+    from tests.report_data import referral
+
+    referral(db, data["homeless_kbh"][10], data["phone"], data["kbh"].id, status="started", days_to_start=12)
+    db.commit()
+    totals = _report(client, national_analyst)["totals"]["values"]
+    assert totals["referrals_started"]["value"] == 6
+    assert totals["median_days_to_start"] == {"value": 7.0, "suppressed": False}  # (6 + 8) / 2
+
+
+def test_what_works_mean_tils_change_by_offer_category(client, db, data, national_analyst):
+    from datetime import timedelta
+
+    from sqlalchemy import select as sa_select
+
+    from service.referrals.models import Referral
+    from tests.report_data import REGISTERED, measurement
+
+    started = db.scalars(sa_select(Referral).where(Referral.status == "started")).all()
+    for i, r in enumerate(started):  # intake 8 → follow-up 8 − (i + 1): changes −1 … −5, mean −3
+        person = next(p for p in data["homeless_kbh"] if p.id == r.person_id)
+        measurement(db, person, 8, "intake", REGISTERED)
+        measurement(db, person, 8 - (i + 1), "follow_up", REGISTERED + timedelta(days=90), referral_id=r.id)
+    db.commit()
+    doc = _report(client, national_analyst, group_by="offer_category")
+    phone = _cell(doc, offer_category="phone_friend")
+    assert phone["persons_followed_up"] == {"value": 5, "suppressed": False}
+    assert phone["tils_change"] == {"value": -3.0, "suppressed": False}
+    assert _cell(doc, offer_category="shared_meal")["tils_change"] == {"value": None, "suppressed": False}

@@ -105,8 +105,9 @@ def compute(session: Session, q: sql.Query, categories: Categories, threshold: i
     counts = {k: _within(v, lists, q.group_by) for k, v in counts.items()}
     derived["acceptance_rate"] = Derived(_ratio(counts["referrals_accepted"], counts["referrals_sent"]),
                                          base="referrals_sent", numerator="referrals_accepted")
-    derived["median_days_to_start"] = Derived({k: round(v, 1) for k, v in _within(medians, lists, q.group_by)
-                                               .items()}, base="referrals_started")
+    rounded: dict[Key, float | None] = {k: None if v is None else round(v, 1)
+                                        for k, v in _within(medians, lists, q.group_by).items()}
+    derived["median_days_to_start"] = Derived(rounded, base="referrals_started")
     derived["tils_change"] = Derived(_ratio(_within(tils["tils_change_sum"], lists, q.group_by),
                                                  counts["persons_followed_up"], 2), base="persons_followed_up")
     if persons_apply:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -80,10 +81,10 @@ def _quarter(q: Query, column: Any) -> ColumnElement[str]:
     if q.dialect == "postgresql":
         return func.to_char(column, 'YYYY"Q"Q')
     month = cast(func.strftime("%m", column), Integer)
-    return func.strftime("%Y", column).op("||")("Q").op("||")(cast((month + 2) / 3, String))
+    return func.strftime("%Y", column).op("||")("Q").op("||")(cast((month + 2) // 3, String))
 
 
-def _days_between(q: Query, later: Any, earlier: Any) -> ColumnElement[float]:
+def _days_between(q: Query, later: Any, earlier: Any) -> ColumnElement[Any]:
     if q.dialect == "postgresql":
         return func.extract("epoch", later - earlier) / 86400.0
     return func.julianday(later) - func.julianday(earlier)
@@ -108,7 +109,7 @@ def grouped(session: Session, q: Query, base: Select[Any], values: Sequence[str]
         inner = select(*(cte.c[d] for d in subset), cte.c.unit, *(cte.c[v] for v in values)).distinct().subquery()
         labels = [inner.c[d].label(d) if d in subset else cast(null(), String).label(d) for d in dims]
         branch = select(literal(n).label("grouping_set"), *labels,
-                        *(agg(inner).label(name) for name, agg in aggregates.items()))
+                        *(agg(inner).label(name) for name, agg in aggregates.items())).select_from(inner)
         if subset:
             branch = branch.group_by(*(inner.c[d] for d in subset))
         branches.append(branch)
@@ -129,7 +130,7 @@ def grouped_median(session: Session, q: Query, base: Select[Any], value: str) ->
                         func.count().over(partition_by=partition).label("cnt")).subquery()
         labels = [ranked.c[d].label(d) if d in subset else cast(null(), String).label(d) for d in dims]
         branch = (select(literal(n).label("grouping_set"), *labels, func.avg(ranked.c.v).label("median"))
-                  .where(ranked.c.rn.between((ranked.c.cnt + 1) / 2, (ranked.c.cnt + 2) / 2)))
+                  .select_from(ranked).where(ranked.c.rn.between((ranked.c.cnt + 1) // 2, (ranked.c.cnt + 2) // 2)))
         if subset:
             branch = branch.group_by(*(ranked.c[d] for d in subset))
         branches.append(branch)
@@ -186,18 +187,18 @@ def _person_dims(q: Query, stmt: Select[Any], person: Any, quarter_column: Any) 
     for d in q.group_by:
         if d == "risk_setting":
             prs = aliased(PersonRiskSetting)
-            on = prs.person_id == person.id
+            on = col(prs.person_id) == person.id
             risk = q.risk_codes()
             if risk is not None:
-                on = and_(on, prs.risk_setting_code.in_(risk))
+                on = and_(on, col(prs.risk_setting_code).in_(risk))
             stmt = stmt.join(prs, on)
-            labels.append(prs.risk_setting_code.label(d))
+            labels.append(col(prs.risk_setting_code).label(d))
         elif d == "municipality":
             labels.append(person.municipality_code.label(d))
         elif d == "region":
             m = aliased(Municipality)
-            stmt = stmt.join(m, m.code == person.municipality_code)
-            labels.append(m.region_code.label(d))
+            stmt = stmt.join(m, col(m.code) == person.municipality_code)
+            labels.append(col(m.region_code).label(d))
         elif d == "age_group":
             labels.append(age_group_sql(person.birth_year, q.reference_year).label(d))
         elif d == "quarter":
@@ -232,11 +233,11 @@ def _referral_base(q: Query, fact: Any, time_column: Any, person_column: Any, of
         stmt = stmt.join(target, on)
     stmt = stmt.join(p, p.id == person_column).join(o, o.id == offer_column)
     stmt, labels = _person_dims(q, stmt, p, time_column)
-    labels = [o.category.label(d) if d == "offer_category" else lab for d, lab in zip(
+    labels = [col(o.category).label(d) if d == "offer_category" else lab for d, lab in zip(
         q.group_by, _interleave(q.group_by, labels), strict=True)]
     where = [time_column >= q.start, time_column < q.end, *_person_filters(q, p, time_column)]
     if q.filters.get("offer_category"):
-        where.append(o.category.in_(q.filters["offer_category"]))
+        where.append(col(o.category).in_(q.filters["offer_category"]))
     return stmt.add_columns(*labels, *extra).where(*where)
 
 
@@ -273,9 +274,9 @@ def tils_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
     intake = aliased(LonelinessMeasurement)
     r = aliased(Referral)
     intake_total = (select(intake.total).where(intake.person_id == follow.person_id, intake.context == "intake",
-                                               intake.measured_at <= follow.measured_at)
-                    .order_by(intake.measured_at.desc()).limit(1).scalar_subquery())
-    extra = [follow.id.label("unit"), (follow.total - intake_total).label("change")]
+                                               col(intake.measured_at) <= follow.measured_at)
+                    .order_by(col(intake.measured_at).desc()).limit(1).scalar_subquery())
+    extra = [col(follow.id).label("unit"), (follow.total - intake_total).label("change")]
     base = (_referral_base(q, follow, follow.measured_at, follow.person_id, r.offer_id, extra,
                            joins=[(r, r.id == follow.referral_id)])
             .where(follow.context == "follow_up", intake_total.is_not(None)))
@@ -287,19 +288,22 @@ def tils_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
 
 def _served_settings() -> Any:
     """Offers without target settings serve every setting."""
-    untargeted = select(col(Offer.id).label("offer_id"), col(RiskSetting.code).label("code")).where(
-        ~exists(select(1).where(col(OfferRiskSetting.offer_id) == col(Offer.id))))
-    targeted = select(col(OfferRiskSetting.offer_id).label("offer_id"),
-                      col(OfferRiskSetting.risk_setting_code).label("code"))
+    o = aliased(Offer)
+    untargeted: Any = (select(col(o.id).label("offer_id"), col(RiskSetting.code).label("code"))
+                       .select_from(o).join(RiskSetting, true())
+                       .where(~exists(select(1).where(col(OfferRiskSetting.offer_id) == o.id))))
+    targeted: Any = select(col(OfferRiskSetting.offer_id).label("offer_id"),
+                           col(OfferRiskSetting.risk_setting_code).label("code"))
     return union_all(targeted, untargeted).subquery("served_setting")
 
 
 def _served_municipalities() -> Any:
     """Nationwide offers serve every municipality."""
-    listed = select(col(OfferMunicipality.offer_id).label("offer_id"),
-                    col(OfferMunicipality.municipality_code).label("code"))
-    nationwide = select(col(Offer.id).label("offer_id"), col(Municipality.code).label("code")).where(
-        col(Offer.nationwide).is_(True))
+    o = aliased(Offer)
+    listed: Any = select(col(OfferMunicipality.offer_id).label("offer_id"),
+                         col(OfferMunicipality.municipality_code).label("code"))
+    nationwide: Any = (select(col(o.id).label("offer_id"), col(Municipality.code).label("code"))
+                       .select_from(o).join(Municipality, true()).where(col(o.nationwide).is_(True)))
     return union_all(listed, nationwide).subquery("served_municipality")
 
 
@@ -342,9 +346,10 @@ def offer_measures(session: Session, q: Query, quarters: Sequence[str]) -> dict[
         where.append(col(o.category).in_(f["offer_category"]))
     for d in q.group_by:
         if d == "risk_setting":
-            on = settings.c.offer_id == col(o.id)
-            stmt = stmt.join(settings, on if risk is None else and_(on, settings.c.code.in_(risk)))
-            labels.append(settings.c.code.label(d))
+            served = _served_settings()  # a second instance: the filter above must not correlate to it
+            on = served.c.offer_id == col(o.id)
+            stmt = stmt.join(served, on if risk is None else and_(on, served.c.code.in_(risk)))
+            labels.append(served.c.code.label(d))
         elif d in ("municipality", "region"):
             m_alias = munis.alias(f"served_{d}")
             on = m_alias.c.offer_id == col(o.id)
@@ -355,11 +360,11 @@ def offer_measures(session: Session, q: Query, quarters: Sequence[str]) -> dict[
                 labels.append(m_alias.c.code.label(d))
             else:
                 m = aliased(Municipality)
-                region_on = m.code == m_alias.c.code
+                region_on = col(m.code) == m_alias.c.code
                 if f.get("region"):
-                    region_on = and_(region_on, m.region_code.in_(f["region"]))
+                    region_on = and_(region_on, col(m.region_code).in_(f["region"]))
                 stmt = stmt.join(m, region_on)
-                labels.append(m.region_code.label(d))
+                labels.append(col(m.region_code).label(d))
         elif d == "age_group":
             on = overlaps if not f.get("age_group") else and_(overlaps, ages.c.label.in_(f["age_group"]))
             stmt = stmt.join(ages, on)
@@ -393,11 +398,12 @@ def referral_barriers(session: Session, q: Query) -> dict[Key, int]:
     prs = aliased(PersonRiskSetting)
     barrier = case(*((col(r.reason_code) == reason.value, label) for reason, label in REASON_BARRIER.items()),
                    else_="other")
-    on = prs.person_id == p.id
+    on = col(prs.person_id) == p.id
     risk = q.risk_codes()
     if risk is not None:
-        on = and_(on, prs.risk_setting_code.in_(risk))
-    base = (select(col(r.id).label("unit"), barrier.label("barrier_type"), prs.risk_setting_code.label("risk_setting"))
+        on = and_(on, col(prs.risk_setting_code).in_(risk))
+    base: Any = (select(col(r.id).label("unit"), barrier.label("barrier_type"),
+                        col(prs.risk_setting_code).label("risk_setting"))
             .select_from(r).join(p, p.id == col(r.person_id)).join(prs, on)
             .where(col(r.status).in_([ReferralStatus.declined, ReferralStatus.ended_early]),
                    col(r.sent_at) >= q.start, col(r.sent_at) < q.end, *_person_filters(q, p, r.sent_at)))
