@@ -10,7 +10,8 @@ from service.action_plan import policy
 from service.action_plan.dto import MeasureCreate, MeasureRead, MeasureUpdate
 from service.action_plan.models import ActionPlanMeasure, ActionPlanMeasureIndicator, ActionPlanMeasureRiskSetting
 from service.audit.service import record
-from service.core.errors import NotFound, PreconditionFailed, PreconditionRequired, Unprocessable
+from service.core.errors import NotFound, Unprocessable
+from service.core.etag import check_version, etag, parse_if_match  # noqa: F401  (re-exported)
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.types import utcnow
@@ -18,31 +19,6 @@ from service.mapping.service import check_ministry
 from service.reference.service import check_risk_setting_codes
 
 PURPOSE = "action_plan"
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def parse_if_match(header: str | None) -> int | None:
-    """`"3"` or `W/"3"` (or a list of them) → the version named; None when absent; -1 (never current,
-    so 412) when it names no version."""
-    if header is None or not header.strip():
-        return None
-    for candidate in header.split(","):
-        tag = candidate.strip().removeprefix("W/")
-        if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
-            return int(tag[1:-1])
-    return -1
-
-
-def _check_version(expected: int | None, version: int) -> None:
-    """The caller must name the current version: 428 when it names none, 412 when it is stale."""
-    if expected is None:
-        raise PreconditionRequired("Send If-Match with the ETag from your last read (GraphQL: version).")
-    if expected != version:
-        raise PreconditionFailed("The measure was changed since you read it; read it again.",
-                                 headers={"ETag": etag(version)})
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -141,7 +117,7 @@ def update(session: Session, principal: Principal, measure_id: uuid.UUID, data: 
     policy.ensure_can_manage(session, principal)
     measure = _load(session, measure_id)
     policy.ensure_owner(principal, measure.organisation_id)
-    _check_version(expected_version, measure.version)
+    check_version("measure", measure.version, expected_version)
     changes = data.model_dump(exclude_unset=True)
     start = changes.get("start_date", measure.start_date)
     end = changes.get("end_date", measure.end_date)

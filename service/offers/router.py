@@ -1,4 +1,3 @@
-import re
 import uuid
 from typing import Annotated, Any
 
@@ -6,6 +5,7 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 
 from service.core.db import SessionDep
 from service.core.errors import DomainError
+from service.core.etag import etag, parse_if_match
 from service.core.pagination import Page, PageParams, page_params
 from service.core.principal import CurrentPrincipal, OptionalPrincipal
 from service.offers import hsds, importer, service
@@ -16,23 +16,10 @@ from service.reference.vocabulary import LANGUAGE_PATTERN, AccessibilityFeature
 router = APIRouter(prefix="/offers", tags=["offers"])
 hsds_router = APIRouter(prefix="/hsds", tags=["hsds"])
 
-_ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
 
 
 class UnsupportedMediaType(DomainError):
     status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def parse_if_match(value: str | None) -> int | None:
-    """The version an If-Match names; an unparseable value names no version we have (→ 412)."""
-    if value is None:
-        return None
-    match = _ETAG.match(value.strip())
-    return int(match.group(1)) if match else -1
 
 
 def _send(response: Response, read: OfferRead) -> OfferRead:

@@ -13,12 +13,11 @@ from service.audit.service import record
 from service.core.errors import (
     Conflict,
     NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
     Unauthorized,
     Unprocessable,
     field_errors,
 )
+from service.core.etag import check_version
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.types import utcnow
@@ -223,15 +222,6 @@ def create(session: Session, principal: Principal, data: OfferCreate) -> Offer:
     return offer
 
 
-def check_version(offer: Offer, expected: int | None) -> None:
-    if expected is None:
-        raise PreconditionRequired("Send If-Match with the offer's ETag (GraphQL: version).",
-                                   current_version=offer.version)
-    if expected != offer.version:
-        raise PreconditionFailed("The offer was changed by someone else; reload it and try again.",
-                                 current_version=offer.version)
-
-
 def _as_fields(offer: Offer, kids: dict[str, list[str]]) -> dict[str, Any]:
     data = {name: getattr(offer, name) for name in ROW_FIELDS}
     data.update(kids)
@@ -242,7 +232,7 @@ def _as_fields(offer: Offer, kids: dict[str, list[str]]) -> dict[str, Any]:
 def update(session: Session, principal: Principal, offer_id: uuid.UUID, data: OfferUpdate,
            expected_version: int | None) -> Offer:
     offer = _get_for_change(session, principal, offer_id)
-    check_version(offer, expected_version)
+    check_version("offer", offer.version, expected_version)
     changes = data.model_dump(exclude_unset=True)
     merged = _as_fields(offer, load_children(session, [offer.id])[offer.id])
     merged.update(changes)
@@ -276,7 +266,7 @@ def change_status(session: Session, principal: Principal, offer_id: uuid.UUID, s
                   expected_version: int | None = None) -> Offer:
     offer = _get_for_change(session, principal, offer_id)
     if expected_version is not None:
-        check_version(offer, expected_version)
+        check_version("offer", offer.version, expected_version)
     if status not in TRANSITIONS[OfferStatus(offer.status)]:
         allowed = allowed_actions(offer.status)
         raise Conflict(f"An offer cannot go from {offer.status} to {status}; allowed: {', '.join(allowed) or 'none'}.",

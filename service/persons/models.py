@@ -97,7 +97,7 @@ class Person(SQLModel, table=True):
     municipality_code: str = Field(foreign_key="municipality.code", max_length=4, index=True)
     loneliness_latest_total: int | None = Field(default=None, index=True)
     loneliness_latest_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
-    # optimistic concurrency (ETag W/"<version>")
+    # optimistic concurrency (ETag "<version>", service.core.etag)
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
@@ -160,6 +160,8 @@ class LonelinessMeasurement(SQLModel, table=True):
     """A Three-Item Loneliness Scale answer: items 1–3 each, total 3–9 (computed by the service)."""
 
     __tablename__ = "loneliness_measurement"
+    # the report looks up each follow-up's latest intake measurement
+    __table_args__ = (Index("ix_loneliness_measurement_person_context_time", "person_id", "context", "measured_at"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     person_id: uuid.UUID = Field(foreign_key="person.id", index=True)

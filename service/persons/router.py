@@ -86,7 +86,7 @@ def get_person(session: SessionDep, principal: CurrentPrincipal, person_id: uuid
 @router.patch("/{person_id}", response_model=PersonRead)
 def update_person(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID, body: PersonUpdate,
                   response: Response,
-                  if_match: Annotated[str | None, Header(description='The ETag you read, e.g. W/"3"')] = None,
+                  if_match: Annotated[str | None, Header(description='The ETag you read, e.g. "3"')] = None,
                   ) -> object:
     """Change a person; requires `If-Match` (missing → 428, stale → 412)."""
     person = service.update(session, principal, person_id, body, service.parse_if_match(if_match))

@@ -24,10 +24,9 @@ from service.core.errors import (
     Conflict,
     Forbidden,
     NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
     Unprocessable,
 )
+from service.core.etag import check_version, etag, parse_if_match  # noqa: F401  (re-exported)
 from service.core.pagination import PageParams, keyset_page
 from service.core.permissions import Permission
 from service.core.principal import Principal
@@ -78,31 +77,6 @@ def register_consent_hook(hook: ConsentHook) -> ConsentHook:
     if hook not in on_consent_withdrawn:
         on_consent_withdrawn.append(hook)
     return hook
-
-
-# --- ETags -------------------------------------------------------------------------------------------
-
-def etag(version: int) -> str:
-    return f'W/"{version}"'
-
-
-def parse_if_match(header: str | None) -> int | None:
-    """`W/"3"` or `"3"` (or a list of them) → the version; None when absent. Anything else → 412."""
-    if header is None:
-        return None
-    for candidate in header.split(","):
-        tag = candidate.strip().removeprefix("W/").strip('"')
-        if tag.isdigit():
-            return int(tag)
-    raise PreconditionFailed("If-Match does not name a version of this person.")
-
-
-def _check_version(person: Person, expected: int | None) -> None:
-    if expected is None:
-        raise PreconditionRequired("Send If-Match with the ETag of the person you read.")
-    if expected != person.version:
-        raise PreconditionFailed("The person was changed since you read it; read it again.",
-                                 headers={"ETag": etag(person.version)})
 
 
 # --- read models -------------------------------------------------------------------------------------
@@ -395,7 +369,7 @@ def update(session: Session, principal: Principal, person_id: uuid.UUID, data: P
            expected_version: int | None) -> PersonRead:
     _require_manage(session, principal, "person.update")
     person = _load(session, principal, person_id, "person.update", for_update=True)
-    _check_version(person, expected_version)
+    check_version("person", person.version, expected_version)
     _require_registered(session, person)
     changes = data.model_dump(exclude_unset=True)
     _check_references(session, changes.get("municipality_code"), data.risk_settings)
