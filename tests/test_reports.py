@@ -200,3 +200,17 @@ def test_what_works_mean_tils_change_by_offer_category(client, db, data, nationa
     assert phone["persons_followed_up"] == {"value": 5, "suppressed": False}
     assert phone["tils_change"] == {"value": -3.0, "suppressed": False}
     assert _cell(doc, offer_category="shared_meal")["tils_change"] == {"value": None, "suppressed": False}
+
+
+def test_offers_by_region_count_each_offer_once(client, db, data, national_analyst):
+    from tests.report_data import offer
+
+    offer(db, data["ngo"].id, category="culture", capacity=8, municipalities=("0101", "0147"))  # both Hovedstaden
+    db.commit()
+    by_region = _report(client, national_analyst, group_by="region")
+    capital = _cell(by_region, region="1084")
+    assert capital["offers_published"]["value"] == 2 and capital["places"]["value"] == 18  # phone (10) + culture
+    both = _report(client, national_analyst, group_by="region,municipality")
+    assert _cell(both, region="1084", municipality="0147")["offers_published"]["value"] == 2
+    assert _cell(both, region="1082", municipality="0147")["offers_published"]["value"] == 0  # no cross product
+    assert _cell(both, region="1084")["offers_published"]["value"] == 2

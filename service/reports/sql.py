@@ -7,7 +7,7 @@ risk settings is counted once in a margin — and then aggregated. Nothing is ag
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import combinations
@@ -94,36 +94,39 @@ def _subsets(dims: Sequence[str]) -> list[tuple[str, ...]]:
     return [c for n in range(len(dims), -1, -1) for c in combinations(dims, n)]
 
 
-def _base_cte(q: Query, base: Select[Any]) -> Any:
-    cte = base.cte("base")
-    return cte.prefix_with("MATERIALIZED") if q.dialect == "postgresql" else cte
+Builder = Callable[[Query], Select[Any]]
 
 
-def grouped(session: Session, q: Query, base: Select[Any], values: Sequence[str],
+def _branch_query(q: Query, subset: tuple[str, ...]) -> Query:
+    return replace(q, group_by=subset)
+
+
+def grouped(session: Session, q: Query, build: Builder,
             aggregates: dict[str, Callable[[Any], ColumnElement[Any]]]) -> dict[str, dict[Key, Any]]:
-    """Aggregate `base` over every subset of q.group_by; returns measure → key → value."""
+    """Aggregate over every subset of q.group_by; returns measure → key → value.
+
+    Each grouping set gets its own base, built with only that set's joins: a unit (person, offer, referral)
+    then has one row per group it belongs to, so counts need no DISTINCT and sums are not inflated."""
     dims = q.group_by
-    cte = _base_cte(q, base)
     branches = []
     for n, subset in enumerate(_subsets(dims)):
-        inner = select(*(cte.c[d] for d in subset), cte.c.unit, *(cte.c[v] for v in values)).distinct().subquery()
-        labels = [inner.c[d].label(d) if d in subset else cast(null(), String).label(d) for d in dims]
+        base = build(_branch_query(q, subset)).subquery()
+        labels = [base.c[d].label(d) if d in subset else cast(null(), String).label(d) for d in dims]
         branch = select(literal(n).label("grouping_set"), *labels,
-                        *(agg(inner).label(name) for name, agg in aggregates.items())).select_from(inner)
+                        *(agg(base).label(name) for name, agg in aggregates.items())).select_from(base)
         if subset:
-            branch = branch.group_by(*(inner.c[d] for d in subset))
+            branch = branch.group_by(*(base.c[d] for d in subset))
         branches.append(branch)
     return _collect(session, dims, union_all(*branches), list(aggregates))
 
 
-def grouped_median(session: Session, q: Query, base: Select[Any], value: str) -> dict[Key, float]:
+def grouped_median(session: Session, q: Query, build: Builder, value: str) -> dict[Key, float]:
     """The median of a unit value per grouping set, with window functions (no percentile_cont on SQLite)."""
     dims = q.group_by
-    cte = _base_cte(q, base)
     branches = []
     for n, subset in enumerate(_subsets(dims)):
-        inner = (select(*(cte.c[d] for d in subset), cte.c.unit, cte.c[value]).distinct()
-                 .where(cte.c[value].is_not(None)).subquery())
+        base = build(_branch_query(q, subset)).subquery()
+        inner = select(*(base.c[d] for d in subset), base.c[value]).where(base.c[value].is_not(None)).subquery()
         partition = [inner.c[d] for d in subset] or None
         ranked = select(*(inner.c[d] for d in subset), inner.c[value].label("v"),
                         func.row_number().over(partition_by=partition, order_by=inner.c[value]).label("rn"),
@@ -210,15 +213,17 @@ def persons_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
     p = Person
     holding = exists(select(1).where(col(Referral.person_id) == col(p.id), col(Referral.status).in_(
         [ReferralStatus.accepted, ReferralStatus.started])))
-    stmt = select().select_from(p)
-    stmt, labels = _person_dims(q, stmt, p, p.created_at)
-    stmt = stmt.add_columns(
-        col(p.id).label("unit"), *labels,
-        _flag(col(p.loneliness_latest_total) >= SEVERE_LONELINESS_MIN).label("severe"),
-        _flag(~holding).label("unmet"),
-    ).where(registration_active(), col(p.created_at) >= q.start, col(p.created_at) < q.end,
-            *_person_filters(q, p, p.created_at))
-    return grouped(session, q, stmt, ["severe", "unmet"], {
+
+    def build(sq: Query) -> Select[Any]:
+        stmt, labels = _person_dims(sq, select().select_from(p), p, p.created_at)
+        return stmt.add_columns(
+            col(p.id).label("unit"), *labels,
+            _flag(col(p.loneliness_latest_total) >= SEVERE_LONELINESS_MIN).label("severe"),
+            _flag(~holding).label("unmet"),
+        ).where(registration_active(), col(p.created_at) >= sq.start, col(p.created_at) < sq.end,
+                *_person_filters(sq, p, p.created_at))
+
+    return grouped(session, q, build, {
         "persons_registered": _count, "persons_severe_loneliness": _sum("severe"), "unmet_need": _sum("unmet")})
 
 
@@ -231,7 +236,12 @@ def _referral_base(q: Query, fact: Any, time_column: Any, person_column: Any, of
     stmt = select().select_from(fact)
     for target, on in joins:
         stmt = stmt.join(target, on)
-    stmt = stmt.join(p, p.id == person_column).join(o, o.id == offer_column)
+    # Join the person and the offer only when a dimension, filter or scope reads them.
+    person_keys = {"risk_setting", "municipality", "region", "age_group"}
+    if q.risk_codes() is not None or person_keys & (set(q.group_by) | set(q.filters)):
+        stmt = stmt.join(p, p.id == person_column)
+    if "offer_category" in q.group_by or "offer_category" in q.filters:
+        stmt = stmt.join(o, o.id == offer_column)
     stmt, labels = _person_dims(q, stmt, p, time_column)
     labels = [col(o.category).label(d) if d == "offer_category" else lab for d, lab in zip(
         q.group_by, _interleave(q.group_by, labels), strict=True)]
@@ -261,12 +271,13 @@ def referral_measures(session: Session, q: Query) -> tuple[dict[str, dict[Key, A
         *(_flag(and_(declined, col(r.reason_code) == reason)).label(f"declined_{reason}")
           for reason in DECLINE_REASONS),
     ]
-    base = _referral_base(q, r, r.sent_at, r.person_id, r.offer_id, extra)
+    def build(sq: Query) -> Select[Any]:
+        return _referral_base(sq, r, r.sent_at, r.person_id, r.offer_id, extra)
+
     flags = ["accepted", "declined", "started", "completed", "ended_early",
              *(f"declined_{x}" for x in DECLINE_REASONS)]
-    counts = grouped(session, q, base, [*flags, "days"], {
-        "referrals_sent": _count, **{f"referrals_{f}": _sum(f) for f in flags}})
-    return counts, grouped_median(session, q, base, "days")
+    counts = grouped(session, q, build, {"referrals_sent": _count, **{f"referrals_{f}": _sum(f) for f in flags}})
+    return counts, grouped_median(session, q, build, "days")
 
 
 def tils_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
@@ -277,11 +288,12 @@ def tils_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
                                                col(intake.measured_at) <= follow.measured_at)
                     .order_by(col(intake.measured_at).desc()).limit(1).scalar_subquery())
     extra = [col(follow.id).label("unit"), (follow.total - intake_total).label("change")]
-    base = (_referral_base(q, follow, follow.measured_at, follow.person_id, r.offer_id, extra,
-                           joins=[(r, r.id == follow.referral_id)])
-            .where(follow.context == "follow_up", intake_total.is_not(None)))
-    return grouped(session, q, base, ["change"], {
-        "persons_followed_up": _count, "tils_change_sum": _sum("change")})
+    def build(sq: Query) -> Select[Any]:
+        return (_referral_base(sq, follow, follow.measured_at, follow.person_id, r.offer_id, extra,
+                               joins=[(r, r.id == follow.referral_id)])
+                .where(follow.context == "follow_up", intake_total.is_not(None)))
+
+    return grouped(session, q, build, {"persons_followed_up": _count, "tils_change_sum": _sum("change")})
 
 
 # ---- offers --------------------------------------------------------------------------------------------
@@ -320,67 +332,81 @@ def _quarter_table(q: Query, wanted: Sequence[str]) -> Any:
     return union_all(*rows).subquery("quarters")
 
 
+def _served_regions(munis: Any) -> Any:
+    """One row per (offer, region) it serves, however many of the region's municipalities that is."""
+    return (select(munis.c.offer_id, col(Municipality.region_code).label("code")).distinct()
+            .select_from(munis).join(Municipality, col(Municipality.code) == munis.c.code).subquery("served_region"))
+
+
 def offer_measures(session: Session, q: Query, quarters: Sequence[str]) -> dict[str, dict[Key, Any]]:
     o = Offer
-    stmt = select().select_from(o)
-    labels: list[Any] = []
-    where: list[ColumnElement[bool]] = [col(o.status) == "published", col(o.published_at) < q.end]
     risk = q.risk_codes()
     f = q.filters
-    settings = _served_settings()
-    if risk is not None:
-        where.append(exists(select(1).where(settings.c.offer_id == col(o.id), settings.c.code.in_(risk))))
-    munis = _served_municipalities()
     muni_filter = list(f.get("municipality", ()))
-    if f.get("region"):
-        where.append(exists(select(1).select_from(munis).join(Municipality, col(Municipality.code) == munis.c.code)
-                            .where(munis.c.offer_id == col(o.id), col(Municipality.region_code).in_(f["region"]))))
-    if muni_filter:
-        where.append(exists(select(1).where(munis.c.offer_id == col(o.id), munis.c.code.in_(muni_filter))))
-    ages = _age_table()
-    overlaps = and_(or_(col(o.min_age).is_(None), col(o.min_age) <= ages.c.high),
-                    or_(col(o.max_age).is_(None), col(o.max_age) >= ages.c.low))
-    if f.get("age_group"):
-        where.append(exists(select(1).select_from(ages).where(overlaps, ages.c.label.in_(f["age_group"]))))
-    if f.get("offer_category"):
-        where.append(col(o.category).in_(f["offer_category"]))
-    for d in q.group_by:
-        if d == "risk_setting":
+    wanted_quarters = [x for x in quarters if not f.get("quarter") or x in f["quarter"]]
+
+    def build(sq: Query) -> Select[Any]:
+        stmt = select().select_from(o)
+        labels: dict[str, Any] = {}
+        where: list[ColumnElement[bool]] = [col(o.status) == "published", col(o.published_at) < sq.end]
+        settings = _served_settings()
+        if risk is not None:
+            where.append(exists(select(1).where(settings.c.offer_id == col(o.id), settings.c.code.in_(risk))))
+        munis = _served_municipalities()
+        if f.get("region"):
+            regions = _served_regions(munis)
+            where.append(exists(select(1).where(regions.c.offer_id == col(o.id), regions.c.code.in_(f["region"]))))
+        if muni_filter:
+            filter_munis = _served_municipalities()
+            where.append(exists(select(1).where(filter_munis.c.offer_id == col(o.id),
+                                                filter_munis.c.code.in_(muni_filter))))
+        ages = _age_table()
+        overlaps = and_(or_(col(o.min_age).is_(None), col(o.min_age) <= ages.c.high),
+                        or_(col(o.max_age).is_(None), col(o.max_age) >= ages.c.low))
+        if f.get("age_group"):
+            where.append(exists(select(1).select_from(ages).where(overlaps, ages.c.label.in_(f["age_group"]))))
+        if f.get("offer_category"):
+            where.append(col(o.category).in_(f["offer_category"]))
+        dims = set(sq.group_by)
+        if "risk_setting" in dims:
             served = _served_settings()  # a second instance: the filter above must not correlate to it
             on = served.c.offer_id == col(o.id)
             stmt = stmt.join(served, on if risk is None else and_(on, served.c.code.in_(risk)))
-            labels.append(served.c.code.label(d))
-        elif d in ("municipality", "region"):
-            m_alias = munis.alias(f"served_{d}")
-            on = m_alias.c.offer_id == col(o.id)
-            if muni_filter:
-                on = and_(on, m_alias.c.code.in_(muni_filter))
-            stmt = stmt.join(m_alias, on)
-            if d == "municipality":
-                labels.append(m_alias.c.code.label(d))
-            else:
+            labels["risk_setting"] = served.c.code
+        if "municipality" in dims:
+            joined = _served_municipalities()
+            on = joined.c.offer_id == col(o.id)
+            stmt = stmt.join(joined, and_(on, joined.c.code.in_(muni_filter)) if muni_filter else on)
+            labels["municipality"] = joined.c.code
+            if "region" in dims:  # the region of that same municipality, never a cross product
                 m = aliased(Municipality)
-                region_on = col(m.code) == m_alias.c.code
-                if f.get("region"):
-                    region_on = and_(region_on, col(m.region_code).in_(f["region"]))
-                stmt = stmt.join(m, region_on)
-                labels.append(col(m.region_code).label(d))
-        elif d == "age_group":
-            on = overlaps if not f.get("age_group") else and_(overlaps, ages.c.label.in_(f["age_group"]))
-            stmt = stmt.join(ages, on)
-            labels.append(ages.c.label.label(d))
-        elif d == "offer_category":
-            labels.append(col(o.category).label(d))
-        elif d == "quarter":
-            table = _quarter_table(q, quarters)
+                region_on = col(m.code) == joined.c.code
+                stmt = stmt.join(m, and_(region_on, col(m.region_code).in_(f["region"])) if f.get("region")
+                                 else region_on)
+                labels["region"] = col(m.region_code)
+        elif "region" in dims:
+            regions = _served_regions(_served_municipalities())
+            on = regions.c.offer_id == col(o.id)
+            stmt = stmt.join(regions, and_(on, regions.c.code.in_(f["region"])) if f.get("region") else on)
+            labels["region"] = regions.c.code
+        if "age_group" in dims:
+            stmt = stmt.join(ages, and_(overlaps, ages.c.label.in_(f["age_group"])) if f.get("age_group")
+                             else overlaps)
+            labels["age_group"] = ages.c.label
+        if "offer_category" in dims:
+            labels["offer_category"] = col(o.category)
+        if "quarter" in dims:
+            table = _quarter_table(sq, wanted_quarters)
             stmt = stmt.join(table, col(o.published_at) < table.c.ends)
-            labels.append(table.c.label.label(d))
-    if f.get("quarter") and "quarter" not in q.group_by:
-        last_end = max(quarter_bounds(x)[1] for x in f["quarter"])
-        where.append(col(o.published_at) < datetime.combine(last_end, time.min, tzinfo=UTC))
-    stmt = stmt.add_columns(col(o.id).label("unit"), *labels, col(o.capacity).label("capacity"),
-                            (col(o.capacity) - col(o.seats_taken)).label("free")).where(*where)
-    return grouped(session, q, stmt, ["capacity", "free"], {
+            labels["quarter"] = table.c.label
+        elif f.get("quarter"):
+            last_end = max(quarter_bounds(x)[1] for x in f["quarter"])
+            where.append(col(o.published_at) < datetime.combine(last_end, time.min, tzinfo=UTC))
+        return stmt.add_columns(col(o.id).label("unit"), *(labels[d].label(d) for d in sq.group_by),
+                                col(o.capacity).label("capacity"),
+                                (col(o.capacity) - col(o.seats_taken)).label("free")).where(*where)
+
+    return grouped(session, q, build, {
         "offers_published": _count, "places": _sum("capacity"), "free_places": _sum("free")})
 
 
@@ -395,17 +421,21 @@ def referral_barriers(session: Session, q: Query) -> dict[Key, int]:
     """Declined or ended-early referrals in the period by (barrier_type, risk_setting) and their margins."""
     r = Referral
     p = aliased(Person)
-    prs = aliased(PersonRiskSetting)
     barrier = case(*((col(r.reason_code) == reason.value, label) for reason, label in REASON_BARRIER.items()),
                    else_="other")
-    on = col(prs.person_id) == p.id
     risk = q.risk_codes()
-    if risk is not None:
-        on = and_(on, col(prs.risk_setting_code).in_(risk))
-    base: Any = (select(col(r.id).label("unit"), barrier.label("barrier_type"),
-                        col(prs.risk_setting_code).label("risk_setting"))
-            .select_from(r).join(p, p.id == col(r.person_id)).join(prs, on)
-            .where(col(r.status).in_([ReferralStatus.declined, ReferralStatus.ended_early]),
-                   col(r.sent_at) >= q.start, col(r.sent_at) < q.end, *_person_filters(q, p, r.sent_at)))
-    sub = Query(q.period_from, q.period_to, ("barrier_type", "risk_setting"), q.filters, q.risk_scope, q.dialect)
-    return grouped(session, sub, base, [], {"referrals": _count})["referrals"]
+
+    def build(sq: Query) -> Select[Any]:
+        stmt = select().select_from(r).join(p, p.id == col(r.person_id))
+        labels: dict[str, Any] = {"barrier_type": barrier}
+        if "risk_setting" in sq.group_by:
+            prs = aliased(PersonRiskSetting)
+            on = col(prs.person_id) == p.id
+            stmt = stmt.join(prs, and_(on, col(prs.risk_setting_code).in_(risk)) if risk is not None else on)
+            labels["risk_setting"] = col(prs.risk_setting_code)
+        return (stmt.add_columns(col(r.id).label("unit"), *(labels[d].label(d) for d in sq.group_by))
+                .where(col(r.status).in_([ReferralStatus.declined, ReferralStatus.ended_early]),
+                       col(r.sent_at) >= sq.start, col(r.sent_at) < sq.end, *_person_filters(sq, p, r.sent_at)))
+
+    sub = replace(q, group_by=("barrier_type", "risk_setting"))
+    return grouped(session, sub, build, {"referrals": _count})["referrals"]
