@@ -26,6 +26,9 @@ class Problem:
     status: int
     detail: str
     errors: list[FieldError]
+    allowed_actions: list[str] = strawberry.field(
+        default_factory=list, description="For a refused state change: the actions allowed now.")
+    current_status: str | None = None
 
 
 def to_problem(exc: DomainError | ValidationError) -> Problem:
@@ -36,7 +39,8 @@ def to_problem(exc: DomainError | ValidationError) -> Problem:
     data = exc.to_problem()
     return Problem(type=data["type"], title=data["title"], status=data["status"], detail=data["detail"],
                    errors=[FieldError(field=e.get("field"), message=e.get("message", ""), code=e.get("code", ""))
-                           for e in data.get("errors", [])])
+                           for e in data.get("errors", [])],
+                   allowed_actions=list(data.get("allowed_actions") or []), current_status=data.get("current_status"))
 
 
 def attempt(info: Info, action: Callable[[], T]) -> T | Problem:

@@ -12,10 +12,10 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
-from schema import mapping, offers, organisations, persons, reference, reports, users
+from schema import mapping, offers, organisations, persons, reference, referrals, reports, users
 from service.core.settings import get_settings
 
-DOMAINS = [reference, organisations, users, offers, persons, mapping, reports]
+DOMAINS = [reference, organisations, users, offers, persons, mapping, reports, referrals]
 
 
 def _merged(kind: str) -> type:

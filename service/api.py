@@ -11,6 +11,8 @@ from service.offers.router import router as offers_router
 from service.organisations.router import router as organisations_router
 from service.persons.router import router as persons_router
 from service.reference.router import router as reference_router
+from service.referrals.router import contacts_router, events_router
+from service.referrals.router import router as referrals_router
 from service.reports.router import router as reports_router
 from service.users.router import clients_router, users_router
 
@@ -23,3 +25,5 @@ api_router.include_router(offers_router)
 api_router.include_router(hsds_router)
 api_router.include_router(persons_router)
 api_router.include_router(reports_router)
+for router in (referrals_router, contacts_router, events_router):
+    api_router.include_router(router)

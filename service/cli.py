@@ -9,12 +9,14 @@ import typer
 
 from service.core.settings import get_settings
 from service.persons.cli import consents_app
+from service.referrals.cli import referrals_app
 
 app = typer.Typer(help="Tværs — case coordination against loneliness.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(consents_app, name="consents")
+app.add_typer(referrals_app, name="referrals")
 
 
 @db_app.command("upgrade")

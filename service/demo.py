@@ -60,6 +60,9 @@ def seed() -> bool:
         from service.persons.demo import seed_persons
 
         seed_persons(session, orgs)
+        from service.referrals.demo import seed_referrals
+
+        seed_referrals(session, orgs)
         session.commit()
     return True
 

@@ -63,6 +63,7 @@ def test_graphql_refuses_analysts_everywhere(gql, world):
                    for e in result.get("errors", [])), result
         data = result.get("data") or {}
         field = next(iter(data.values()), None) if data else None
-        refused = "errors" in result or field is None or field.get("items") == [] or field.get("__typename") == "Problem"
+        refused = ("errors" in result or field is None or field.get("items") == []
+                   or field.get("__typename") == "Problem")
         assert refused, (query, result)
         assert str(person.id) not in str(result)

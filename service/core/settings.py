@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     cpr_hash_key: str = DEFAULT_CPR_HASH_KEY
     # A consent without an explicit expiry lapses after this many days.
     consent_default_days: int = Field(default=730, ge=1, le=3650)
+    # A referral still `sent` after this many days expires (`tvaers referrals expire`).
+    referral_sla_days: int = Field(default=14, ge=1, le=365)
 
     @property
     def is_production(self) -> bool:

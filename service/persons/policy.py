@@ -11,12 +11,14 @@
 Extension point for referrals: a receiving organisation will get a *narrow, consent-gated summary* of a
 person referred to it. That rule belongs here, as a second clause (`summary_visible_persons`) that
 combines a referral to the principal's organisation with `active_consent(ConsentPurpose.referral_sharing)`
-and a matching `consent_recipient`; it must never widen `visible_persons`, which grants full access.
-Until a referral exists, no organisation but the owner has any view, which is what the clause says now.
+and a matching `consent_recipient` (`sharing_covers`); it never widens `visible_persons`, which grants full
+access. The summary itself is built by `service.referrals.summary` (first name, age group, municipality and
+only the data categories the live consent and the referral allow).
 """
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlmodel import col
@@ -24,7 +26,7 @@ from sqlmodel import col
 from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.core.types import utcnow
-from service.persons.models import Consent, ConsentPurpose, ConsentPurposeRow, Person
+from service.persons.models import Consent, ConsentPurpose, ConsentPurposeRow, ConsentRecipient, Person
 
 
 def visible_persons(principal: Principal) -> ColumnElement[bool]:
@@ -34,9 +36,43 @@ def visible_persons(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
+def sharing_covers(person_id: Any, organisation_id: Any, now: datetime | None = None) -> ColumnElement[bool]:
+    """EXISTS an active `referral_sharing` consent of the person whose recipients name the organisation,
+    by id or by its kind. Both arguments may be SQL columns (correlated) or plain values."""
+    from service.organisations.models import Organisation
+
+    org_kind = select(Organisation.kind).where(col(Organisation.id) == organisation_id).scalar_subquery()
+    return exists(
+        select(1).select_from(Consent)
+        .join(ConsentPurposeRow, col(ConsentPurposeRow.consent_id) == col(Consent.id))
+        .join(ConsentRecipient, col(ConsentRecipient.consent_id) == col(Consent.id))
+        .where(col(Consent.person_id) == person_id,
+               col(ConsentPurposeRow.purpose) == ConsentPurpose.referral_sharing,
+               consent_is_active(now),
+               or_(col(ConsentRecipient.organisation_id) == organisation_id,
+                   col(ConsentRecipient.organisation_kind) == org_kind))
+    )
+
+
+# Referral states in which the provider still has a need to see the summary (open, or closed with an outcome).
+SUMMARY_REFERRAL_STATES = ("sent", "accepted", "started", "completed", "ended_early")
+
+
 def summary_visible_persons(principal: Principal) -> ColumnElement[bool]:
-    """Persons the principal may see only as a narrow summary: none, until a referral is sent to them."""
-    return false()
+    """Persons the principal may see only as a narrow summary: those referred to the principal's organisation
+    (open, or closed with an outcome) while an active `referral_sharing` consent names that organisation.
+
+    Evaluated at request time, so withdrawing (or the expiry of) the consent cuts the view at once."""
+    if not (principal.can(Permission.referrals_receive) or principal.can(Permission.contacts_manage)):
+        return false()
+    from service.referrals.models import Referral
+
+    return exists(
+        select(1).select_from(Referral)
+        .where(col(Referral.person_id) == col(Person.id),
+               col(Referral.provider_organisation_id) == principal.organisation_id,
+               col(Referral.status).in_(SUMMARY_REFERRAL_STATES))
+    ) & sharing_covers(col(Person.id), principal.organisation_id) & (col(Person.status) == "active")
 
 
 def can_read_full_cpr(principal: Principal) -> bool:
@@ -72,4 +108,4 @@ def owns(principal: Principal, organisation_id: uuid.UUID) -> bool:
 
 
 __all__ = ["active_consent", "can_read_full_cpr", "consent_is_active", "owns", "registration_active",
-           "summary_visible_persons", "visible_persons"]
+           "sharing_covers", "summary_visible_persons", "visible_persons"]

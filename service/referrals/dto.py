@@ -1,0 +1,249 @@
+"""Input and output models for referrals, their events, contact agreements and the contact log.
+
+No validator message repeats the rejected value (messages and notes may carry personal data).
+"""
+
+import uuid
+from datetime import UTC, datetime, time
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from service.core.dto import InputModel, OutputModel
+from service.core.types import utcnow
+from service.persons.models import DataCategory
+from service.referrals.models import Cadence, ContactChannel, Outcome, PsychosocialElement, ReasonCode
+from service.referrals.workflow import PROVIDER_REASONS, Action
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("give a time zone (e.g. 2026-01-31T10:00:00Z)")
+    return value.astimezone(UTC) if value is not None else None
+
+
+AwareDateTime = Annotated[datetime, AfterValidator(_aware)]
+Topic = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _unique(values: list[str], what: str) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError(f"{what} must not repeat")
+    return values
+
+
+class ReferralCreate(InputModel):
+    person_id: uuid.UUID
+    offer_id: uuid.UUID
+    message: str | None = Field(default=None, max_length=2000,
+                                description="To the provider. Keep it short; it is shown only while consent lasts.")
+    shared_categories: list[DataCategory] = Field(
+        default_factory=list, max_length=len(DataCategory),
+        description="Data categories the provider may see; each must be allowed by the referral_sharing "
+                    "consent. contact_details also needs an active `contact` consent when read.")
+
+    @field_validator("shared_categories")
+    @classmethod
+    def _no_repeats(cls, value: list[DataCategory]) -> list[DataCategory]:
+        _unique([str(v) for v in value], "shared_categories")
+        return value
+
+
+class FollowUpMeasurement(InputModel):
+    """A follow-up T-ILS answer recorded with completion (needs an active `outcome_followup` consent)."""
+
+    item1: int = Field(ge=1, le=3, description="Lack companionship: 1 hardly ever, 2 some of the time, 3 often")
+    item2: int = Field(ge=1, le=3, description="Feel left out")
+    item3: int = Field(ge=1, le=3, description="Feel isolated from others")
+    measured_at: AwareDateTime | None = Field(default=None, description="Default: now. Not in the future.")
+
+    @field_validator("measured_at")
+    @classmethod
+    def _not_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > utcnow():
+            raise ValueError("measured_at must not be in the future")
+        return value
+
+
+class TransitionRequest(InputModel):
+    action: Action
+    reason_code: ReasonCode | None = Field(default=None, description="Required to decline or end early.")
+    note: str | None = Field(default=None, max_length=2000)
+    outcome: Outcome | None = Field(default=None, description="Required to complete.")
+    follow_up: FollowUpMeasurement | None = Field(default=None, description="Only with complete.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if self.action == Action.expire:
+            raise ValueError("expire is done by the system (tvaers referrals expire)")
+        if self.action in (Action.decline, Action.end_early) and self.reason_code is None:
+            raise ValueError("reason_code is required to decline or end early")
+        if self.reason_code is not None:
+            if self.action not in (Action.decline, Action.end_early, Action.withdraw):
+                raise ValueError("reason_code is only for decline, end_early and withdraw")
+            if self.reason_code not in PROVIDER_REASONS:
+                raise ValueError("this reason_code is set by the system only")
+        if self.action == Action.complete and self.outcome is None:
+            raise ValueError("outcome is required to complete")
+        if self.action != Action.complete and (self.outcome is not None or self.follow_up is not None):
+            raise ValueError("outcome and follow_up are only for complete")
+        return self
+
+
+class SharedPerson(OutputModel):
+    """What the provider may see of a referred person: never CPR, notes, family name or birth date."""
+
+    id: uuid.UUID
+    given_name: str | None
+    age_group: str
+    municipality_code: str
+    shared_categories: list[str] = Field(description="Categories shown now: the referral's choice ∩ live consent.")
+    phone: str | None = None
+    email: str | None = None
+    risk_settings: list[str] | None = None
+    accessibility_needs: list[str] | None = None
+    interests: list[str] | None = None
+    loneliness_latest_total: int | None = None
+
+
+class TransitionRead(OutputModel):
+    id: int
+    action: str
+    from_status: str | None
+    to_status: str
+    reason_code: str | None
+    note: str | None
+    actor_id: uuid.UUID | None
+    actor_organisation_id: uuid.UUID | None
+    occurred_at: datetime
+
+
+class ReferralRead(OutputModel):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    offer_id: uuid.UUID
+    referring_organisation_id: uuid.UUID
+    provider_organisation_id: uuid.UUID
+    created_by: uuid.UUID
+    message: str | None
+    shared_categories: list[str]
+    status: str
+    reason_code: str | None
+    outcome: str | None
+    holds_seat: bool
+    sent_at: datetime
+    accepted_at: datetime | None
+    started_at: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime
+    version: int
+    direction: Literal["sent", "received", "both"] = Field(
+        description="sent: your organisation referred; received: your organisation provides the offer.")
+    allowed_actions: list[str] = Field(description="The transitions you may take now.")
+    person: SharedPerson | None = Field(description="The consent-gated summary the provider sees (null when "
+                                                    "the consent no longer allows it).")
+
+
+class ReferralDetail(ReferralRead):
+    history: list[TransitionRead]
+
+
+class EventRead(OutputModel):
+    """One referral transition as a partner front-end sees it: ids and statuses only."""
+
+    id: int
+    cursor: str
+    referral_id: uuid.UUID
+    action: str
+    from_status: str | None
+    to_status: str
+    reason_code: str | None
+    referring_organisation_id: uuid.UUID
+    provider_organisation_id: uuid.UUID
+    actor_organisation_id: uuid.UUID | None
+    occurred_at: datetime
+
+
+class EventPage(OutputModel):
+    items: list[EventRead]
+    next_cursor: str | None = Field(description="Pass as `after` on the next poll (unchanged when nothing new).")
+    has_more: bool
+
+
+class ContactAgreementSet(InputModel):
+    channel: ContactChannel
+    cadence: Cadence
+    weekday: int | None = Field(default=None, ge=0, le=6, description="0 = Monday")
+    time_of_day: time | None = Field(default=None, description="Local (Europe/Copenhagen) time")
+    note: str | None = Field(default=None, max_length=1000)
+    next_contact_at: AwareDateTime | None = Field(
+        default=None, description="The agreed next contact; default: the next slot by cadence, weekday and time.")
+
+
+class ContactAgreementRead(OutputModel):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    channel: str
+    cadence: str
+    weekday: int | None
+    time_of_day: time | None
+    note: str | None
+    next_contact_at: datetime | None
+    next_contact_agenda: str | None = Field(description="What was agreed to talk about next time.")
+    parked_topics: list[str] = Field(description="Topics parked at the last contact, to take up next time.")
+    last_contact_at: datetime | None
+    updated_by: uuid.UUID
+    updated_at: datetime
+
+
+class ContactLogCreate(InputModel):
+    contacted_at: AwareDateTime = Field(description="When the contact took place (not in the future).")
+    duration_minutes: int = Field(ge=0, le=600)
+    channel: ContactChannel
+    elements: list[PsychosocialElement] = Field(
+        default_factory=list, max_length=5,
+        description="Which of the five psychosocial elements the contact addressed.")
+    parked_topics: list[Topic] = Field(default_factory=list, max_length=20,
+                                       description="Topics not opened at the end of the call: take them up next time.")
+    next_contact_at: AwareDateTime | None = Field(
+        default=None, description="The agreed next contact; default: by the agreement's cadence.")
+    next_contact_agenda: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        _unique([str(e) for e in self.elements], "elements")
+        if self.contacted_at > utcnow():
+            raise ValueError("contacted_at must not be in the future")
+        if self.next_contact_at is not None and self.next_contact_at <= self.contacted_at:
+            raise ValueError("next_contact_at must be after contacted_at")
+        return self
+
+
+class ContactLogRead(OutputModel):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    contacted_at: datetime
+    duration_minutes: int
+    channel: str
+    elements: list[str]
+    parked_topics: list[str]
+    next_contact_at: datetime | None
+    next_contact_agenda: str | None
+    note: str | None
+    recorded_by: uuid.UUID
+    created_at: datetime
+
+
+class DueContact(OutputModel):
+    referral_id: uuid.UUID
+    offer_id: uuid.UUID
+    referral_status: str
+    channel: str
+    cadence: str
+    next_contact_at: datetime
+    overdue: bool = Field(description="Due before today (Europe/Copenhagen); false when due today.")
+    next_contact_agenda: str | None
+    parked_topics: list[str] = Field(description="Topics parked at the last contact.")
+    last_contact_at: datetime | None
+    person: SharedPerson | None

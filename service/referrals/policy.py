@@ -1,0 +1,102 @@
+"""Who sees which referral, and on which side they act. Every referral query goes through here.
+
+- The referring organisation sees its referrals (the closed loop: status, outcome, history).
+- The provider organisation sees a referral only while an active `referral_sharing` consent of the person
+  names it (by id or kind): withdrawal or expiry of that consent cuts access at once (404).
+- Visible to the organisation but not to the role (e.g. an analyst), or the wrong side for an action → 403.
+
+It also registers the location grant: an organisation with an accepted or started referral to an offer may
+see the offer's confidential location.
+"""
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlmodel import col
+
+from service.core.permissions import Permission
+from service.core.principal import Principal
+from service.offers.policy import register_location_grant
+from service.persons.policy import sharing_covers
+from service.referrals.models import Referral, ReferralStatus, ReferralTransition
+from service.referrals.workflow import Side
+
+
+def provider_may_see() -> ColumnElement[bool]:
+    """SQL on `referral` rows: the live consent still lets the provider see this referral."""
+    return sharing_covers(col(Referral.person_id), col(Referral.provider_organisation_id))
+
+
+def can_read_as_referrer(principal: Principal) -> bool:
+    return principal.can(Permission.referrals_send)
+
+
+def can_read_as_provider(principal: Principal) -> bool:
+    return principal.can(Permission.referrals_receive) or principal.can(Permission.contacts_manage)
+
+
+def organisation_visible(principal: Principal) -> ColumnElement[bool]:
+    """Referrals the principal's organisation is party to (whatever the role): anything else is a 404."""
+    org = principal.organisation_id
+    return or_(col(Referral.referring_organisation_id) == org,
+               and_(col(Referral.provider_organisation_id) == org, provider_may_see()))
+
+
+def readable(principal: Principal, direction: str | None = None) -> ColumnElement[bool]:
+    """Referrals the principal may read, optionally on one side only (`sent` / `received`)."""
+    org = principal.organisation_id
+    clauses: list[ColumnElement[bool]] = []
+    if can_read_as_referrer(principal) and direction in (None, "sent"):
+        clauses.append(col(Referral.referring_organisation_id) == org)
+    if can_read_as_provider(principal) and direction in (None, "received"):
+        clauses.append(and_(col(Referral.provider_organisation_id) == org, provider_may_see()))
+    return or_(*clauses) if clauses else false()
+
+
+def may_read(principal: Principal, referral: Referral) -> bool:
+    """For a referral already known to be visible to the organisation."""
+    org = principal.organisation_id
+    return ((referral.referring_organisation_id == org and can_read_as_referrer(principal))
+            or (referral.provider_organisation_id == org and can_read_as_provider(principal)))
+
+
+def sides(principal: Principal, referral: Referral) -> set[Side]:
+    """The sides on which the principal may take transitions of this referral."""
+    org = principal.organisation_id
+    out: set[Side] = set()
+    if referral.referring_organisation_id == org and principal.can(Permission.referrals_send):
+        out.add(Side.referrer)
+    if referral.provider_organisation_id == org and principal.can(Permission.referrals_receive):
+        out.add(Side.provider)
+    return out
+
+
+def direction(principal: Principal, referral: Referral) -> str:
+    org = principal.organisation_id
+    sent, received = referral.referring_organisation_id == org, referral.provider_organisation_id == org
+    return "both" if sent and received else ("sent" if sent else "received")
+
+
+def may_manage_contacts(principal: Principal, referral: Referral) -> bool:
+    return referral.provider_organisation_id == principal.organisation_id and principal.can(
+        Permission.contacts_manage)
+
+
+def events_visible(principal: Principal) -> ColumnElement[bool]:
+    """Events of referrals the organisation sent (referrer roles) or received (provider roles)."""
+    org = principal.organisation_id
+    clauses: list[ColumnElement[bool]] = []
+    if can_read_as_referrer(principal):
+        clauses.append(col(ReferralTransition.referring_organisation_id) == org)
+    if can_read_as_provider(principal):
+        clauses.append(col(ReferralTransition.provider_organisation_id) == org)
+    return or_(*clauses) if clauses else false()
+
+
+@register_location_grant
+def _accepted_referrals() -> Select[Any]:
+    """The referring organisation of an accepted or started referral may see a confidential location."""
+    grant: Select[Any] = select(col(Referral.offer_id).label("offer_id"),  # type: ignore[assignment]
+                                col(Referral.referring_organisation_id).label("organisation_id")).where(
+        col(Referral.status).in_([ReferralStatus.accepted, ReferralStatus.started]))
+    return grant
