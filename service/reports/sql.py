@@ -211,15 +211,18 @@ def _person_dims(q: Query, stmt: Select[Any], person: Any, quarter_column: Any) 
 
 def persons_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
     p = Person
-    holding = exists(select(1).where(col(Referral.person_id) == col(p.id), col(Referral.status).in_(
-        [ReferralStatus.accepted, ReferralStatus.started])))
 
     def build(sq: Query) -> Select[Any]:
-        stmt, labels = _person_dims(sq, select().select_from(p), p, p.created_at)
+        # an outer join to the persons holding a place, not a per-person subquery: one hash join
+        holding = (select(col(Referral.person_id).label("person_id")).distinct()
+                   .where(col(Referral.status).in_([ReferralStatus.accepted, ReferralStatus.started]))
+                   .subquery("holding"))
+        start = select().select_from(p).outerjoin(holding, holding.c.person_id == col(p.id))
+        stmt, labels = _person_dims(sq, start, p, p.created_at)
         return stmt.add_columns(
             col(p.id).label("unit"), *labels,
             _flag(col(p.loneliness_latest_total) >= SEVERE_LONELINESS_MIN).label("severe"),
-            _flag(~holding).label("unmet"),
+            _flag(holding.c.person_id.is_(None)).label("unmet"),
         ).where(registration_active(), col(p.created_at) >= sq.start, col(p.created_at) < sq.end,
                 *_person_filters(sq, p, p.created_at))
 
@@ -291,9 +294,11 @@ def tils_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
     def build(sq: Query) -> Select[Any]:
         return (_referral_base(sq, follow, follow.measured_at, follow.person_id, r.offer_id, extra,
                                joins=[(r, r.id == follow.referral_id)])
-                .where(follow.context == "follow_up", intake_total.is_not(None)))
+                .where(follow.context == "follow_up"))
 
-    return grouped(session, q, build, {"persons_followed_up": _count, "tils_change_sum": _sum("change")})
+    # count(change) skips follow-ups without an intake, so the intake lookup runs once per row
+    return grouped(session, q, build, {"persons_followed_up": lambda inner: func.count(inner.c.change),
+                                       "tils_change_sum": _sum("change")})
 
 
 # ---- offers --------------------------------------------------------------------------------------------
