@@ -10,9 +10,11 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 from sqlalchemy import Select, and_, or_
+from sqlalchemy import types as sa_types
 from sqlalchemy.orm import Session
 
 from service.core.errors import BadRequest
+from service.core.types import UTCDateTime
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -89,13 +91,16 @@ def keyset_page(session: Session, stmt: Select[Any], order: list[Any], params: P
     return rows, next_cursor
 
 
+# Keyset columns are matched by SQL type (some types, e.g. JSON, have no Python type to ask for).
+_SQL_TYPES: dict[type, Any] = {datetime: (sa_types.DateTime, UTCDateTime), date: sa_types.Date,
+                               int: sa_types.Integer, uuid.UUID: sa_types.Uuid}
+
+
 def _cast(col: Any, value: str | None) -> Any:
     if value is None:
         return None
-    try:
-        py = col.type.python_type
-    except NotImplementedError:
-        return value
+    types = [t for t in (datetime, date, int, uuid.UUID) if isinstance(col.type, _SQL_TYPES[t])]
+    py = types[0] if types else str
     if py is datetime:
         return datetime.fromisoformat(value)
     if py is date:
