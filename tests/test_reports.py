@@ -214,3 +214,22 @@ def test_offers_by_region_count_each_offer_once(client, db, data, national_analy
     assert _cell(both, region="1084", municipality="0147")["offers_published"]["value"] == 2
     assert _cell(both, region="1082", municipality="0147")["offers_published"]["value"] == 0  # no cross product
     assert _cell(both, region="1084")["offers_published"]["value"] == 2
+
+
+def test_action_plan_measures_carry_their_indicators_per_quarter(client, data, national_analyst):
+    created = client.post("/api/v1/action-plan/measures", headers=national_analyst.headers, json={
+        "title": "Flere telefonvenner", "description": "Opskalering af telefonvenner", "risk_settings":
+        ["homelessness"], "start_date": "2026-01-01", "indicators": ["persons_registered", "referrals_sent",
+                                                                     "offers_published"]})
+    assert created.status_code == 201, created.text
+    doc = _report(client, national_analyst, period_from="2026-01-01", period_to="2026-06-30",
+                  include_action_plan="true")
+    [measure] = doc["action_plan"]
+    assert measure["title"] == "Flere telefonvenner" and measure["risk_settings"] == ["homelessness"]
+    q1, q2 = measure["quarters"]
+    assert q1["quarter"] == "2026Q1" and q2["quarter"] == "2026Q2"
+    assert q1["indicators"]["persons_registered"] == {"value": 20, "suppressed": False}  # homelessness only
+    assert q1["indicators"]["referrals_sent"] == {"value": 10, "suppressed": False}
+    assert q2["indicators"]["persons_registered"] == {"value": 0, "suppressed": False}
+    assert q2["indicators"]["offers_published"]["value"] == 2  # still published in Q2
+    assert _report(client, national_analyst)["action_plan"] == []  # only on request
