@@ -25,7 +25,8 @@ def _unique(values: Iterable[str]) -> list[str]:
     return sorted(set(values))
 
 
-def _children(session: Session, ids: list[uuid.UUID]) -> tuple[dict[uuid.UUID, list[str]], dict[uuid.UUID, list[str]]]:
+def children_of(session: Session,
+                ids: list[uuid.UUID]) -> tuple[dict[uuid.UUID, list[str]], dict[uuid.UUID, list[str]]]:
     """Risk settings and indicators of many measures, one statement per child table."""
     settings: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
     indicators: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
@@ -44,7 +45,7 @@ def _children(session: Session, ids: list[uuid.UUID]) -> tuple[dict[uuid.UUID, l
 
 
 def _read(measures: list[ActionPlanMeasure], session: Session) -> list[MeasureRead]:
-    settings, indicators = _children(session, [m.id for m in measures])
+    settings, indicators = children_of(session, [m.id for m in measures])
     return [MeasureRead.model_validate({**m.model_dump(), "risk_settings": settings[m.id],
                                         "indicators": indicators[m.id]}) for m in measures]
 

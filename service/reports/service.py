@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from service.action_plan.models import ActionPlanMeasure
-from service.action_plan.service import _children
+from service.action_plan.service import children_of
 from service.audit.service import record
 from service.core.errors import Forbidden
 from service.core.principal import Principal
@@ -135,7 +135,7 @@ def _barriers(session: Session, q: sql.Query, threshold: int) -> tuple[dict[tupl
 def _action_plan(session: Session, q: sql.Query, categories: Categories, threshold: int) -> list[dict[str, Any]]:
     measures = list(session.scalars(select(ActionPlanMeasure).order_by(col(ActionPlanMeasure.created_at))
                                     .limit(MAX_PLAN_MEASURES)))
-    settings_of, indicators_of = _children(session, [m.id for m in measures])
+    settings_of, indicators_of = children_of(session, [m.id for m in measures])
     out = []
     allowed = q.risk_codes()
     for m in measures:
