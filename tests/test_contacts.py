@@ -92,7 +92,9 @@ def test_due_list_shows_due_and_overdue_contacts_with_parked_topics(world: World
     _log(w, overdue, contacted_at=_iso(utcnow() - timedelta(days=10)), next_contact_at=_iso(utcnow() - timedelta(
         days=3)), parked_topics=["hoftenyt"], next_contact_agenda="Hvordan gik lægebesøget?")
     due_now = _active(w, "accepted", given_name="Birte")
-    _agree(w, due_now, next_contact_at=_iso(utcnow() - timedelta(minutes=5)))
+    # due earlier today (Copenhagen) but not overdue — clamped so the test holds just after midnight too
+    today_start = datetime.now(LOCAL).replace(hour=0, minute=0, second=0, microsecond=0)
+    _agree(w, due_now, next_contact_at=_iso(max(utcnow() - timedelta(minutes=5), today_start.astimezone(UTC))))
     later = _active(w, given_name="Carl")
     _agree(w, later, next_contact_at=_iso(utcnow() + timedelta(days=2)))
     by_agreement = _active(w, given_name="Dora")
