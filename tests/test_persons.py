@@ -198,6 +198,10 @@ def test_duplicate_registration_in_the_same_organisation_is_a_conflict(client, m
     by_name = client.post("/api/v1/persons", json=person_body(given_name="KAREN", family_name="eksempel"),
                           headers=caseworker.headers)
     assert by_name.status_code == 409 and by_name.json()["existing_id"] == first["id"]
+    danish = create_person(client, caseworker, given_name="Åse", family_name="Ørsted")
+    by_danish_name = client.post("/api/v1/persons", json=person_body(given_name="åSE", family_name="ØRSTED"),
+                                 headers=caseworker.headers)
+    assert by_danish_name.status_code == 409 and by_danish_name.json()["existing_id"] == danish["id"]
     other_day = client.post("/api/v1/persons", json=person_body(birth_date="1990-01-02"), headers=caseworker.headers)
     assert other_day.status_code == 201
     elsewhere = make_user("caseworker")
@@ -260,6 +264,7 @@ def test_list_filters_and_post_search_are_audited(client, make_user, db):
     assert ids(client.post("/api/v1/persons/search", json={"name": "ole"}, headers=h)) == [ole["id"]]
     assert ids(client.post("/api/v1/persons/search", json={"name": "karen eks"}, headers=h)) == [karen["id"]]
     assert ids(client.post("/api/v1/persons/search", json={"name": "karen ole"}, headers=h)) == []
+    assert ids(client.post("/api/v1/persons/search", json={"name": "PRØVE"}, headers=h)) == [ole["id"]]
     assert ids(client.post("/api/v1/persons/search", json={"cpr": CPR_DASHED}, headers=h)) == [karen["id"]]
     assert ids(client.post("/api/v1/persons/search", json={"name": "ole", "severe": False}, headers=h)) == []
     searches = events(db, "person.search")

@@ -26,6 +26,10 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
 
 
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _enable_sqlite_transactions(engine: Engine) -> None:
     """Let SQLAlchemy, not pysqlite, emit BEGIN so SAVEPOINTs and foreign keys behave."""
 
@@ -36,6 +40,8 @@ def _enable_sqlite_transactions(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+        # SQLite's built-in lower() folds ASCII only; searches for "ørsted" must find "Ørsted" as on PostgreSQL.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
