@@ -5,25 +5,22 @@ flag set by mutations) instead of relying on an exception.
 """
 
 import asyncio
-import logging
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from graphql import GraphQLError
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from strawberry.http.ides import get_graphql_ide_html
 
 from schema.context import Context
+from schema.error_logging import client_error
 from schema.root import build_schema
 from service.core.db import RawSessionDep, finish
 from service.core.errors import DomainError, problem_response, validation_problem
 from service.core.principal import Principal, oauth2_scheme, principal_from_token
 from service.core.settings import get_settings
 
-log = logging.getLogger("tvaers.graphql")
 router = APIRouter(tags=["graphql"])
 
 
@@ -36,27 +33,6 @@ class GraphQLRequest(BaseModel):
     extensions: dict[str, Any] | None = None
 
 
-_ECHOED_VALUE = re.compile(r"(got invalid value|Value|Expected value of type [^,]+, found) .*?(?=;| at '|$)")
-
-
-def _format_error(err: GraphQLError) -> dict[str, Any]:
-    original = err.original_error
-    # Coercion messages quote the rejected value, which may be personal data.
-    out: dict[str, Any] = {"message": _ECHOED_VALUE.sub(r"\1 <redacted>", err.message)}
-    if err.locations:
-        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
-    if err.path:
-        out["path"] = err.path
-    if isinstance(original, DomainError):
-        out["extensions"] = {"status": original.status, "type": original.to_problem()["type"]}
-    elif original is not None and not isinstance(original, GraphQLError):
-        # Never echo an unexpected exception: its text might contain personal data.
-        log.error("graphql resolver failed: %s", type(original).__name__)
-        out["message"] = "Internal error."
-        out["extensions"] = {"status": 500}
-    return out
-
-
 def _execute(session: Session, body: GraphQLRequest, token: str | None) -> dict[str, Any]:
     principal: Principal | None = principal_from_token(session, token) if token else None
     context = Context(session=session, principal=principal)
@@ -65,7 +41,7 @@ def _execute(session: Session, body: GraphQLRequest, token: str | None) -> dict[
     finish(session, failed=bool(result.errors) or context.failed)
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
-        payload["errors"] = [_format_error(e) for e in result.errors]
+        payload["errors"] = [client_error(e) for e in result.errors]
     return payload
 
 

@@ -2,7 +2,6 @@
 
 from functools import lru_cache
 
-import strawberry
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -13,6 +12,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from schema import mapping, offers, organisations, persons, reference, referrals, reports, users
+from schema.error_logging import RedactingSchema
 from service.core.settings import get_settings
 
 DOMAINS = [reference, organisations, users, offers, persons, mapping, reports, referrals]
@@ -24,7 +24,7 @@ def _merged(kind: str) -> type:
 
 
 @lru_cache
-def build_schema(production: bool | None = None) -> strawberry.Schema:
+def build_schema(production: bool | None = None) -> RedactingSchema:
     settings = get_settings()
     production = settings.is_production if production is None else production
     extensions: list = [
@@ -35,4 +35,4 @@ def build_schema(production: bool | None = None) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection())
-    return strawberry.Schema(query=_merged("Query"), mutation=_merged("Mutation"), extensions=extensions)
+    return RedactingSchema(query=_merged("Query"), mutation=_merged("Mutation"), extensions=extensions)

@@ -323,7 +323,17 @@ def test_cpr_never_in_list_responses_audit_or_logs(client, make_user, make_org, 
     client.post("/api/v1/persons", json=person_body(cpr="3201901234"), headers=caseworker.headers)  # invalid
     consent = client.get(f"/api/v1/persons/{pid}/consents", headers=admin.headers).json()[0]
     client.post(f"/api/v1/persons/{pid}/consents/{consent['id']}/withdraw", json={}, headers=admin.headers)
+    # Failing GraphQL operations: the server logs the failure, never the operation text that names the person.
+    invalid = gql(f'{{ persons(filter: {{cpr: "{CPR}", name: "Karen", bogus: 1}}) {{ items {{ id }} }} }}', actor=admin)
+    bad_cursor = gql(f'{{ persons(filter: {{cpr: "{CPR}"}}, after: "Karen") {{ items {{ id }} }} }}', actor=admin)
+    by_variables = gql("query($f: PersonFilter) { persons(filter: $f) { items { id } } }", actor=admin,
+                       variables={"f": {"cpr": CPR, "name": "Karen", "bogus": 1}})
+    wrong_type = gql(f'{{ persons(filter: {{birthYear: "Karen {CPR}"}}) {{ items {{ id }} }} }}', actor=admin)
+    for failed in (invalid, bad_cursor, by_variables, wrong_type):
+        assert failed["errors"] and "Karen" not in json.dumps(failed) and CPR not in json.dumps(failed)
     assert caplog.records, "the flow should have produced log records to inspect"
+    assert any(r.name.startswith("strawberry") or "graphql" in r.name for r in caplog.records)
+    assert "Karen" not in caplog.text
     for secret in (CPR, CPR_DASHED, "3201901234"):
         assert secret not in caplog.text
         for event in events(db, "person.search") + events(db, "person.read") + events(db, "person.update"):

@@ -94,3 +94,49 @@ def test_docker_compose_runs_postgres_migrate_and_api():
     assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert api["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
     assert api["environment"]["TVAERS_ENV"] == "production"
+
+
+def test_a_failing_graphql_resolver_is_logged_without_its_message(caplog):
+    from graphql import GraphQLError
+
+    from schema.error_logging import client_error
+    from schema.root import build_schema
+
+    secret = "INSERT failed for Karen Eksempel, 0101901234"
+    try:
+        raise RuntimeError(secret)  # the frame's source line is logged; the message must not be
+    except RuntimeError as exc:
+        err = GraphQLError(secret, original_error=exc, path=["createPerson"])
+    caplog.set_level("INFO")
+    build_schema().process_errors([err])
+    assert "RuntimeError" in caplog.text and "createPerson" in caplog.text and "test_platform.py" in caplog.text
+    assert "Karen" not in caplog.text and "0101901234" not in caplog.text
+    assert client_error(err) == {"message": "Internal error.", "path": ["createPerson"], "extensions": {"status": 500}}
+
+
+def test_server_logs_carry_neither_query_strings_nor_exception_messages(caplog):
+    import logging
+
+    from service.logging import configure_logging
+
+    configure_logging()
+    caplog.set_level("INFO")
+    logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:1", "GET",
+                                             "/api/v1/persons?name=Karen", "1.1", 200)
+    secret = "duplicate key (cpr_hash)=(0101901234) for Karen Eksempel"
+    try:
+        raise ValueError(secret)
+    except ValueError:
+        logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
+    assert "GET /api/v1/persons HTTP/1.1" in caplog.text and "Exception in ASGI application: ValueError" in caplog.text
+    assert "test_platform.py" in caplog.text  # the frames stay, for the operator
+    assert "Karen" not in caplog.text and "0101901234" not in caplog.text
+
+
+def test_database_errors_do_not_quote_their_parameters(engine):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with engine.connect() as conn, pytest.raises(DBAPIError) as caught:
+        conn.execute(text("INSERT INTO no_such_table (name) VALUES (:name)"), {"name": "Karen Eksempel"})
+    assert "Karen" not in str(caught.value)
