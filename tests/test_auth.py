@@ -1,11 +1,13 @@
 import time
+from datetime import timedelta
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from service.audit.models import AuditEvent
 from service.core.security import JWT_ALGORITHM
 from service.core.settings import get_settings
+from service.core.types import utcnow
 
 
 def _login(client, username, password):
@@ -42,6 +44,32 @@ def test_failed_logins_are_refused_and_still_audited(client, make_user, db):
                         .order_by(AuditEvent.id)).all()
     assert [(e.outcome, e.reason, e.actor_id) for e in events] == [
         ("failure", "wrong_password", str(actor.id)), ("failure", "unknown_username", None)]
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(client, make_user, db):
+    make_user("caseworker", username="dy", password="a long secret 4")
+    bystander = make_user("caseworker", username="ea", password="a long secret 5")
+    limit = get_settings().login_max_failures
+    for _ in range(limit - 1):
+        assert _login(client, "dy", "guess").status_code == 401
+    assert _login(client, "dy", "a long secret 4").status_code == 200  # a success starts the count afresh
+    for _ in range(limit):
+        assert _login(client, "dy", "guess").status_code == 401
+    locked = _login(client, "dy", "a long secret 4")
+    assert locked.status_code == 429 and locked.headers["content-type"].startswith("application/problem+json")
+    assert 0 < int(locked.headers["retry-after"]) <= get_settings().login_lockout_minutes * 60
+    assert locked.json()["error"] == "invalid_grant" and "try again later" in locked.json()["detail"]
+    assert _login(client, "dy", "guess").status_code == 429  # no more guesses while locked
+    assert _login(client, "ea", "a long secret 5").status_code == 200
+    dy_events = db.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login",
+                                                    AuditEvent.actor_id != str(bystander.id))
+                           .order_by(AuditEvent.id)).all()
+    assert [(e.outcome, e.reason) for e in dy_events[-3:]] == [
+        ("failure", "wrong_password"), ("denied", "locked_out"), ("denied", "locked_out")]
+    db.execute(update(AuditEvent).where(AuditEvent.reason == "wrong_password")
+               .values(occurred_at=utcnow() - timedelta(minutes=get_settings().login_lockout_minutes + 1)))
+    db.commit()
+    assert _login(client, "dy", "a long secret 4").status_code == 200  # the failures have aged out
 
 
 def test_inactive_user_cannot_log_in_and_existing_token_stops_working(client, make_user, db):

@@ -15,7 +15,9 @@ class TokenResponse(BaseModel):
     expires_in: int
 
 
-@router.post("/token", response_model=TokenResponse)
+@router.post("/token", response_model=TokenResponse, responses={
+    401: {"description": "The credentials were not accepted"},
+    429: {"description": "Too many wrong passwords for this account; see the Retry-After header"}})
 def token(
     session: SessionDep,
     grant_type: Annotated[str, Form(max_length=40)],

@@ -1,12 +1,22 @@
-"""Token grants. Every attempt, successful or not, is audited."""
+"""Token grants. Every attempt, successful or not, is audited.
 
-from sqlalchemy import select
+Wrong passwords are counted from those audit events: after `login_max_failures` within
+`login_lockout_minutes` (since the last successful login) the account refuses even the right password
+until the oldest of them ages out — an online guessing attack gets a handful of tries per window.
+"""
+
+import math
+from datetime import timedelta
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.audit.models import AuditEvent
 from service.audit.service import record
-from service.core.errors import BadRequest, Unauthorized
+from service.core.errors import BadRequest, TooManyRequests, Unauthorized
 from service.core.permissions import permissions_for
 from service.core.security import burn_verification_time, issue_token, verify_secret
+from service.core.settings import get_settings
 from service.core.types import utcnow
 from service.users.models import ApiClient, User
 
@@ -24,11 +34,34 @@ def _refuse(session: Session, action: str, actor_id: str | None, reason: str, er
     return Unauthorized("The credentials were not accepted.", error=error)
 
 
+def _lockout_seconds_left(session: Session, user: User) -> int:
+    """0 when the user may try a password now; otherwise seconds until the oldest counted failure ages out."""
+    settings = get_settings()
+    window = timedelta(minutes=settings.login_lockout_minutes)
+    now = utcnow()
+    since = now - window
+    if user.last_login_at is not None and user.last_login_at > since:
+        since = user.last_login_at
+    failures, oldest = session.execute(
+        select(func.count(), func.min(AuditEvent.occurred_at))
+        .where(AuditEvent.action == "auth.login", AuditEvent.actor_id == str(user.id),
+               AuditEvent.outcome == "failure", AuditEvent.reason == "wrong_password",
+               AuditEvent.occurred_at > since)).one()
+    if failures < settings.login_max_failures or oldest is None:
+        return 0
+    return max(1, math.ceil((oldest + window - now).total_seconds()))
+
+
 def password_grant(session: Session, username: str, password: str) -> tuple[str, int]:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         burn_verification_time(password)
         raise _refuse(session, "auth.login", None, "unknown_username", "invalid_grant")
+    if wait := _lockout_seconds_left(session, user):
+        record(session, None, "auth.login", purpose="authentication", outcome="denied", reason="locked_out",
+               actor_id=str(user.id), actor_type="user")
+        raise TooManyRequests("Too many failed sign-in attempts; try again later.",
+                              headers={"Retry-After": str(wait)}, error="invalid_grant")
     if not verify_secret(user.password_hash, password):
         raise _refuse(session, "auth.login", str(user.id), "wrong_password", "invalid_grant")
     if not user.active:

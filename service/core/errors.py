@@ -65,6 +65,10 @@ class PreconditionRequired(DomainError):
     status, title, slug = 428, "Precondition required", "precondition-required"
 
 
+class TooManyRequests(DomainError):
+    status, title, slug = 429, "Too many requests", "too-many-requests"
+
+
 def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     """Pydantic errors without the rejected input: it may be personal data."""
     out = []

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     consent_default_days: int = Field(default=730, ge=1, le=3650)
     # A referral still `sent` after this many days expires (`tvaers referrals expire`).
     referral_sla_days: int = Field(default=14, ge=1, le=365)
+    login_max_failures: int = Field(default=10, ge=3, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
 
     @property
     def is_production(self) -> bool:
