@@ -11,9 +11,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from strawberry.types import ExecutionContext
 
-from service.core.errors import DomainError
+from service.core.errors import DomainError, Unprocessable, field_errors, unstorable_value
 
 log = logging.getLogger("tvaers.graphql")
 
@@ -26,9 +28,21 @@ def redacted_message(err: GraphQLError) -> str:
     return _ECHOED_VALUE.sub(r"\1 <redacted>", err.message)
 
 
+def as_domain_error(original: BaseException | None) -> DomainError | None:
+    """Client errors raised inside query resolvers, as REST would answer them (never a 500)."""
+    if isinstance(original, DomainError):
+        return original
+    if isinstance(original, ValidationError):
+        return Unprocessable("The input did not pass validation; see errors.",
+                             errors=field_errors(list(original.errors())))
+    if isinstance(original, DataError):
+        return unstorable_value()
+    return None
+
+
 def _unexpected(err: GraphQLError) -> BaseException | None:
     original = err.original_error
-    if original is None or isinstance(original, (GraphQLError, DomainError)):
+    if original is None or isinstance(original, GraphQLError) or as_domain_error(original) is not None:
         return None
     return original
 
@@ -39,8 +53,13 @@ def client_error(err: GraphQLError) -> dict[str, Any]:
         out["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
     if err.path:
         out["path"] = err.path
-    if isinstance(err.original_error, DomainError):
-        out["extensions"] = {"status": err.original_error.status, "type": err.original_error.to_problem()["type"]}
+    if (domain := as_domain_error(err.original_error)) is not None:
+        # The detail, not str(exception): Pydantic and driver messages quote the rejected input.
+        problem = domain.to_problem()
+        out["message"] = domain.detail
+        out["extensions"] = {"status": domain.status, "type": problem["type"]}
+        if problem.get("errors"):
+            out["extensions"]["errors"] = problem["errors"]
     elif _unexpected(err) is not None:
         out["message"] = "Internal error."
         out["extensions"] = {"status": 500}
@@ -56,7 +75,9 @@ class RedactingSchema(strawberry.Schema):
             original = _unexpected(err)
             path = ".".join(str(p) for p in err.path or [])
             if original is None:
-                log.info("graphql operation refused at %s: %s", path or "-", redacted_message(err))
+                domain = as_domain_error(err.original_error)
+                message = domain.detail if domain is not None else redacted_message(err)
+                log.info("graphql operation refused at %s: %s", path or "-", message)
             else:
                 # Frames only: an exception's message (SQL parameters, values) may hold personal data.
                 frames = "".join(traceback.format_tb(original.__traceback__))

@@ -1,11 +1,12 @@
 """The application factory."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 import service.models  # noqa: F401  (all tables known before the first query)
 from schema.endpoint import router as graphql_router
 from service import health
 from service.api import api_router
+from service.core.dto import nul_free_parameters
 from service.core.errors import install_problem_handlers
 from service.logging import configure_logging
 
@@ -21,7 +22,8 @@ The same domain services answer at `/graphql`.
 
 def create_app() -> FastAPI:
     configure_logging()
-    app = FastAPI(title="Tværs API", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(title="Tværs API", version="0.1.0", description=DESCRIPTION,
+                  dependencies=[Depends(nul_free_parameters)])
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router)

@@ -140,3 +140,22 @@ def test_database_errors_do_not_quote_their_parameters(engine):
     with engine.connect() as conn, pytest.raises(DBAPIError) as caught:
         conn.execute(text("INSERT INTO no_such_table (name) VALUES (:name)"), {"name": "Karen Eksempel"})
     assert "Karen" not in str(caught.value)
+
+
+def test_a_value_the_database_refuses_is_a_422_problem_not_a_500():
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from sqlalchemy.exc import DataError
+
+    from service.core.errors import install_problem_handlers
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise DataError("INSERT ...", {"name": "Karen"}, Exception("value out of range for Karen"))
+
+    resp = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert resp.status_code == 422 and resp.headers["content-type"].startswith("application/problem+json")
+    assert "Karen" not in resp.text and "cannot be stored" in resp.json()["detail"]

@@ -1,10 +1,45 @@
-"""Base classes for request bodies: unknown fields are an error, strings are trimmed."""
+"""Base classes for request bodies: unknown fields are an error, strings are trimmed and NUL-free."""
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from service.core.errors import Unprocessable
+
+NUL_MESSAGE = "must not contain NUL characters"
+
+
+def contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
+def nul_free_parameters(request: Request) -> None:
+    """App-wide dependency: the same rule for query and path parameters as for bodies."""
+    bad = [name for name, value in [*request.query_params.multi_items(), *request.path_params.items()]
+           if contains_nul(value)]
+    if bad:
+        raise Unprocessable("The request did not pass validation; see errors.",
+                            errors=[{"field": name, "message": NUL_MESSAGE, "code": "nul_character"}
+                                    for name in sorted(set(bad))])
 
 
 class InputModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold U+0000; refusing it here keeps both databases answering alike (422).
+        if contains_nul(value):
+            raise ValueError(NUL_MESSAGE)
+        return value
 
 
 class OutputModel(BaseModel):

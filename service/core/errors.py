@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -69,6 +69,11 @@ class TooManyRequests(DomainError):
     status, title, slug = 429, "Too many requests", "too-many-requests"
 
 
+def unstorable_value() -> Unprocessable:
+    return Unprocessable("A value in the request cannot be stored or compared by the database "
+                         "(for example an out-of-range number or a NUL character).")
+
+
 def field_errors(errors: list[Any]) -> list[dict[str, Any]]:
     """Pydantic errors without the rejected input: it may be personal data."""
     out = []
@@ -125,6 +130,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         # A uniqueness or foreign-key race the service checks could not see; the edge has rolled back.
         return problem_response({"type": PROBLEM_BASE + "conflict", "title": "Conflict", "status": 409,
                                  "detail": "The request conflicts with a concurrent change; retry it."})
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        # Input validation should catch these first; this keeps any value the database refuses a 4xx.
+        return problem_response(unstorable_value().to_problem())
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
