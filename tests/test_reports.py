@@ -141,10 +141,25 @@ def test_bad_parameters_are_4xx_problems(client, national_analyst):
     for params in ({**PERIOD, "group_by": "planet"}, {"period_from": "2026-06-01", "period_to": "2026-01-01"},
                    {**PERIOD, "group_by": "quarter,quarter"},
                    {**PERIOD, "group_by": "risk_setting,municipality,region,quarter"},
-                   {**PERIOD, "quarter": "2026Q5"}, {"period_from": "2026-01-01"}, {**PERIOD, "format": "pdf"}):
+                   {**PERIOD, "quarter": "2026Q5"}, {"period_from": "2026-01-01"}, {**PERIOD, "format": "pdf"},
+                   {**PERIOD, "risk_setting": "lighthouse"}, {**PERIOD, "municipality": "9999"},
+                   {**PERIOD, "region": "1234"}):
         resp = client.get("/api/v1/reports/rec4", params=params, headers=national_analyst.headers)
         assert resp.status_code == 422, params
         assert resp.headers["content-type"].startswith("application/problem+json")
+    unknown = client.get("/api/v1/reports/rec4", params={**PERIOD, "risk_setting": "homelessness,lighthouse"},
+                         headers=national_analyst.headers).json()
+    assert unknown["errors"] == [{"field": "risk_setting", "message": "unknown risk setting lighthouse",
+                                  "code": "unknown_code"}]
+    not_pdf = client.get("/api/v1/reports/rec4", params=PERIOD,
+                         headers={**national_analyst.headers, "Accept": "application/pdf"})
+    assert not_pdf.status_code == 406 and "text/csv" in not_pdf.json()["detail"]
+    for accept, media in (("*/*", "application/json"), ("application/*", "application/json"), ("", "application/json"),
+                          ("application/json, text/csv;q=0.5", "application/json"),
+                          ("text/csv;q=0.9, application/json;q=0.4", "text/csv"),
+                          ("text/html, */*;q=0.1", "application/json"), ("text/*", "text/csv")):
+        resp = client.get("/api/v1/reports/rec4", params=PERIOD, headers={**national_analyst.headers, "Accept": accept})
+        assert resp.status_code == 200 and resp.headers["content-type"].startswith(media), accept
 
 
 def test_every_pull_is_audited_with_its_parameters(client, db, data, national_analyst):

@@ -49,6 +49,10 @@ class NotFound(DomainError):
     status, title, slug = 404, "Not found", "not-found"
 
 
+class NotAcceptable(DomainError):
+    status, title, slug = 406, "Not acceptable", "not-acceptable"
+
+
 class Conflict(DomainError):
     status, title, slug = 409, "Conflict", "conflict"
 

@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,29 +19,26 @@ def list_risk_settings(session: Session) -> list[RiskSetting]:
     return list(session.scalars(select(RiskSetting).order_by(RiskSetting.sort_order)))
 
 
-def check_municipality_codes(session: Session, codes: Iterable[str], field: str = "municipality_code") -> None:
+def _check_known(session: Session, column: Any, codes: Iterable[str], field: str, label: str) -> None:
     wanted = set(codes)
     if not wanted:
         return
-    known = set(session.scalars(select(Municipality.code).where(Municipality.code.in_(wanted))))  # type: ignore[attr-defined]
+    known = set(session.scalars(select(column).where(column.in_(wanted)).distinct()))
     unknown = sorted(wanted - known)
     if unknown:
         raise Unprocessable(
-            f"Unknown municipality code: {', '.join(unknown)}.",
-            errors=[{"field": field, "message": f"unknown municipality code {c}", "code": "unknown_code"}
-                    for c in unknown],
+            f"Unknown {label}: {', '.join(unknown)}.",
+            errors=[{"field": field, "message": f"unknown {label} {c}", "code": "unknown_code"} for c in unknown],
         )
+
+
+def check_municipality_codes(session: Session, codes: Iterable[str], field: str = "municipality_code") -> None:
+    _check_known(session, Municipality.code, codes, field, "municipality code")
 
 
 def check_risk_setting_codes(session: Session, codes: Iterable[str], field: str = "risk_settings") -> None:
-    wanted = set(codes)
-    if not wanted:
-        return
-    known = set(session.scalars(select(RiskSetting.code).where(RiskSetting.code.in_(wanted))))  # type: ignore[attr-defined]
-    unknown = sorted(wanted - known)
-    if unknown:
-        raise Unprocessable(
-            f"Unknown risk setting: {', '.join(unknown)}.",
-            errors=[{"field": field, "message": f"unknown risk setting {c}", "code": "unknown_code"}
-                    for c in unknown],
-        )
+    _check_known(session, RiskSetting.code, codes, field, "risk setting")
+
+
+def check_region_codes(session: Session, codes: Iterable[str], field: str = "region") -> None:
+    _check_known(session, Municipality.region_code, codes, field, "region code")

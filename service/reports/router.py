@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from service.core.db import SessionDep
-from service.core.errors import Unprocessable, field_errors
+from service.core.errors import NotAcceptable, Unprocessable, field_errors
 from service.core.principal import CurrentPrincipal
 from service.reports import render, service
 from service.reports.dto import Rec4Params
@@ -17,15 +17,33 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "xlsx": XLSX}
 
 
+_BY_MEDIA = {"application/json": "json", "text/csv": "csv", XLSX: "xlsx",
+             "*/*": "json", "application/*": "json", "text/*": "csv"}
+
+
 def _format(request: Request, explicit: str | None) -> str:
+    """`format=` wins; otherwise the most preferred Accept media type we can produce (JSON when none is sent)."""
     if explicit:
         return explicit
-    accept = request.headers.get("accept", "")
-    if XLSX in accept:
-        return "xlsx"
-    if "text/csv" in accept:
-        return "csv"
-    return "json"
+    accept = request.headers.get("accept", "").strip()
+    if not accept:
+        return "json"
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate(accept.split(",")):
+        media, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if media.lower() in _BY_MEDIA and weight > 0:
+            ranked.append((-weight, position, _BY_MEDIA[media.lower()]))
+    if not ranked:
+        raise NotAcceptable("This report is available as application/json, text/csv or " + XLSX + ".")
+    return min(ranked)[2]
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -33,7 +51,8 @@ def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
 
 
-@router.get("/rec4", responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
+@router.get("/rec4", responses={200: {"content": {"text/csv": {}, XLSX: {}}},
+                               406: {"description": "No acceptable format (see `format=`)"}})
 def rec4_report(
     request: Request, session: SessionDep, principal: CurrentPrincipal,
     period_from: date, period_to: date,

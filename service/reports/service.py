@@ -16,6 +16,7 @@ from service.core.principal import Principal
 from service.core.settings import get_settings
 from service.mapping.models import BarrierType
 from service.mapping.service import BarrierFilters, count_barriers
+from service.reference.service import check_municipality_codes, check_region_codes, check_risk_setting_codes
 from service.reports import sql
 from service.reports.dimensions import Categories, load_categories
 from service.reports.disclosure import Derived, Key, ProtectedReport, Value, protect
@@ -56,7 +57,14 @@ class Rec4Report:
     generated_at: datetime
 
 
+def _check_codes(session: Session, params: Rec4Params) -> None:
+    check_risk_setting_codes(session, params.risk_setting, field="risk_setting")
+    check_municipality_codes(session, params.municipality, field="municipality")
+    check_region_codes(session, params.region, field="region")
+
+
 def _effective_query(session: Session, params: Rec4Params, scope: ReportScope) -> sql.Query:
+    _check_codes(session, params)
     filters = params.filters()
     if scope.risk_settings is not None and params.risk_setting:
         outside = sorted(set(params.risk_setting) - set(scope.risk_settings))
