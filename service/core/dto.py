@@ -1,5 +1,6 @@
 """Base classes for request bodies: unknown fields are an error, strings are trimmed and NUL-free."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import Request
@@ -20,14 +21,17 @@ def contains_nul(value: Any) -> bool:
     return False
 
 
-def nul_free_parameters(request: Request) -> None:
-    """App-wide dependency: the same rule for query and path parameters as for bodies."""
-    bad = [name for name, value in [*request.query_params.multi_items(), *request.path_params.items()]
-           if contains_nul(value)]
-    if bad:
+def refuse_nul(named_values: Iterable[tuple[str, Any]]) -> None:
+    """For values that bypass InputModel (query/path parameters, GraphQL filter arguments)."""
+    if bad := sorted({name for name, value in named_values if contains_nul(value)}):
         raise Unprocessable("The request did not pass validation; see errors.",
                             errors=[{"field": name, "message": NUL_MESSAGE, "code": "nul_character"}
-                                    for name in sorted(set(bad))])
+                                    for name in bad])
+
+
+def nul_free_parameters(request: Request) -> None:
+    """App-wide dependency: the same rule for query and path parameters as for bodies."""
+    refuse_nul([*request.query_params.multi_items(), *request.path_params.items()])
 
 
 class InputModel(BaseModel):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from service.audit.service import record
-from service.core.dto import NUL_MESSAGE, contains_nul
+from service.core.dto import refuse_nul
 from service.core.errors import (
     Conflict,
     NotFound,
@@ -70,10 +70,7 @@ class OfferFilters:
 
     def __post_init__(self) -> None:
         # REST validates its query parameters at the edge; GraphQL arguments arrive here unchecked.
-        if bad := sorted(name for name, value in self.__dict__.items() if contains_nul(value)):
-            raise Unprocessable("The filter did not pass validation; see errors.",
-                                errors=[{"field": name, "message": NUL_MESSAGE, "code": "nul_character"}
-                                        for name in bad])
+        refuse_nul(self.__dict__.items())
 
     def criterion(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in (None, [], False)}
