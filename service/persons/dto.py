@@ -205,12 +205,13 @@ class PersonSearch(InputModel):
     severe: bool | None = Field(default=None, description="Latest T-ILS total 7–9 (true) or below 7 (false).")
 
 
-class MeasurementCreate(InputModel):
+class TilsAnswers(InputModel):
+    """The three T-ILS items (1–3 each) and when they were answered."""
+
     item1: int = Field(ge=1, le=3, description="Lack companionship: 1 hardly ever, 2 some of the time, 3 often")
     item2: int = Field(ge=1, le=3, description="Feel left out")
     item3: int = Field(ge=1, le=3, description="Feel isolated from others")
     measured_at: AwareDateTime | None = Field(default=None, description="Default: now. Not in the future.")
-    context: MeasurementContext
 
     @field_validator("measured_at")
     @classmethod
@@ -218,6 +219,10 @@ class MeasurementCreate(InputModel):
         if value is not None and value > utcnow():
             raise ValueError("measured_at must not be in the future")
         return value
+
+
+class MeasurementCreate(TilsAnswers):
+    context: MeasurementContext
 
 
 class RiskSettingRead(OutputModel):

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from service.core.dto import InputModel, OutputModel
 from service.core.types import utcnow
+from service.persons.dto import TilsAnswers
 from service.persons.models import DataCategory
 from service.referrals.models import Cadence, ContactChannel, Outcome, PsychosocialElement, ReasonCode
 from service.referrals.workflow import PROVIDER_REASONS, Action
@@ -49,20 +50,8 @@ class ReferralCreate(InputModel):
         return value
 
 
-class FollowUpMeasurement(InputModel):
+class FollowUpMeasurement(TilsAnswers):
     """A follow-up T-ILS answer recorded with completion (needs an active `outcome_followup` consent)."""
-
-    item1: int = Field(ge=1, le=3, description="Lack companionship: 1 hardly ever, 2 some of the time, 3 often")
-    item2: int = Field(ge=1, le=3, description="Feel left out")
-    item3: int = Field(ge=1, le=3, description="Feel isolated from others")
-    measured_at: AwareDateTime | None = Field(default=None, description="Default: now. Not in the future.")
-
-    @field_validator("measured_at")
-    @classmethod
-    def _not_future(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value > utcnow():
-            raise ValueError("measured_at must not be in the future")
-        return value
 
 
 class TransitionRequest(InputModel):
