@@ -32,7 +32,8 @@ class MappingEntry:
     barrier_type: BarrierType  # type: ignore[valid-type]
     description: str
     proposed_change: str
-    responsible_ministry: str
+    responsible_ministry_code: str
+    responsible_ministry: str = strawberry.field(description="The ministry's name when the entry was submitted.")
     organisation_id: uuid.UUID
     submitted_by: uuid.UUID
     created_at: datetime
@@ -41,7 +42,8 @@ class MappingEntry:
     def from_model(cls, e: MappingEntryModel) -> "MappingEntry":
         return cls(id=e.id, risk_setting=e.risk_setting, municipality_code=e.municipality_code,
                    barrier_type=BarrierTypeEnum(e.barrier_type), description=e.description,
-                   proposed_change=e.proposed_change, responsible_ministry=e.responsible_ministry,
+                   proposed_change=e.proposed_change, responsible_ministry_code=e.responsible_ministry_code,
+                   responsible_ministry=e.responsible_ministry,
                    organisation_id=e.organisation_id, submitted_by=e.submitted_by, created_at=e.created_at)
 
 
@@ -51,7 +53,8 @@ class ActionPlanMeasure:
     title: str
     description: str
     risk_settings: list[str]
-    responsible_ministry: str
+    responsible_ministry_code: str
+    responsible_ministry: str = strawberry.field(description="The ministry's name when it was last set.")
     status: ActionPlanMeasureStatus  # type: ignore[valid-type]
     start_date: date
     end_date: date | None
@@ -65,6 +68,7 @@ class ActionPlanMeasure:
     @classmethod
     def from_read(cls, m: MeasureRead) -> "ActionPlanMeasure":
         return cls(id=m.id, title=m.title, description=m.description, risk_settings=m.risk_settings,
+                   responsible_ministry_code=m.responsible_ministry_code,
                    responsible_ministry=m.responsible_ministry, status=m.status, start_date=m.start_date,
                    end_date=m.end_date, indicators=list(m.indicators), organisation_id=m.organisation_id,
                    created_by=m.created_by, version=m.version, created_at=m.created_at, updated_at=m.updated_at)
@@ -84,13 +88,16 @@ class MappingEntryCreateInput:
     barrier_type: BarrierType  # type: ignore[valid-type]
     description: str
     proposed_change: str
-    responsible_ministry: str | None = strawberry.UNSET
+    responsible_ministry_code: str | None = strawberry.UNSET
+    responsible_ministry: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Deprecated: the ministry's name; use responsibleMinistryCode.")
 
 
 @strawberry.input
 class ActionPlanMeasureFilter:
     status: ActionPlanMeasureStatus | None = None  # type: ignore[valid-type]
     risk_setting: str | None = None
+    responsible_ministry_code: str | None = None
     responsible_ministry: str | None = None
     indicator: ActionPlanIndicator | None = None  # type: ignore[valid-type]
 
@@ -103,7 +110,9 @@ class ActionPlanMeasureCreateInput:
     start_date: date
     end_date: date | None = strawberry.UNSET
     status: ActionPlanMeasureStatus | None = strawberry.UNSET  # type: ignore[valid-type]
-    responsible_ministry: str | None = strawberry.UNSET
+    responsible_ministry_code: str | None = strawberry.UNSET
+    responsible_ministry: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Deprecated: the ministry's name; use responsibleMinistryCode.")
     indicators: list[ActionPlanIndicator] | None = strawberry.UNSET  # type: ignore[valid-type]
 
 
@@ -115,7 +124,9 @@ class ActionPlanMeasureUpdateInput:
     start_date: date | None = strawberry.UNSET
     end_date: date | None = strawberry.UNSET
     status: ActionPlanMeasureStatus | None = strawberry.UNSET  # type: ignore[valid-type]
-    responsible_ministry: str | None = strawberry.UNSET
+    responsible_ministry_code: str | None = strawberry.UNSET
+    responsible_ministry: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Deprecated: the ministry's name; use responsibleMinistryCode.")
     indicators: list[ActionPlanIndicator] | None = strawberry.UNSET  # type: ignore[valid-type]
 
 
@@ -144,6 +155,7 @@ class Query:
         items, cursor = action_plan.list_measures(info.context.session, principal, page_args(first, after),
                                                   status=f.status, risk_setting=f.risk_setting,
                                                   responsible_ministry=f.responsible_ministry,
+                                                  responsible_ministry_code=f.responsible_ministry_code,
                                                   indicator=f.indicator)
         return Connection(items=[ActionPlanMeasure.from_read(m) for m in items], next_cursor=cursor)
 

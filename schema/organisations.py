@@ -29,6 +29,8 @@ class Organisation:
     postcode: str | None
     city: str | None
     is_national: bool
+    ministry_code: str | None = strawberry.field(
+        description="Which ministry this organisation is (`ministries`); set by a system administrator.")
     created_at: datetime
     updated_at: datetime
 
@@ -37,7 +39,7 @@ class Organisation:
         return cls(id=o.id, name=o.name, kind=OrganisationKindEnum(o.kind), cvr=o.cvr,
                    municipality_code=o.municipality_code, email=o.email, phone=o.phone, website=o.website,
                    address=o.address, postcode=o.postcode, city=o.city, is_national=o.is_national,
-                   created_at=o.created_at, updated_at=o.updated_at)
+                   ministry_code=o.ministry_code, created_at=o.created_at, updated_at=o.updated_at)
 
 
 @strawberry.input
@@ -60,6 +62,7 @@ class OrganisationCreateInput:
     postcode: str | None = strawberry.UNSET
     city: str | None = strawberry.UNSET
     is_national: bool | None = strawberry.UNSET
+    ministry_code: str | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -75,6 +78,7 @@ class OrganisationUpdateInput:
     postcode: str | None = strawberry.UNSET
     city: str | None = strawberry.UNSET
     is_national: bool | None = strawberry.UNSET
+    ministry_code: str | None = strawberry.UNSET
 
 
 OrganisationResult = Annotated[Organisation | Problem, strawberry.union("OrganisationResult")]

@@ -1,9 +1,11 @@
+from typing import Any
+
 import strawberry
 
 from schema.context import Info
 from service.reference import service
+from service.reference.models import Ministry as MinistryModel
 from service.reference.models import Municipality as MunicipalityModel
-from service.reference.models import RiskSetting as RiskSettingModel
 
 
 @strawberry.type
@@ -20,18 +22,30 @@ class Municipality:
                    region_iso=m.region_iso)
 
 
+@strawberry.type(description="A ministry: a stable code (the key of every scope rule) and its current name.")
+class Ministry:
+    code: str
+    name: str
+
+    @classmethod
+    def from_model(cls, m: MinistryModel) -> "Ministry":
+        return cls(code=m.code, name=m.name)
+
+
 @strawberry.type
 class RiskSetting:
     code: str
     label_da: str
     label_en: str
-    responsible_ministry: str
+    responsible_ministry: str = strawberry.field(description="The responsible ministry's current name.")
+    responsible_ministry_code: str = strawberry.field(description="The responsible ministry's stable code.")
     sensitivity: str
 
     @classmethod
-    def from_model(cls, m: RiskSettingModel) -> "RiskSetting":
-        return cls(code=m.code, label_da=m.label_da, label_en=m.label_en,
-                   responsible_ministry=m.responsible_ministry, sensitivity=m.sensitivity)
+    def from_row(cls, r: dict[str, Any]) -> "RiskSetting":
+        return cls(code=r["code"], label_da=r["label_da"], label_en=r["label_en"],
+                   responsible_ministry=r["responsible_ministry"],
+                   responsible_ministry_code=r["responsible_ministry_code"], sensitivity=r["sensitivity"])
 
 
 @strawberry.type
@@ -42,7 +56,11 @@ class Query:
 
     @strawberry.field(description="The nine Recommendation 4 risk settings.")
     def risk_settings(self, info: Info) -> list[RiskSetting]:
-        return [RiskSetting.from_model(r) for r in service.list_risk_settings(info.context.session)]
+        return [RiskSetting.from_row(r) for r in service.list_risk_settings(info.context.session)]
+
+    @strawberry.field(description="The ministries responsible for Recommendation 4 risk settings.")
+    def ministries(self, info: Info) -> list[Ministry]:
+        return [Ministry.from_model(m) for m in service.list_ministries(info.context.session)]
 
 
 @strawberry.type

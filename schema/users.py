@@ -47,13 +47,14 @@ class ApiClient:
     organisation_id: uuid.UUID
     role: Role  # type: ignore[valid-type]
     active: bool
+    last_token_at: datetime | None
     client_secret: str | None = strawberry.field(default=None,
                                                  description="Shown once, on creation or rotation.")
 
     @classmethod
     def from_model(cls, c: ApiClientModel, secret: str | None = None) -> "ApiClient":
         return cls(id=c.id, client_id=c.client_id, name=c.name, organisation_id=c.organisation_id,
-                   role=RoleEnum(c.role), active=c.active, client_secret=secret)
+                   role=RoleEnum(c.role), active=c.active, last_token_at=c.last_token_at, client_secret=secret)
 
 
 @strawberry.type(description="The authenticated principal.")

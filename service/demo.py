@@ -25,6 +25,10 @@ DEMO_ORGANISATIONS = [
     ("Aalborg Herberg", OrganisationKind.shelter, "0851", None),
 ]
 
+# Which ministry each demo ministry organisation is (reference data `ministry.code`); in production a system
+# administrator sets this, as scope keys on the code and never on a name.
+DEMO_MINISTRY_CODES = {"Social- og Indenrigsministeriet": "social_affairs", "Sundheds- og Ældreministeriet": "health"}
+
 # (username, role, organisation name)
 DEMO_USERS = [
     ("demo-admin", Role.system_admin, "Københavns Kommune"),
@@ -46,7 +50,8 @@ def seed() -> bool:
             org = session.scalar(select(Organisation).where(Organisation.name == name))
             if org is None:
                 org = Organisation(name=name, kind=kind, municipality_code=municipality, cvr=cvr,
-                                   is_national=name == "Social- og Indenrigsministeriet")
+                                   is_national=name == "Social- og Indenrigsministeriet",
+                                   ministry_code=DEMO_MINISTRY_CODES.get(name))
                 session.add(org)
             orgs[name] = org
         session.flush()

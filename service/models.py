@@ -14,12 +14,12 @@ from service.persons.models import (
     Person,
     PersonRiskSetting,
 )
-from service.reference.models import Municipality, RiskSetting
+from service.reference.models import Ministry, Municipality, RiskSetting
 from service.referrals.models import ContactAgreement, ContactLogEntry, Referral, ReferralTransition
 from service.users.models import ApiClient, User
 
 __all__ = ["ActionPlanMeasure", "ActionPlanMeasureIndicator", "ActionPlanMeasureRiskSetting", "MappingEntry",
-           "ApiClient", "AuditEvent", "Municipality", "Organisation", "RiskSetting", "User"]
+           "ApiClient", "AuditEvent", "Ministry", "Municipality", "Organisation", "RiskSetting", "User"]
 __all__ += ["Consent", "ConsentPurposeRow", "ConsentRecipient", "LonelinessMeasurement", "Person",
             "PersonRiskSetting"]
 __all__ += ["Offer", "OfferAccessibility", "OfferLanguage", "OfferMunicipality", "OfferRiskSetting"]

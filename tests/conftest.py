@@ -135,7 +135,7 @@ def make_user(db: Session, make_org: Callable[..., Organisation]) -> Callable[..
         db.add(user)
         db.commit()
         token, _ = issue_token(sub=f"user:{user.id}", org=str(org.id), role=role,
-                               scope=" ".join(sorted(permissions_for(role))))
+                               scope=" ".join(sorted(permissions_for(role))), cv=user.credentials_version)
         return Actor(user, token)
 
     return _make
@@ -169,7 +169,7 @@ def count_statements(engine: Engine) -> Callable[[], Any]:
     event.remove(engine, "before_cursor_execute", counter)
 
 
-REFERENCE_TABLES = {"municipality", "risk_setting", "alembic_version"}
+REFERENCE_TABLES = {"municipality", "ministry", "risk_setting", "alembic_version"}
 
 
 @pytest.fixture

@@ -173,7 +173,7 @@ def arrange_committed(session: Session, referrals: int, capacity: int) -> tuple[
         ids.append(r.id)
     session.commit()
     token, _ = issue_token(sub=f"user:{coordinator.id}", org=str(provider.id), role="coordinator",
-                           scope=" ".join(sorted(permissions_for("coordinator"))))
+                           scope=" ".join(sorted(permissions_for("coordinator"))), cv=coordinator.credentials_version)
     return {"Authorization": f"Bearer {token}"}, offer, ids
 
 

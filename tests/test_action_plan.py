@@ -10,6 +10,7 @@ from service.audit.models import AuditEvent
 
 SOCIAL = "Social- og Indenrigsministeriet"
 HEALTH = "Sundheds- og Ældreministeriet"
+MINISTRY_CODES = {SOCIAL: "social_affairs", HEALTH: "health"}  # which ministry each test organisation is
 URL = "/api/v1/action-plan/measures"
 
 VALID = {"title": "Evening transport to communities", "description": "Shuttle from shelters to activity centres.",
@@ -26,7 +27,7 @@ def _counts(db) -> tuple[int, int, int]:
 @pytest.fixture
 def analyst_of(make_org, make_user):
     def _make(name: str):
-        return make_user("analyst", make_org(kind="ministry", name=name))
+        return make_user("analyst", make_org(kind="ministry", name=name, ministry_code=MINISTRY_CODES.get(name)))
     return _make
 
 

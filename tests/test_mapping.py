@@ -14,6 +14,7 @@ from service.reports.disclosure import margins_from_leaves, suppress
 SOCIAL = "Social- og Indenrigsministeriet"
 HEALTH = "Sundheds- og Ældreministeriet"
 JUSTICE = "Justitsministeriet"
+MINISTRY_CODES = {SOCIAL: "social_affairs", HEALTH: "health", JUSTICE: "justice"}
 
 VALID = {"risk_setting": "homelessness", "municipality_code": "0751", "barrier_type": "transport",
          "description": "No bus connection to the activity centre after 17:00.",
@@ -37,7 +38,8 @@ def _ids(client, actor, query: str = "") -> set[str]:
 @pytest.fixture
 def analyst_of(make_org, make_user):
     def _make(name: str, is_national: bool = False):
-        return make_user("analyst", make_org(kind="ministry", name=name, is_national=is_national))
+        return make_user("analyst", make_org(kind="ministry", name=name, is_national=is_national,
+                                             ministry_code=MINISTRY_CODES.get(name)))
     return _make
 
 
@@ -160,6 +162,7 @@ def test_count_barriers_groups_in_sql_and_feeds_disclosure_control(client, make_
     for barrier, setting, municipality, day in rows:
         db.add(MappingEntry(risk_setting=setting, municipality_code=municipality, barrier_type=barrier,
                             description="d" * 5, proposed_change="p" * 5, responsible_ministry=SOCIAL,
+                            responsible_ministry_code="social_affairs",
                             organisation_id=org, submitted_by=worker.id,
                             created_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC)))
     db.commit()

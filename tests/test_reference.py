@@ -10,6 +10,11 @@ def test_reference_data_is_seeded_by_migration(client, gql, make_user):
         "nursing_home", "disability_at_home", "relative_of_seriously_ill", "homelessness", "imprisonment"]
     prison = settings[-1]
     assert prison["label_da"] == "fængselsophold" and prison["responsible_ministry"] == "Justitsministeriet"
+    assert prison["responsible_ministry_code"] == "justice"
+    assert client.get("/api/v1/reference/ministries").json() == [
+        {"code": "social_affairs", "name": "Social- og Indenrigsministeriet"},
+        {"code": "health", "name": "Sundheds- og Ældreministeriet"}, {"code": "justice", "name": "Justitsministeriet"}]
+    assert gql("{ ministries { code } }")["data"]["ministries"][2] == {"code": "justice"}
     assert prison["sensitivity"] == "gdpr_art10"
     data = gql("{ municipalities(regionCode: \"1081\") { code } riskSettings { code labelEn } }")["data"]
     assert len(data["municipalities"]) == 11 and len(data["riskSettings"]) == 9

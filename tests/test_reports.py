@@ -16,7 +16,8 @@ def data(db, make_org):
 
 @pytest.fixture
 def national_analyst(make_user, make_org):
-    return make_user("analyst", make_org(kind="ministry", name="Social- og Indenrigsministeriet", is_national=True))
+    return make_user("analyst", make_org(kind="ministry", name="Social- og Indenrigsministeriet", is_national=True,
+                                         ministry_code="social_affairs"))
 
 
 def _report(client, actor, **params):
@@ -84,7 +85,8 @@ def test_barriers_from_referrals_are_suppressed_like_persons(client, data, natio
 
 
 def test_ministry_scope_follows_the_reference_data(client, data, make_user, make_org):
-    health = make_user("analyst", make_org(kind="ministry", name="Sundheds- og Ældreministeriet"))
+    health = make_user("analyst", make_org(kind="ministry", name="Sundheds- og Ældreministeriet",
+                                           ministry_code="health"))
     doc = _report(client, health, group_by="risk_setting")
     assert [r["key"]["risk_setting"] for r in doc["cells"]] == ["nursing_home", "relative_of_seriously_ill"]
     assert doc["totals"]["values"]["persons_registered"]["suppressed"] is True  # only the 3 in nursing homes

@@ -6,6 +6,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from service.action_plan.models import Indicator, MeasureStatus
 from service.core.dto import InputModel, OutputModel
+from service.organisations.dto import MinistryCode
 
 
 def _check_period(end: date | None, info: ValidationInfo) -> date | None:
@@ -19,7 +20,9 @@ class MeasureCreate(InputModel):
     title: str = Field(min_length=3, max_length=200)
     description: str = Field(min_length=3, max_length=4000)
     risk_settings: list[str] = Field(min_length=1, max_length=20)
-    responsible_ministry: str | None = Field(default=None, min_length=2, max_length=120)
+    responsible_ministry_code: MinistryCode | None = None
+    responsible_ministry: str | None = Field(default=None, min_length=2, max_length=120,
+                                             description="Deprecated: the ministry's name; use the code.")
     status: MeasureStatus = MeasureStatus.planned
     start_date: date
     end_date: date | None = None
@@ -28,15 +31,17 @@ class MeasureCreate(InputModel):
     _period = field_validator("end_date")(_check_period)
 
 
-NOT_NULL = frozenset({"title", "description", "risk_settings", "responsible_ministry", "status", "start_date",
-                      "indicators"})
+NOT_NULL = frozenset({"title", "description", "risk_settings", "responsible_ministry", "responsible_ministry_code",
+                      "status", "start_date", "indicators"})
 
 
 class MeasureUpdate(InputModel):
     title: str | None = Field(default=None, min_length=3, max_length=200)
     description: str | None = Field(default=None, min_length=3, max_length=4000)
     risk_settings: list[str] | None = Field(default=None, min_length=1, max_length=20)
-    responsible_ministry: str | None = Field(default=None, min_length=2, max_length=120)
+    responsible_ministry_code: MinistryCode | None = None
+    responsible_ministry: str | None = Field(default=None, min_length=2, max_length=120,
+                                             description="Deprecated: the ministry's name; use the code.")
     status: MeasureStatus | None = None
     start_date: date | None = None
     end_date: date | None = None
@@ -59,7 +64,8 @@ class MeasureRead(OutputModel):
     title: str
     description: str
     risk_settings: list[str]
-    responsible_ministry: str
+    responsible_ministry_code: str
+    responsible_ministry: str = Field(description="The ministry's name when it was last set.")
     status: MeasureStatus
     start_date: date
     end_date: date | None

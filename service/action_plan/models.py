@@ -43,6 +43,8 @@ class ActionPlanMeasure(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     title: str = Field(max_length=200)
     description: str = Field(max_length=4000)
+    # The code is the key (filters, scope); the name is the ministry's name when it was last set, for display.
+    responsible_ministry_code: str = Field(foreign_key="ministry.code", max_length=40, index=True)
     responsible_ministry: str = Field(max_length=120, index=True)
     status: str = Field(max_length=20, index=True)
     start_date: date

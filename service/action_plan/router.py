@@ -18,12 +18,14 @@ def list_measures(
     session: SessionDep, principal: CurrentPrincipal, page: Annotated[PageParams, Depends(page_params)],
     status: MeasureStatus | None = None,
     risk_setting: Annotated[str | None, Query(max_length=40)] = None,
-    responsible_ministry: Annotated[str | None, Query(max_length=120)] = None,
+    responsible_ministry: Annotated[str | None, Query(max_length=120, description="Deprecated: the name")] = None,
     indicator: Indicator | None = None,
+    responsible_ministry_code: Annotated[str | None, Query(max_length=40)] = None,
 ) -> dict:
     """Every measure (they are public-sector plans): analysts and org_admins."""
     items, cursor = service.list_measures(session, principal, page, status=status, risk_setting=risk_setting,
-                                          responsible_ministry=responsible_ministry, indicator=indicator)
+                                          responsible_ministry=responsible_ministry, indicator=indicator,
+                                          responsible_ministry_code=responsible_ministry_code)
     return {"items": items, "next_cursor": cursor}
 
 

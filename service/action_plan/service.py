@@ -15,8 +15,7 @@ from service.core.etag import check_version, etag, parse_if_match  # noqa: F401 
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.types import utcnow
-from service.mapping.service import check_ministry
-from service.reference.service import check_risk_setting_codes
+from service.reference.service import check_risk_setting_codes, resolve_ministry
 
 PURPOSE = "action_plan"
 
@@ -64,13 +63,16 @@ def get(session: Session, principal: Principal, measure_id: uuid.UUID) -> Measur
 
 def list_measures(session: Session, principal: Principal, params: PageParams, *, status: str | None = None,
                   risk_setting: str | None = None, responsible_ministry: str | None = None,
-                  indicator: str | None = None) -> tuple[list[MeasureRead], str | None]:
+                  indicator: str | None = None,
+                  responsible_ministry_code: str | None = None) -> tuple[list[MeasureRead], str | None]:
     policy.ensure_can_read(principal)
     stmt = select(ActionPlanMeasure)
     if status:
         stmt = stmt.where(ActionPlanMeasure.status == status)
     if responsible_ministry:
         stmt = stmt.where(ActionPlanMeasure.responsible_ministry == responsible_ministry)
+    if responsible_ministry_code:
+        stmt = stmt.where(ActionPlanMeasure.responsible_ministry_code == responsible_ministry_code)
     if risk_setting:
         stmt = stmt.where(ActionPlanMeasure.id.in_(  # type: ignore[attr-defined]
             select(ActionPlanMeasureRiskSetting.measure_id)
@@ -98,10 +100,15 @@ def create(session: Session, principal: Principal, data: MeasureCreate) -> Measu
     org = policy.ensure_can_manage(session, principal)
     risk_settings = _unique(data.risk_settings)
     check_risk_setting_codes(session, risk_settings)
-    ministry = data.responsible_ministry or org.name
-    if data.responsible_ministry is not None:
-        check_ministry(session, ministry)
-    measure = ActionPlanMeasure(title=data.title, description=data.description, responsible_ministry=ministry,
+    code = data.responsible_ministry_code
+    if code is None and data.responsible_ministry is None:
+        code = org.ministry_code  # default: the recording ministry
+    ministry = resolve_ministry(session, code=code, name=data.responsible_ministry)
+    if ministry is None:
+        raise Unprocessable("Name the responsible ministry: your organisation is not linked to one.", errors=[
+            {"field": "responsible_ministry_code", "message": "required", "code": "missing"}])
+    measure = ActionPlanMeasure(title=data.title, description=data.description,
+                                responsible_ministry_code=ministry.code, responsible_ministry=ministry.name,
                                 status=data.status, start_date=data.start_date, end_date=data.end_date,
                                 organisation_id=org.id, created_by=principal.id)
     session.add(measure)
@@ -129,8 +136,11 @@ def update(session: Session, principal: Principal, measure_id: uuid.UUID, data: 
     indicators = _unique(changes.pop("indicators")) if "indicators" in changes else None
     if risk_settings is not None:
         check_risk_setting_codes(session, risk_settings)
-    if "responsible_ministry" in changes:
-        check_ministry(session, changes["responsible_ministry"])
+    if {"responsible_ministry", "responsible_ministry_code"} & set(changes):
+        ministry = resolve_ministry(session, code=changes.pop("responsible_ministry_code", None),
+                                    name=changes.pop("responsible_ministry", None))
+        if ministry is not None:
+            changes.update(responsible_ministry_code=ministry.code, responsible_ministry=ministry.name)
     for field, value in changes.items():
         setattr(measure, field, value)
     _set_children(session, measure.id, risk_settings, indicators)

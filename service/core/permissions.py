@@ -47,5 +47,24 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
-def permissions_for(role: Role | str) -> frozenset[Permission]:
-    return ROLE_PERMISSIONS.get(Role(role), frozenset())
+# Machine principals (API clients) never manage accounts, whatever their role: a leaked partner-system
+# secret must not be able to mint new credentials.
+ACCOUNT_MANAGEMENT = frozenset({P.users_manage_any, P.users_manage_own})
+
+# Which roles an account manager may grant (create with, or change to) — and therefore which existing
+# accounts it may change at all. Nobody grants beyond their own reach: an org_admin runs its own
+# organisation's staff (an analyst only in a ministry organisation, see users/policy); only a system
+# administrator creates or changes system administrators. Roles not listed grant nothing.
+ASSIGNABLE_ROLES: dict[Role, frozenset[Role]] = {
+    Role.system_admin: frozenset(Role),
+    Role.org_admin: frozenset({Role.org_admin, Role.caseworker, Role.coordinator, Role.analyst}),
+}
+
+
+def permissions_for(role: Role | str, kind: str = "user") -> frozenset[Permission]:
+    granted = ROLE_PERMISSIONS.get(Role(role), frozenset())
+    return granted - ACCOUNT_MANAGEMENT if kind == "client" else granted
+
+
+def assignable_roles(role: Role | str) -> frozenset[Role]:
+    return ASSIGNABLE_ROLES.get(Role(role), frozenset())

@@ -46,7 +46,8 @@ def principal_from_token(session: Session, token: str) -> Principal:
         subject_id = uuid.UUID(raw_id)
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise Unauthorized("The access token is missing, invalid or expired.", headers=BEARER_CHALLENGE) from exc
-    # Re-read the account so deactivation and role changes take effect at once.
+    # Re-read the account on every request: a token issued before a password, secret, role or activation
+    # change carries an older credentials version and is refused at once, not when it expires.
     account: User | ApiClient | None
     if subject_kind == "user":
         account = session.get(User, subject_id)
@@ -56,11 +57,12 @@ def principal_from_token(session: Session, token: str) -> Principal:
         name = account.client_id if account else ""
     else:
         account = None
-    if account is None or not account.active or str(account.organisation_id) != claims["org"]:
+    if (account is None or not account.active or str(account.organisation_id) != claims["org"]
+            or claims["cv"] != account.credentials_version):
         raise Unauthorized("The access token is missing, invalid or expired.", headers=BEARER_CHALLENGE)
     role = Role(account.role)
     return Principal(kind=subject_kind, id=account.id, organisation_id=account.organisation_id, role=role,
-                     name=name, permissions=permissions_for(role))
+                     name=name, permissions=permissions_for(role, subject_kind))
 
 
 def optional_principal(request: Request, session: SessionDep,

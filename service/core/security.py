@@ -43,11 +43,13 @@ def burn_verification_time(secret: str) -> None:
     verify_secret(_dummy_hash(), secret)
 
 
-def issue_token(*, sub: str, org: str, role: str, scope: str) -> tuple[str, int]:
+def issue_token(*, sub: str, org: str, role: str, scope: str, cv: int) -> tuple[str, int]:
+    """`cv` is the account's credentials version: a password, secret, role or activation change moves it on,
+    and every token carrying an older one is refused from that moment (see `principal_from_token`)."""
     s = get_settings()
     now = utcnow()
     claims = {
-        "sub": sub, "org": org, "role": role, "scope": scope,
+        "sub": sub, "org": org, "role": role, "scope": scope, "cv": cv,
         "iss": s.jwt_issuer, "aud": s.jwt_audience,
         "iat": int(now.timestamp()), "exp": int((now + timedelta(seconds=s.token_ttl_seconds)).timestamp()),
         "jti": uuid.uuid4().hex,
@@ -60,5 +62,5 @@ def decode_token(token: str) -> dict[str, Any]:
     s = get_settings()
     return jwt.decode(
         token, s.secret_key, algorithms=[JWT_ALGORITHM], audience=s.jwt_audience, issuer=s.jwt_issuer,
-        options={"require": ["sub", "org", "role", "scope", "iss", "aud", "exp"]},
+        options={"require": ["sub", "org", "role", "scope", "cv", "iss", "aud", "exp"]},
     )

@@ -34,7 +34,9 @@ class MappingEntry(SQLModel, table=True):
     barrier_type: str = Field(max_length=30, index=True)
     description: str = Field(max_length=4000)
     proposed_change: str = Field(max_length=4000)
-    # Defaults to the risk setting's responsible ministry (reference data), as it stood at submission.
+    # Defaults to the risk setting's responsible ministry (reference data). The code decides who reads the
+    # entry; the name is the ministry's name as it stood at submission, for display.
+    responsible_ministry_code: str = Field(foreign_key="ministry.code", max_length=40, index=True)
     responsible_ministry: str = Field(max_length=120, index=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     # The submitting user or API client (principal id; no foreign key, as it may be either).

@@ -6,32 +6,18 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from service.audit.service import record
-from service.core.errors import Unprocessable
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.mapping import policy
 from service.mapping.dto import MappingEntryCreate
 from service.mapping.models import MappingEntry
-from service.organisations.models import Organisation, OrganisationKind
-from service.reference.models import Municipality, RiskSetting
-from service.reference.service import check_municipality_codes, check_risk_setting_codes
+from service.reference.models import Ministry, Municipality, RiskSetting
+from service.reference.service import check_municipality_codes, check_risk_setting_codes, resolve_ministry
 
 PURPOSE = "rec4_mapping"
-
-
-def known_ministries(session: Session) -> set[str]:
-    """Ministry names the data knows: those responsible for a risk setting, and ministry organisations."""
-    names = set(session.scalars(select(RiskSetting.responsible_ministry).distinct()))
-    names |= set(session.scalars(select(Organisation.name).where(Organisation.kind == OrganisationKind.ministry)))
-    return names
-
-
-def check_ministry(session: Session, name: str, field: str = "responsible_ministry") -> None:
-    if name not in known_ministries(session):
-        raise Unprocessable("Unknown ministry.", errors=[
-            {"field": field, "message": "not a ministry known to the reference data", "code": "unknown_code"}])
 
 
 def list_entries(session: Session, principal: Principal, params: PageParams, *, risk_setting: str | None = None,
@@ -51,13 +37,13 @@ def create(session: Session, principal: Principal, data: MappingEntryCreate) -> 
     policy.ensure_can_submit(principal)
     check_risk_setting_codes(session, [data.risk_setting], field="risk_setting")
     check_municipality_codes(session, [data.municipality_code])
-    ministry = data.responsible_ministry
-    if ministry is None:
-        ministry = session.scalar(select(RiskSetting.responsible_ministry)
-                                  .where(RiskSetting.code == data.risk_setting))
-    else:
-        check_ministry(session, ministry)
-    entry = MappingEntry(**data.model_dump(exclude={"responsible_ministry"}), responsible_ministry=ministry,
+    ministry = resolve_ministry(session, code=data.responsible_ministry_code, name=data.responsible_ministry)
+    if ministry is None:  # the risk setting's ministry (a NOT NULL foreign key, so exactly one)
+        ministry = session.scalars(select(Ministry).join(
+            RiskSetting, col(RiskSetting.responsible_ministry_code) == col(Ministry.code))
+            .where(col(RiskSetting.code) == data.risk_setting)).one()
+    entry = MappingEntry(**data.model_dump(exclude={"responsible_ministry", "responsible_ministry_code"}),
+                         responsible_ministry_code=ministry.code, responsible_ministry=ministry.name,
                          organisation_id=principal.organisation_id, submitted_by=principal.id)
     session.add(entry)
     session.flush()

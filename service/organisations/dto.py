@@ -23,6 +23,9 @@ CVR = Annotated[str, Field(min_length=8, max_length=11), AfterValidator(_valid_c
 MunicipalityCode = Annotated[str, Field(pattern=r"^\d{4}$")]
 Postcode = Annotated[str, Field(pattern=r"^\d{4}$")]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9 ]{8,20}$")]
+MinistryCode = Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]*$",
+                                    description="Which ministry this organisation is (`/reference/ministries`); "
+                                                "ministry organisations only; set by a system administrator.")]
 
 
 class OrganisationCreate(InputModel):
@@ -37,6 +40,7 @@ class OrganisationCreate(InputModel):
     postcode: Postcode | None = None
     city: str | None = Field(default=None, max_length=80)
     is_national: bool = False
+    ministry_code: MinistryCode | None = None
 
 
 class OrganisationUpdate(InputModel):
@@ -51,6 +55,7 @@ class OrganisationUpdate(InputModel):
     postcode: Postcode | None = None
     city: str | None = Field(default=None, max_length=80)
     is_national: bool | None = None
+    ministry_code: MinistryCode | None = None
 
 
 class OrganisationRead(OutputModel):
@@ -66,5 +71,6 @@ class OrganisationRead(OutputModel):
     postcode: str | None
     city: str | None
     is_national: bool
+    ministry_code: str | None
     created_at: datetime
     updated_at: datetime

@@ -38,5 +38,8 @@ class Organisation(SQLModel, table=True):
     city: str | None = Field(default=None, max_length=80)
     # A ministry organisation marked national sees every risk setting in reports.
     is_national: bool = Field(default=False)
+    # Which ministry a ministry organisation is (reference data `ministry.code`): the key of its report,
+    # mapping and action-plan scope. Set by a system administrator only — never derived from the name.
+    ministry_code: str | None = Field(default=None, foreign_key="ministry.code", max_length=40, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

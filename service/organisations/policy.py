@@ -1,19 +1,36 @@
-"""Who may change an organisation. Reading the directory needs only authentication."""
+"""Who may change an organisation. Reading the directory needs only authentication.
 
-from service.core.errors import Forbidden, NotFound
+The attributes that define what an organisation's people may see — its kind, municipality (a
+municipality's reports), national flag and which ministry it is (a ministry's reports, mapping and action
+plan) — are set by a system administrator only. An org_admin editing its own organisation changes its
+contact details and name; its name decides nothing.
+"""
+
+from typing import Any
+
+from service.core.errors import Forbidden, NotFound, Unprocessable
 from service.core.permissions import Permission
 from service.core.principal import Principal
-from service.organisations.models import Organisation
+from service.organisations.models import Organisation, OrganisationKind
 
-RESTRICTED_FIELDS = frozenset({"kind", "is_national"})
+SCOPE_FIELDS = frozenset({"kind", "municipality_code", "is_national", "ministry_code"})
 
 
-def ensure_can_update(principal: Principal, org: Organisation, changed: set[str]) -> None:
+def ensure_can_update(principal: Principal, org: Organisation, changes: dict[str, Any]) -> None:
     if principal.can(Permission.organisations_update_any):
         return
     if principal.organisation_id != org.id:
         raise NotFound("Organisation not found.")
     if not principal.can(Permission.organisations_update_own):
         raise Forbidden("Your role does not allow editing the organisation.")
-    if changed & RESTRICTED_FIELDS:
-        raise Forbidden(f"Only a system administrator may change: {', '.join(sorted(changed & RESTRICTED_FIELDS))}.")
+    # Sending the current value back (a front-end saving the whole form) changes nothing and is allowed.
+    widened = sorted(f for f in SCOPE_FIELDS & set(changes) if changes[f] != getattr(org, f))
+    if widened:
+        raise Forbidden(f"Only a system administrator may change: {', '.join(widened)}.")
+
+
+def check_ministry_link(kind: str, ministry_code: str | None) -> None:
+    """Only a ministry organisation is a ministry."""
+    if ministry_code is not None and kind != OrganisationKind.ministry:
+        raise Unprocessable("Only a ministry organisation can be linked to a ministry.", errors=[
+            {"field": "ministry_code", "message": "requires kind ministry", "code": "ministry_code_not_allowed"}])

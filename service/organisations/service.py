@@ -12,7 +12,7 @@ from service.core.types import utcnow
 from service.organisations import policy
 from service.organisations.dto import OrganisationCreate, OrganisationUpdate
 from service.organisations.models import Organisation
-from service.reference.service import check_municipality_codes
+from service.reference.service import check_municipality_codes, resolve_ministry
 
 
 def get(session: Session, org_id: uuid.UUID) -> Organisation:
@@ -44,9 +44,15 @@ def _check_unique_cvr(session: Session, cvr: str | None, own_id: uuid.UUID | Non
         raise Conflict("An organisation with this CVR number already exists.", existing_id=str(existing))
 
 
+def _check_ministry(session: Session, kind: str, ministry_code: str | None) -> None:
+    policy.check_ministry_link(kind, ministry_code)
+    resolve_ministry(session, code=ministry_code, name=None, field="ministry")
+
+
 def create(session: Session, principal: Principal, data: OrganisationCreate) -> Organisation:
     require(principal, Permission.organisations_create)
     check_municipality_codes(session, [data.municipality_code])
+    _check_ministry(session, data.kind, data.ministry_code)
     _check_unique_cvr(session, data.cvr)
     org = Organisation(**data.model_dump())
     session.add(org)
@@ -59,9 +65,11 @@ def create(session: Session, principal: Principal, data: OrganisationCreate) -> 
 def update(session: Session, principal: Principal, org_id: uuid.UUID, data: OrganisationUpdate) -> Organisation:
     org = get(session, org_id)
     changes = data.model_dump(exclude_unset=True)
-    policy.ensure_can_update(principal, org, set(changes))
+    policy.ensure_can_update(principal, org, changes)
     if "municipality_code" in changes:
         check_municipality_codes(session, [changes["municipality_code"]])
+    if {"kind", "ministry_code"} & set(changes):
+        _check_ministry(session, changes.get("kind", org.kind), changes.get("ministry_code", org.ministry_code))
     if changes.get("cvr"):
         _check_unique_cvr(session, changes["cvr"], org.id)
     for field, value in changes.items():

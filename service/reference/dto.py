@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from service.core.dto import OutputModel
 
 
@@ -9,9 +11,15 @@ class MunicipalityRead(OutputModel):
     region_iso: str
 
 
+class MinistryRead(OutputModel):
+    code: str
+    name: str
+
+
 class RiskSettingRead(OutputModel):
     code: str
     label_da: str
     label_en: str
-    responsible_ministry: str
+    responsible_ministry: str = Field(description="The responsible ministry's current name (display).")
+    responsible_ministry_code: str = Field(description="The responsible ministry's stable code (key).")
     sensitivity: str

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query
 
 from service.core.db import SessionDep
 from service.reference import service
-from service.reference.dto import MunicipalityRead, RiskSettingRead
+from service.reference.dto import MinistryRead, MunicipalityRead, RiskSettingRead
 
 router = APIRouter(prefix="/reference", tags=["reference"])
 
@@ -18,5 +18,11 @@ def list_municipalities(session: SessionDep,
 
 @router.get("/risk-settings", response_model=list[RiskSettingRead])
 def list_risk_settings(session: SessionDep) -> list:
-    """The nine Recommendation 4 risk settings with Danish/English labels and responsible ministry."""
+    """The nine Recommendation 4 risk settings with Danish/English labels and responsible ministry (code and name)."""
     return service.list_risk_settings(session)
+
+
+@router.get("/ministries", response_model=list[MinistryRead])
+def list_ministries(session: SessionDep) -> list:
+    """The ministries responsible for Recommendation 4 risk settings: a stable code and the current name."""
+    return service.list_ministries(session)

@@ -3,9 +3,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from service.core.errors import Unprocessable
-from service.reference.models import Municipality, RiskSetting
+from service.reference.models import Ministry, Municipality, RiskSetting
 
 
 def list_municipalities(session: Session, region_code: str | None = None) -> list[Municipality]:
@@ -15,8 +16,36 @@ def list_municipalities(session: Session, region_code: str | None = None) -> lis
     return list(session.scalars(stmt))
 
 
-def list_risk_settings(session: Session) -> list[RiskSetting]:
-    return list(session.scalars(select(RiskSetting).order_by(RiskSetting.sort_order)))
+def list_risk_settings(session: Session) -> list[dict[str, Any]]:
+    """The risk settings with their responsible ministry's code and current name (one join)."""
+    rows = session.execute(select(RiskSetting, Ministry.name)
+                           .join(Ministry, col(Ministry.code) == col(RiskSetting.responsible_ministry_code))
+                           .order_by(col(RiskSetting.sort_order)))
+    return [{**setting.model_dump(), "responsible_ministry": name} for setting, name in rows]
+
+
+def list_ministries(session: Session) -> list[Ministry]:
+    return list(session.scalars(select(Ministry).order_by(col(Ministry.sort_order))))
+
+
+def resolve_ministry(session: Session, *, code: str | None, name: str | None,
+                     field: str = "responsible_ministry") -> Ministry | None:
+    """The ministry named by its stable code or (for older clients) its current name; both must agree.
+    None when neither is given; 422 for an unknown one. Names are matched against the reference data
+    only — never against organisation names, which are not authoritative."""
+    if code is None and name is None:
+        return None
+    by_code = session.get(Ministry, code) if code is not None else None
+    by_name = session.scalar(select(Ministry).where(col(Ministry.name) == name)) if name is not None else None
+    unknown = [f for f, given, found in ((f"{field}_code", code, by_code), (field, name, by_name))
+               if given is not None and found is None]
+    if unknown:
+        raise Unprocessable("Unknown ministry.", errors=[
+            {"field": f, "message": "not a ministry of the reference data", "code": "unknown_code"} for f in unknown])
+    if by_code is not None and by_name is not None and by_code.code != by_name.code:
+        raise Unprocessable("The ministry code and name disagree.", errors=[
+            {"field": field, "message": "names another ministry than the code", "code": "ministry_mismatch"}])
+    return by_code or by_name
 
 
 def _check_known(session: Session, column: Any, codes: Iterable[str], field: str, label: str) -> None:

@@ -1,6 +1,8 @@
 """Who may pull which report. Ministries see aggregates for the risk settings they are responsible for
-(data: risk_setting.responsible_ministry), or all when their organisation is marked national; a
-municipality's org_admin sees its own municipality. Nobody sees a person here."""
+(data: risk_setting.responsible_ministry_code matched against the organisation's ministry_code — a stable
+code a system administrator sets, never the editable name), or all when their organisation is marked
+national; a municipality's org_admin sees its own municipality (whose code, too, only a system administrator
+sets). Nobody sees a person here."""
 
 from dataclasses import dataclass
 
@@ -12,7 +14,7 @@ from service.core.errors import Forbidden
 from service.core.permissions import Permission, Role
 from service.core.principal import Principal, require
 from service.organisations.models import Organisation, OrganisationKind
-from service.reference.models import RiskSetting
+from service.reference.models import Ministry, RiskSetting
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,15 @@ def scope_for(session: Session, principal: Principal) -> ReportScope:
     if principal.role == Role.analyst and org.kind == OrganisationKind.ministry:
         if org.is_national:
             return ReportScope(None, None, "national: every risk setting")
-        codes = tuple(session.scalars(select(RiskSetting.code).where(col(RiskSetting.responsible_ministry) == org.name)
-                                      .order_by(RiskSetting.sort_order)))
+        ministry = session.get(Ministry, org.ministry_code) if org.ministry_code else None
+        if ministry is None:
+            raise Forbidden("Your organisation is not linked to a ministry; a system administrator sets it.")
+        codes = tuple(session.scalars(select(RiskSetting.code)
+                                      .where(col(RiskSetting.responsible_ministry_code) == ministry.code)
+                                      .order_by(col(RiskSetting.sort_order))))
         if not codes:
             raise Forbidden("Your ministry is not responsible for any Recommendation 4 risk setting.")
-        return ReportScope(codes, None, f"risk settings of {org.name}")
+        return ReportScope(codes, None, f"risk settings of {ministry.name}")
     if principal.role == Role.org_admin and org.kind == OrganisationKind.municipality:
         return ReportScope(None, (org.municipality_code,), f"municipality {org.municipality_code}")
     raise Forbidden("Reports are for ministries' analysts and municipalities' administrators.")

@@ -55,6 +55,7 @@ class ApiClientRead(OutputModel):
     organisation_id: uuid.UUID
     role: Role
     active: bool
+    last_token_at: datetime | None
     created_at: datetime
     updated_at: datetime
 

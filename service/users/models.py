@@ -16,6 +16,8 @@ class User(SQLModel, table=True):
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     role: str = Field(max_length=30)
     active: bool = True
+    # Bumped by every password, role or activation change; tokens carry it (`cv`) and die when it moves on.
+    credentials_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
@@ -33,5 +35,9 @@ class ApiClient(SQLModel, table=True):
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
     role: str = Field(max_length=30)
     active: bool = True
+    # Bumped by every secret rotation, role or activation change; tokens carry it (`cv`).
+    credentials_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # The last token issued; wrong secrets are counted since then (like a user's last login).
+    last_token_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -51,14 +51,21 @@ def create_user(session: Session, principal: Principal, data: UserCreate) -> Use
 
 def update_user(session: Session, principal: Principal, user_id: uuid.UUID, data: UserUpdate) -> User:
     user = get_user(session, principal, user_id)
+    policy.ensure_can_change(principal, user.role)
     changes = data.model_dump(exclude_unset=True)
+    credentials_changed = False
     if "role" in changes and changes["role"] is not None:
         policy.ensure_can_assign(session, principal, user.organisation_id, changes["role"])
+        credentials_changed |= user.role != changes["role"]
         user.role = changes["role"]
     if changes.get("password"):
         user.password_hash = hash_secret(changes["password"])
+        credentials_changed = True
     if changes.get("active") is not None:
+        credentials_changed |= user.active != changes["active"]
         user.active = changes["active"]
+    if credentials_changed:  # every token issued before this change stops working now
+        user.credentials_version += 1
     user.updated_at = utcnow()
     session.add(user)
     session.flush()
@@ -98,18 +105,25 @@ def create_client(session: Session, principal: Principal, data: ApiClientCreate)
 def update_client(session: Session, principal: Principal, client_pk: uuid.UUID,
                   data: ApiClientUpdate) -> tuple[ApiClient, str | None]:
     client = get_client(session, principal, client_pk)
+    policy.ensure_can_change(principal, client.role)
     changes = data.model_dump(exclude_unset=True)
+    credentials_changed = False
     if changes.get("role") is not None:
         policy.ensure_can_assign(session, principal, client.organisation_id, changes["role"])
+        credentials_changed |= client.role != changes["role"]
         client.role = changes["role"]
     if changes.get("name") is not None:
         client.name = changes["name"]
     if changes.get("active") is not None:
+        credentials_changed |= client.active != changes["active"]
         client.active = changes["active"]
     secret = None
     if data.rotate_secret:
         secret = secrets.token_urlsafe(32)
         client.secret_hash = hash_secret(secret)
+        credentials_changed = True
+    if credentials_changed:  # every token issued before this change stops working now
+        client.credentials_version += 1
     client.updated_at = utcnow()
     session.add(client)
     session.flush()
