@@ -12,6 +12,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from schema import mapping, offers, organisations, persons, reference, referrals, reports, users
+from schema.door import AccessTableDoor
 from schema.error_logging import RedactingSchema
 from service.core.settings import get_settings
 
@@ -32,6 +33,7 @@ def build_schema(production: bool | None = None) -> RedactingSchema:
         ValidationCache(maxsize=256),
         QueryDepthLimiter(max_depth=settings.graphql_max_depth),
         MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        AccessTableDoor(),  # the access table's permission check, before any field resolves
     ]
     if production:
         extensions.append(DisableIntrospection())

@@ -1,10 +1,11 @@
 """Every REST router under /api/v1, in one list."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from service.action_plan.router import router as action_plan_router
 from service.audit.router import router as audit_router
 from service.auth.router import router as auth_router
+from service.door import rest_door
 from service.mapping.router import router as mapping_router
 from service.offers.router import hsds_router
 from service.offers.router import router as offers_router
@@ -16,7 +17,8 @@ from service.referrals.router import router as referrals_router
 from service.reports.router import router as reports_router
 from service.users.router import clients_router, users_router
 
-api_router = APIRouter(prefix="/api/v1")
+# Every operation is checked against the access table (service/access.py) before its body is validated.
+api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(rest_door)])
 for router in (auth_router, reference_router, organisations_router, users_router, clients_router, audit_router):
     api_router.include_router(router)
 for router in (mapping_router, action_plan_router):

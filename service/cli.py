@@ -91,6 +91,19 @@ def export_schema(out_dir: Path = Path("schema")) -> None:
     typer.echo(f"wrote {out_dir / 'schema.graphql'} and {out_dir / 'openapi.json'}")
 
 
+@app.command("access-table")
+def access_table(write_readme: Annotated[Path | None, typer.Option(help="Rewrite this README's section")] = None,
+                 ) -> None:
+    """Print who may do what (service/access.py) as Markdown, or rewrite the README's generated section."""
+    from service.access import readme_with_table, render_markdown
+
+    if write_readme is None:
+        typer.echo(render_markdown(), nl=False)
+        return
+    write_readme.write_text(readme_with_table(write_readme.read_text()))
+    typer.echo(f"wrote the access table into {write_readme}")
+
+
 def published_contracts() -> tuple[str, str]:
     from schema.root import build_schema
     from service.main import create_app

@@ -26,7 +26,7 @@ def test_password_grant_issues_a_verifiable_token_and_audits(client, make_user, 
     assert claims["sub"] == f"user:{actor.id}" and claims["role"] == "caseworker"
     assert claims["org"] == str(actor.organisation_id) and "persons:manage" in claims["scope"].split()
     me = client.get("/api/v1/users/" + str(actor.id), headers={"Authorization": "Bearer " + body["access_token"]})
-    assert me.status_code == 404  # a caseworker cannot manage accounts, not even its own
+    assert me.status_code == 403  # a caseworker cannot manage accounts, not even its own
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login")).all()
     assert [(e.outcome, e.actor_id) for e in events] == [("success", str(actor.id))]
 

@@ -65,11 +65,20 @@ def principal_from_token(session: Session, token: str) -> Principal:
                      name=name, permissions=permissions_for(role, subject_kind))
 
 
+_RESOLVED = "tvaers_principal"
+
+
+def resolve_principal(request: Request, session: Session, token: str | None) -> Principal | None:
+    """The request's principal, read once per request (the door and the endpoint share it)."""
+    if _RESOLVED not in request.scope:
+        request.scope[_RESOLVED] = principal_from_token(session, token) if token else None
+    principal: Principal | None = request.scope[_RESOLVED]
+    return principal
+
+
 def optional_principal(request: Request, session: SessionDep,
                        token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal | None:
-    if not token:
-        return None
-    return principal_from_token(session, token)
+    return resolve_principal(request, session, token)
 
 
 def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:

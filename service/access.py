@@ -1,0 +1,280 @@
+"""Who may do what: every operation of every door, in one table.
+
+Each row is one operation — a REST route (method + path template), its GraphQL twin where there is one,
+or a GraphQL field of its own (a query or mutation field, or a nested field with a resolver) — with:
+
+- `needs`: the permissions of which the caller must hold at least one (`service/core/permissions.py`), or
+  PUBLIC (anyone, no token) or AUTHENTICATED (any valid token). The doors check this *first*, before the
+  body or the input is validated: anonymous → 401, without the permission → 403 (`service/door.py` for
+  REST, `schema/door.py` for GraphQL). Refused attempts on personal data (rows with `audit`) are audited.
+- `rule`: which objects the caller then reaches. Object rules are applied in SQL by the domain services
+  (`service/<domain>/policy.py`), the same for every door; an object the rule hides is a 404 (GraphQL: null).
+- `why`: one line of reason.
+
+`tests/test_access_table.py` asserts that this table covers every route of the app and every root and
+resolver field of the GraphQL schema, and nothing else, so an operation without a row fails the build; the
+README's "Who may do what" section is rendered from it (`tvaers access-table --write-readme`).
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from service.core.permissions import Permission as P
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+
+
+class Rule(StrEnum):
+    """The object rules. Each names the policy function that applies it."""
+
+    none = "—"  # no object: a service endpoint or reference data
+    public = "public"
+    directory = "directory: every organisation"
+    credentials = "the credentials presented"
+    self = "the caller itself"
+    own_organisation = "own organisation"  # system_admin: every organisation where the permission says *_any
+    accounts = "own organisation's accounts within role reach (users/policy)"
+    offers_readable = "published, or own organisation's (offers/policy.readable_clause)"
+    offer_provider = "provider organisation only (offers/policy.ensure_can_manage)"
+    persons_own = "own organisation's persons (persons/policy.visible_persons)"
+    referral_party = "referring organisation, or provider while the consent covers it (referrals/policy)"
+    consented_provider = "provider organisation while the consent covers it (referrals/policy)"
+    report_scope = "ministry_code / is_national / municipality scope (reports/policy)"
+    mapping_scope = "ministry_code scope, else own organisation (mapping/policy)"
+    public_sector = "every measure (public-sector plans)"
+    recording_ministry = "the recording ministry organisation (action_plan/policy)"
+    audit_scope = "own organisation's events; system_admin: all"
+
+
+@dataclass(frozen=True)
+class Audited:
+    """A refused attempt is audited as `action` (outcome denied). The subject is the path parameter
+    `<subject_type>_id` (REST) or the argument `<subjectType>Id`, else `id` (GraphQL), when present."""
+
+    action: str
+    purpose: str
+    subject_type: str
+
+
+@dataclass(frozen=True)
+class Access:
+    needs: tuple[P, ...] | str
+    rule: Rule
+    why: str
+    audit: Audited | None = None
+
+    @property
+    def is_public(self) -> bool:
+        return self.needs == PUBLIC
+
+
+@dataclass(frozen=True)
+class Operation:
+    rest: tuple[str, str] | None
+    graphql: str | None
+    access: Access
+
+
+def _op(rest: str | None, graphql: str | None, needs: P | tuple[P, ...] | str, rule: Rule, why: str,
+        audit: Audited | None = None) -> Operation:
+    method, _, path = rest.partition(" ") if rest else ("", "", "")
+    # A Permission is a str too (StrEnum): wrap it first, so it is never mistaken for PUBLIC/AUTHENTICATED.
+    declared = (needs,) if isinstance(needs, P) else needs
+    return Operation((method, path) if rest else None, graphql, Access(declared, rule, why, audit))
+
+
+# Audit purposes, as the services record them.
+CASEWORK, CONSENT = "casework", "consent_management"
+REFERRALS = "referral_coordination"
+
+ACCOUNT_ADMINS = (P.users_manage_any, P.users_manage_own)
+REFERRAL_ROLES = (P.referrals_send, P.referrals_receive, P.contacts_manage)
+V1 = "/api/v1"
+
+OPERATIONS: tuple[Operation, ...] = (
+    # --- platform, documentation and reference data --------------------------------------------------------
+    _op("GET /healthz", None, PUBLIC, Rule.none, "liveness probe"),
+    _op("GET /readyz", None, PUBLIC, Rule.none, "readiness probe (database and migrations)"),
+    _op("GET /openapi.json", None, PUBLIC, Rule.none, "the published REST contract"),
+    _op("GET /docs", None, PUBLIC, Rule.none, "Swagger UI"),
+    _op("GET /docs/oauth2-redirect", None, PUBLIC, Rule.none, "Swagger UI sign-in"),
+    _op("GET /redoc", None, PUBLIC, Rule.none, "ReDoc"),
+    _op("POST /graphql", None, PUBLIC, Rule.none, "every GraphQL field below has its own row"),
+    _op("GET /graphql", None, PUBLIC, Rule.none, "GraphiQL (off in production)"),
+    _op(f"POST {V1}/auth/token", None, PUBLIC, Rule.credentials, "password or client_credentials grant"),
+    _op(f"GET {V1}/reference/municipalities", "Query.municipalities", PUBLIC, Rule.public, "code list"),
+    _op(f"GET {V1}/reference/risk-settings", "Query.riskSettings", PUBLIC, Rule.public, "code list"),
+    _op(f"GET {V1}/reference/ministries", "Query.ministries", PUBLIC, Rule.public, "code list"),
+    _op(None, "Query.viewer", PUBLIC, Rule.self, "who am I (null without a token)"),
+    _op(None, "Viewer.organisation", AUTHENTICATED, Rule.self, "the caller's own organisation"),
+    # --- organisations ---------------------------------------------------------------------------------------
+    _op(f"GET {V1}/organisations", "Query.organisations", AUTHENTICATED, Rule.directory,
+        "partners find each other; no personal data"),
+    _op(f"GET {V1}/organisations/{{org_id}}", "Query.organisation", AUTHENTICATED, Rule.directory,
+        "partners find each other; no personal data"),
+    _op(f"POST {V1}/organisations", "Mutation.createOrganisation", P.organisations_create, Rule.none,
+        "kind, municipality and ministry define scope: platform operators only"),
+    _op(f"PATCH {V1}/organisations/{{org_id}}", "Mutation.updateOrganisation",
+        (P.organisations_update_any, P.organisations_update_own), Rule.own_organisation,
+        "org_admin edits its own contact details; scope fields (kind, municipality, national, ministry) "
+        "only system_admin"),
+    # --- accounts -----------------------------------------------------------------------------------------------
+    _op(f"GET {V1}/users", "Query.users", ACCOUNT_ADMINS, Rule.accounts, "account administration"),
+    _op(f"GET {V1}/users/{{user_id}}", "Query.user", ACCOUNT_ADMINS, Rule.accounts, "account administration"),
+    _op(f"POST {V1}/users", "Mutation.createUser", ACCOUNT_ADMINS, Rule.accounts,
+        "nobody grants a role beyond their reach; API clients never manage accounts"),
+    _op(f"PATCH {V1}/users/{{user_id}}", "Mutation.updateUser", ACCOUNT_ADMINS, Rule.accounts,
+        "password, role or activation change ends the account's sessions"),
+    _op(None, "User.organisation", AUTHENTICATED, Rule.directory, "the account's organisation"),
+    _op(f"GET {V1}/api-clients", None, ACCOUNT_ADMINS, Rule.accounts, "partner-system administration"),
+    _op(f"GET {V1}/api-clients/{{client_pk}}", None, ACCOUNT_ADMINS, Rule.accounts,
+        "partner-system administration"),
+    _op(f"POST {V1}/api-clients", "Mutation.createApiClient", ACCOUNT_ADMINS, Rule.accounts,
+        "the secret is shown once"),
+    _op(f"PATCH {V1}/api-clients/{{client_pk}}", "Mutation.updateApiClient", ACCOUNT_ADMINS, Rule.accounts,
+        "secret rotation, role or activation change ends the client's sessions"),
+    _op(f"GET {V1}/audit-events", None, (P.audit_read_any, P.audit_read_own), Rule.audit_scope,
+        "accountability of the organisation's own staff"),
+    # --- offers directory --------------------------------------------------------------------------------------
+    _op(f"GET {V1}/offers", "Query.offers", PUBLIC, Rule.offers_readable,
+        "published offers are public; confidential locations need a grant"),
+    _op(f"GET {V1}/offers/{{offer_id}}", "Query.offer", PUBLIC, Rule.offers_readable,
+        "published offers are public; confidential locations need a grant"),
+    _op(f"POST {V1}/offers", "Mutation.createOffer", P.offers_manage, Rule.own_organisation,
+        "providers post their own offers"),
+    _op(f"POST {V1}/offers/import", None, P.offers_manage, Rule.own_organisation, "bulk CSV, all rows or none"),
+    _op(f"PATCH {V1}/offers/{{offer_id}}", "Mutation.updateOffer", P.offers_manage, Rule.offer_provider,
+        "only the provider changes its offer"),
+    _op(f"POST {V1}/offers/{{offer_id}}/status", "Mutation.changeOfferStatus", P.offers_manage,
+        Rule.offer_provider, "only the provider publishes, pauses or closes"),
+    _op(None, "Offer.organisation", AUTHENTICATED, Rule.directory, "the provider (null without a token)"),
+    _op(None, "Offer.providerName", PUBLIC, Rule.public, "the provider's name is public"),
+    _op(f"GET {V1}/hsds/services", None, PUBLIC, Rule.public, "HSDS 3.0 export of published offers"),
+    _op(f"GET {V1}/hsds/services/{{service_id}}", None, PUBLIC, Rule.public, "HSDS 3.0 export"),
+    _op(f"GET {V1}/hsds/organizations", None, PUBLIC, Rule.public, "HSDS 3.0 export of providers"),
+    _op(f"GET {V1}/hsds/organizations/{{organization_id}}", None, PUBLIC, Rule.public, "HSDS 3.0 export"),
+    # --- persons (special-category personal data) -------------------------------------------------------------
+    _op(f"GET {V1}/persons", "Query.persons", P.persons_manage, Rule.persons_own,
+        "caseworkers work with their own organisation's persons",
+        Audited("person.search", CASEWORK, "person")),
+    _op(f"POST {V1}/persons/search", None, P.persons_manage, Rule.persons_own,
+        "search by name or CPR stays inside the organisation", Audited("person.search", CASEWORK, "person")),
+    _op(f"POST {V1}/persons", "Mutation.createPerson", P.persons_manage, Rule.persons_own,
+        "registration needs a registration consent", Audited("person.create", CASEWORK, "person")),
+    _op(f"GET {V1}/persons/{{person_id}}", "Query.person", AUTHENTICATED, Rule.persons_own,
+        "whoever may not see the person gets 404 (null), audited; CPR in full only with persons:read_cpr"),
+    _op(f"PATCH {V1}/persons/{{person_id}}", "Mutation.updatePerson", P.persons_manage, Rule.persons_own,
+        "changes need an active registration consent", Audited("person.update", CASEWORK, "person")),
+    _op(f"GET {V1}/persons/{{person_id}}/consents", None, P.persons_manage, Rule.persons_own,
+        "consent history", Audited("consent.list", CONSENT, "person")),
+    _op(f"POST {V1}/persons/{{person_id}}/consents", "Mutation.giveConsent", P.persons_manage, Rule.persons_own,
+        "consent is recorded by the organisation holding the person", Audited("consent.give", CONSENT, "person")),
+    _op(f"POST {V1}/persons/{{person_id}}/consents/{{consent_id}}/withdraw", "Mutation.withdrawConsent",
+        P.persons_manage, Rule.persons_own, "withdrawing the last registration consent erases the person",
+        Audited("consent.withdraw", CONSENT, "person")),
+    _op(f"GET {V1}/persons/{{person_id}}/loneliness-measurements", None, P.persons_manage, Rule.persons_own,
+        "T-ILS history", Audited("measurement.list", CASEWORK, "person")),
+    _op(f"POST {V1}/persons/{{person_id}}/loneliness-measurements", "Mutation.recordLonelinessMeasurement",
+        P.persons_manage, Rule.persons_own, "T-ILS at intake and follow-up",
+        Audited("measurement.record", CASEWORK, "person")),
+    _op(None, "Person.consents", P.persons_manage, Rule.persons_own, "inside a visible person only"),
+    _op(None, "Person.lonelinessMeasurements", P.persons_manage, Rule.persons_own, "inside a visible person only"),
+    _op(None, "PersonSummary.consents", P.persons_manage, Rule.persons_own, "inside a visible person only"),
+    _op(None, "PersonSummary.lonelinessMeasurements", P.persons_manage, Rule.persons_own,
+        "inside a visible person only"),
+    # --- referrals and contacts (personal data, consent-gated for the provider) -------------------------------
+    _op(f"GET {V1}/referrals", "Query.referrals", REFERRAL_ROLES, Rule.referral_party,
+        "the closed loop: sent and received referrals", Audited("referral.list", REFERRALS, "referral")),
+    _op(f"POST {V1}/referrals", "Mutation.createReferral", P.referrals_send, Rule.persons_own,
+        "refer own persons, with a referral_sharing consent naming the provider",
+        Audited("referral.create", REFERRALS, "referral")),
+    _op(f"GET {V1}/referrals/{{referral_id}}", "Query.referral", REFERRAL_ROLES, Rule.referral_party,
+        "the provider sees a consent-gated summary only", Audited("referral.read", REFERRALS, "referral")),
+    _op(f"POST {V1}/referrals/{{referral_id}}/transitions", "Mutation.transitionReferral",
+        (P.referrals_send, P.referrals_receive), Rule.referral_party,
+        "each side takes its own transitions (referrals/workflow)", Audited("referral.transition", REFERRALS,
+                                                                           "referral")),
+    _op(None, "Referral.person", REFERRAL_ROLES, Rule.referral_party, "the consent-gated summary"),
+    _op(None, "Referral.offer", REFERRAL_ROLES, Rule.offers_readable, "the offer, under the offer read rule"),
+    _op(None, "Referral.referringOrganisation", REFERRAL_ROLES, Rule.directory, "party to the referral"),
+    _op(None, "Referral.providerOrganisation", REFERRAL_ROLES, Rule.directory, "party to the referral"),
+    _op(None, "Referral.history", REFERRAL_ROLES, Rule.referral_party, "transitions of a visible referral"),
+    _op(f"GET {V1}/events", "Query.events", REFERRAL_ROLES, Rule.referral_party,
+        "polling feed: ids and statuses only", Audited("referral.events", REFERRALS, "referral")),
+    _op(f"GET {V1}/referrals/{{referral_id}}/contact-agreement", "Query.contactAgreement", P.contacts_manage,
+        Rule.consented_provider, "the provider keeps the phone agreement",
+        Audited("contact_agreement.read", REFERRALS, "referral")),
+    _op(f"PUT {V1}/referrals/{{referral_id}}/contact-agreement", "Mutation.setContactAgreement",
+        P.contacts_manage, Rule.consented_provider, "accepted or started referrals only",
+        Audited("contact_agreement.set", REFERRALS, "referral")),
+    _op(f"GET {V1}/referrals/{{referral_id}}/contacts", "Query.contactLog", P.contacts_manage,
+        Rule.consented_provider, "the provider's contact log", Audited("contact_log.list", REFERRALS, "referral")),
+    _op(f"POST {V1}/referrals/{{referral_id}}/contacts", "Mutation.logContact", P.contacts_manage,
+        Rule.consented_provider, "accepted or started referrals only",
+        Audited("contact_log.write", REFERRALS, "referral")),
+    _op(f"GET {V1}/contacts/due", "Query.contactsDue", P.contacts_manage, Rule.consented_provider,
+        "the provider's agenda", Audited("contact.due", REFERRALS, "referral")),
+    # --- Recommendation 4: mapping, action plan, report (aggregates; never a person) -------------------------
+    _op(f"GET {V1}/mapping-entries", "Query.mappingEntries", (P.mapping_submit, P.reports_read),
+        Rule.mapping_scope, "ministries read their settings' barriers; others their own entries"),
+    _op(f"POST {V1}/mapping-entries", "Mutation.createMappingEntry", P.mapping_submit, Rule.own_organisation,
+        "organisations near people report barriers; ministries read"),
+    _op(f"GET {V1}/action-plan/measures", "Query.actionPlanMeasures", (P.action_plan_manage, P.reports_read),
+        Rule.public_sector, "public-sector plans, for report readers"),
+    _op(f"GET {V1}/action-plan/measures/{{measure_id}}", "Query.actionPlanMeasure",
+        (P.action_plan_manage, P.reports_read), Rule.public_sector, "public-sector plans, for report readers"),
+    _op(f"POST {V1}/action-plan/measures", "Mutation.createActionPlanMeasure", P.action_plan_manage,
+        Rule.recording_ministry, "ministries record measures"),
+    _op(f"PATCH {V1}/action-plan/measures/{{measure_id}}", "Mutation.updateActionPlanMeasure",
+        P.action_plan_manage, Rule.recording_ministry, "only the recording ministry edits"),
+    _op(f"GET {V1}/reports/rec4", "Query.rec4Report", P.reports_read, Rule.report_scope,
+        "aggregates with disclosure control, within the ministry's or municipality's scope"),
+)
+
+
+def _index() -> tuple[dict[tuple[str, str], Access], dict[str, Access]]:
+    rest: dict[tuple[str, str], Access] = {}
+    graphql: dict[str, Access] = {}
+    for op in OPERATIONS:
+        for table, key in ((rest, op.rest), (graphql, op.graphql)):
+            if key is None:
+                continue
+            if key in table:
+                raise ValueError(f"declared twice in the access table: {key}")
+            table[key] = op.access  # type: ignore[index]
+    return rest, graphql
+
+
+REST, GRAPHQL = _index()
+
+
+def _who(access: Access) -> str:
+    if isinstance(access.needs, str):
+        return access.needs
+    return " or ".join(f"`{p.value}`" for p in access.needs)
+
+
+def render_markdown() -> str:
+    """The table as Markdown, for the README."""
+    lines = ["| REST | GraphQL | needs (any of) | objects | why |", "|---|---|---|---|---|"]
+    for op in OPERATIONS:
+        rest = f"`{op.rest[0]} {op.rest[1]}`" if op.rest else ""
+        gql = f"`{op.graphql}`" if op.graphql else ""
+        audited = " Refusals audited." if op.access.audit else ""
+        lines.append(f"| {rest} | {gql} | {_who(op.access)} | {op.access.rule.value} | "
+                     f"{op.access.why}.{audited} |")
+    return "\n".join(lines) + "\n"
+
+
+README_BEGIN = "<!-- access-table:begin — generated from service/access.py by `tvaers access-table --write-readme` -->"
+README_END = "<!-- access-table:end -->"
+
+
+def readme_with_table(readme: str) -> str:
+    """The README text with the generated section replaced by the current table."""
+    head, begin, rest = readme.partition(README_BEGIN)
+    _, end, tail = rest.partition(README_END)
+    if not begin or not end:
+        raise ValueError("the README has no access-table markers")
+    return f"{head}{README_BEGIN}\n{render_markdown()}{README_END}{tail}"
