@@ -7,6 +7,7 @@ tries per window. Every token carries the account's credentials version (`cv`).
 """
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -29,7 +30,7 @@ def _scope(role: str, kind: str) -> str:
 
 
 def _refuse(session: Session, action: str, actor_id: str | None, reason: str, error: str) -> Unauthorized:
-    actor_type = ("user" if action == "auth.login" else "client") if actor_id else "anonymous"
+    actor_type = ("user" if action == PASSWORD.action else "client") if actor_id else "anonymous"
     record(session, None, action, purpose="authentication", outcome="failure", reason=reason, actor_id=actor_id,
            actor_type=actor_type)
     return Unauthorized("The credentials were not accepted.", error=error)
@@ -62,44 +63,59 @@ def _locked_out(session: Session, action: str, actor_id: str, actor_type: str, w
                            headers={"Retry-After": str(wait)}, error=error)
 
 
+@dataclass(frozen=True)
+class _Grant:
+    """How one kind of credentials is audited and answered."""
+
+    action: str
+    kind: str  # the token subject's kind: user | client
+    subject_type: str
+    wrong: str  # the audit reason counted for lockout
+    error: str  # the OAuth2 error code
+
+
+PASSWORD = _Grant("auth.login", "user", "user", "wrong_password", "invalid_grant")
+CLIENT_CREDENTIALS = _Grant("auth.client_token", "client", "api_client", "wrong_secret", "invalid_client")
+
+
+def _check_and_issue(session: Session, grant: _Grant, account: User | ApiClient, secret_hash: str, presented: str,
+                     last_success: datetime | None) -> tuple[str, int]:
+    """Lockout, then the secret, then activation; on success audit and issue a token with the account's
+    credentials version. The caller stamps its last-success time."""
+    actor_id = str(account.id)
+    if wait := _lockout_seconds_left(session, grant.action, actor_id, grant.wrong, last_success):
+        raise _locked_out(session, grant.action, actor_id, grant.kind, wait, grant.error)
+    if not verify_secret(secret_hash, presented):
+        raise _refuse(session, grant.action, actor_id, grant.wrong, grant.error)
+    if not account.active:
+        raise _refuse(session, grant.action, actor_id, "inactive", grant.error)
+    record(session, None, grant.action, purpose="authentication", actor_id=actor_id, actor_type=grant.kind,
+           organisation_id=account.organisation_id, subject_type=grant.subject_type, subject_id=account.id)
+    return issue_token(sub=f"{grant.kind}:{account.id}", org=str(account.organisation_id), role=account.role,
+                       scope=_scope(account.role, grant.kind), cv=account.credentials_version)
+
+
 def password_grant(session: Session, username: str, password: str) -> tuple[str, int]:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         burn_verification_time(password)
-        raise _refuse(session, "auth.login", None, "unknown_username", "invalid_grant")
-    if wait := _lockout_seconds_left(session, "auth.login", str(user.id), "wrong_password", user.last_login_at):
-        raise _locked_out(session, "auth.login", str(user.id), "user", wait, "invalid_grant")
-    if not verify_secret(user.password_hash, password):
-        raise _refuse(session, "auth.login", str(user.id), "wrong_password", "invalid_grant")
-    if not user.active:
-        raise _refuse(session, "auth.login", str(user.id), "inactive", "invalid_grant")
+        raise _refuse(session, PASSWORD.action, None, "unknown_username", PASSWORD.error)
+    token = _check_and_issue(session, PASSWORD, user, user.password_hash, password, user.last_login_at)
     user.last_login_at = utcnow()
     session.add(user)
-    record(session, None, "auth.login", purpose="authentication", actor_id=str(user.id), actor_type="user",
-           organisation_id=user.organisation_id, subject_type="user", subject_id=user.id)
-    return issue_token(sub=f"user:{user.id}", org=str(user.organisation_id), role=user.role,
-                       scope=_scope(user.role, "user"), cv=user.credentials_version)
+    return token
 
 
 def client_credentials_grant(session: Session, client_id: str, client_secret: str) -> tuple[str, int]:
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
     if client is None:
         burn_verification_time(client_secret)
-        raise _refuse(session, "auth.client_token", None, "unknown_client", "invalid_client")
-    if wait := _lockout_seconds_left(session, "auth.client_token", str(client.id), "wrong_secret",
-                                     client.last_token_at):
-        raise _locked_out(session, "auth.client_token", str(client.id), "client", wait, "invalid_client")
-    if not verify_secret(client.secret_hash, client_secret):
-        raise _refuse(session, "auth.client_token", str(client.id), "wrong_secret", "invalid_client")
-    if not client.active:
-        raise _refuse(session, "auth.client_token", str(client.id), "inactive", "invalid_client")
+        raise _refuse(session, CLIENT_CREDENTIALS.action, None, "unknown_client", CLIENT_CREDENTIALS.error)
+    token = _check_and_issue(session, CLIENT_CREDENTIALS, client, client.secret_hash, client_secret,
+                             client.last_token_at)
     client.last_token_at = utcnow()
     session.add(client)
-    record(session, None, "auth.client_token", purpose="authentication", actor_id=str(client.id),
-           actor_type="client",
-           organisation_id=client.organisation_id, subject_type="api_client", subject_id=client.id)
-    return issue_token(sub=f"client:{client.id}", org=str(client.organisation_id), role=client.role,
-                       scope=_scope(client.role, "client"), cv=client.credentials_version)
+    return token
 
 
 def grant(session: Session, grant_type: str, *, username: str | None, password: str | None,
