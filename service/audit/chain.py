@@ -188,7 +188,8 @@ def verify(session: Session, checkpoints: list[dict[str, Any]] | None = None, ba
 
 def _walk_links(session: Session, head: AuditChainHead, report: Report, wanted: set[int],
                 batch_size: int) -> Finding | None:
-    prev_hash, last_id = head.anchor_hash, None
+    prev_hash, last = head.anchor_hash, None
+    before_prev: str | None = None  # the link before `prev_hash`, to recognise a well-forged insertion
     window = _walk(session, head.anchor_seq, batch_size)
     current = next(window, None)
     while current is not None:
@@ -199,20 +200,24 @@ def _walk_links(session: Session, head: AuditChainHead, report: Report, wanted: 
                            event.id, event.seal_seq)
         self_ok = _self_consistent(event, persons)
         if not (self_ok and event.prev_hash == prev_hash):
-            return _classify(event, persons, following, prev_hash, last_id, self_ok)
-        prev_hash, last_id = event.chain_hash or "", event.id
+            if self_ok and last is not None and event.prev_hash == before_prev:
+                return Finding("inserted", f"event {last.id} was inserted into the chain (event {event.id} "
+                               "links past it)", last.id, last.seal_seq)
+            return _classify(event, following, prev_hash, last.id if last else None, self_ok)
+        before_prev, prev_hash, last = prev_hash, event.chain_hash or "", event
         report.checked += 1
         if event.seal_seq in wanted:
             report.hashes[event.seal_seq] = prev_hash
         current = following
     if prev_hash != head.sealed_hash:
-        return Finding("deleted", f"the newest sealed events are missing: the chain ends after event {last_id} "
-                       f"before the signed head (seq {head.sealed_seq})", last_id)
+        return Finding("deleted", f"the newest sealed events are missing: the chain ends after event "
+                       f"{last.id if last else None} before the signed head (seq {head.sealed_seq})",
+                       last.id if last else None)
     return None
 
 
-def _classify(event: AuditEvent, persons: list[str], following: tuple[AuditEvent, list[str]] | None,
-              prev_hash: str, last_id: int | None, self_ok: bool) -> Finding:
+def _classify(event: AuditEvent, following: tuple[AuditEvent, list[str]] | None, prev_hash: str,
+              last_id: int | None, self_ok: bool) -> Finding:
     if following is not None and following[0].prev_hash == prev_hash and _self_consistent(*following):
         return Finding("inserted", f"event {event.id} was inserted into the chain (the next event links past it)",
                        event.id, event.seal_seq)
