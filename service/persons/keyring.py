@@ -13,14 +13,19 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from service.core.errors import DomainError
 from service.core.settings import KeyPair, get_settings
 
 CPR_INFO = b"tvaers cpr field encryption v1"
 DOCUMENT_INFO = b"tvaers consent document v1"
 
 
-class UnknownKey(RuntimeError):
-    """Stored data names a key id the configured ring does not hold (or the key does not fit the data)."""
+class UnknownKey(DomainError):
+    """Stored data names a key id the configured ring does not hold (or the key does not fit the data).
+    The start-up check refuses such a ring; should data under an unknown key arrive later (another instance
+    with a newer ring), the request answers 503 naming the key id — not a 500."""
+
+    status, title, slug = 503, "Service unavailable", "key-unavailable"
 
 
 def current_key_id() -> str:
