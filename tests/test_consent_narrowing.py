@@ -113,7 +113,8 @@ def test_graphql_narrowed_withdrawal(world, gql):
     original = _consent(w, person["id"])[0]
     result = gql("""mutation($p: UUID!, $c: UUID!) { withdrawConsent(personId: $p, consentId: $c,
                     purposes: [outcome_followup]) { ... on Consent { status replacedByConsentId }
-                    ... on Problem { problemStatus: status detail } } }""", {"p": person["id"], "c": original["id"]}, w.caseworker)
+                    ... on Problem { problemStatus: status detail } } }""",
+                 {"p": person["id"], "c": original["id"]}, w.caseworker)
     assert "errors" not in result, result
     data = result["data"]["withdrawConsent"]
     assert data["status"] == "withdrawn" and data["replacedByConsentId"]

@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -68,7 +68,7 @@ def period_bounds(period_from: date | None, period_to: date | None) -> tuple[dat
 
 def _entries(session: Session, events: list[AuditEvent]) -> list[AccessLogEntry]:
     org_ids = {e.organisation_id for e in events if e.organisation_id}
-    names = dict(session.execute(select(Organisation.id, Organisation.name)
+    names: dict[uuid.UUID, str] = dict(session.execute(select(Organisation.id, Organisation.name)
                                  .where(col(Organisation.id).in_(org_ids))).tuples().all()) if org_ids else {}
     return [AccessLogEntry(
         event_id=e.id or 0, occurred_at=e.occurred_at, organisation_id=e.organisation_id,
@@ -77,7 +77,8 @@ def _entries(session: Session, events: list[AuditEvent]) -> list[AccessLogEntry]
         purpose=e.purpose, outcome=e.outcome) for e in events]
 
 
-def events_of(person_id: uuid.UUID, start: datetime | None = None, end: datetime | None = None):  # type: ignore[no-untyped-def]
+def events_of(person_id: uuid.UUID, start: datetime | None = None,
+              end: datetime | None = None) -> Select[AuditEvent]:
     stmt = (select(AuditEvent).join(AuditEventPerson, col(AuditEventPerson.event_id) == col(AuditEvent.id))
             .where(col(AuditEventPerson.person_id) == person_id))
     if start is not None:

@@ -89,12 +89,12 @@ def lock_head(session: Session) -> AuditChainHead:
                 session.add(head)
         except IntegrityError:
             continue  # another sealer created it first; take its lock
-    head = session.scalar(select(AuditChainHead).where(col(AuditChainHead.id) == 1)
-                          .execution_options(populate_existing=True))
-    assert head is not None
-    if head.signature != head_signature(head):
+    locked = session.scalar(select(AuditChainHead).where(col(AuditChainHead.id) == 1)
+                            .execution_options(populate_existing=True))
+    assert locked is not None
+    if locked.signature != head_signature(locked):
         raise ChainHeadInvalid("the audit chain head's signature does not verify; run `tvaers audit verify`")
-    return head
+    return locked
 
 
 def seal(session: Session, batch_size: int = 1000) -> int:

@@ -129,9 +129,10 @@ def upload(session: Session, principal: Principal, person_id: uuid.UUID, consent
 
 def documents_for_persons(session: Session, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[DocumentRead]]:
     out: dict[uuid.UUID, list[DocumentRead]] = {p: [] for p in person_ids}
-    rows = session.scalars(select(ConsentDocument).where(col(ConsentDocument.person_id).in_(person_ids))
-                           .order_by(col(ConsentDocument.uploaded_at), col(ConsentDocument.id))) if person_ids else []
-    for d in rows:
+    if not person_ids:
+        return out
+    for d in session.scalars(select(ConsentDocument).where(col(ConsentDocument.person_id).in_(person_ids))
+                             .order_by(col(ConsentDocument.uploaded_at), col(ConsentDocument.id))):
         out[d.person_id].append(_read(d))
     return out
 

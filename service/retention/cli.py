@@ -17,11 +17,11 @@ def run(dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what
     from service.core.db import new_session
     from service.core.progress import progress_bars
     from service.persons.keys_cli import refuse_unreadable_keys
-    from service.retention import service
+    from service.retention import service as retention
 
     refuse_unreadable_keys()
     with progress_bars(progress and not dry_run) as bars:
-        outcomes = service.run(new_session, dry_run=dry_run, batch_size=batch_size, progress=bars)
+        outcomes = retention.run(new_session, dry_run=dry_run, batch_size=batch_size, progress=bars)
     verb = "would act on" if dry_run else "acted on"
     for o in outcomes:
         typer.echo(f"{o.category:<16} {verb} {o.done if not dry_run else o.due:>7} "
