@@ -1,7 +1,8 @@
 """Progress bars for long-running CLI commands (rich, on standard error so standard output stays a result)."""
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 Start = Callable[[str, int], Callable[[int], None]]
 
@@ -19,3 +20,16 @@ def progress_bars(enabled: bool = True) -> Iterator[Start]:
             return lambda n: bars.advance(task, n)
 
         yield start
+
+
+def in_batches(open_session: Callable[[], AbstractContextManager[Any]], step: Callable[[Any], int], size: int,
+               advance: Callable[[int], None]) -> None:
+    """Run `step(session)` — which handles at most `size` rows and returns how many it looked at — each time in
+    its own committed transaction, until a batch comes back short. An interruption loses at most one batch."""
+    while True:
+        with open_session() as session:
+            seen = step(session)
+            session.commit()
+        advance(seen)
+        if seen < size:
+            return

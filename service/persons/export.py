@@ -9,7 +9,7 @@ A constant number of statements, whatever the person's history.
 """
 
 import uuid
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -26,20 +26,11 @@ from service.persons import service
 from service.persons.documents import DocumentRead, documents_for_persons
 from service.persons.dto import ConsentRead, MeasurementRead, PersonRead
 from service.persons.models import LonelinessMeasurement
-from service.referrals.dto import ContactLogRead, TransitionRead
+from service.referrals.contacts import _agreement_read, log_read
+from service.referrals.dto import ContactAgreementRead, ContactLogRead, TransitionRead
 from service.referrals.models import ContactAgreement, ContactLogEntry, Referral, ReferralTransition
 
 FORMAT = "tvaers-subject-access-export/1"
-
-
-class ExportedAgreement(OutputModel):
-    channel: str
-    cadence: str
-    weekday: int | None
-    time_of_day: time | None
-    note: str | None
-    next_contact_at: datetime | None
-    updated_at: datetime
 
 
 class ExportedReferral(OutputModel):
@@ -59,7 +50,7 @@ class ExportedReferral(OutputModel):
     started_at: datetime | None
     closed_at: datetime | None
     history: list[TransitionRead]
-    contact_agreement: ExportedAgreement | None
+    contact_agreement: ContactAgreementRead | None
     contact_log: list[ContactLogRead]
 
 
@@ -97,9 +88,11 @@ def _referrals(session: Session, person_id: uuid.UUID) -> list[ExportedReferral]
     agreements = {a.referral_id: a for a in session.scalars(
         select(ContactAgreement).where(col(ContactAgreement.referral_id).in_(ids)))}
     logs: dict[uuid.UUID, list[ContactLogRead]] = {i: [] for i in ids}
+    last_entries: dict[uuid.UUID, ContactLogEntry] = {}
     for e in session.scalars(select(ContactLogEntry).where(col(ContactLogEntry.referral_id).in_(ids))
                              .order_by(col(ContactLogEntry.contacted_at), col(ContactLogEntry.id))):
-        logs[e.referral_id].append(ContactLogRead.model_validate(e, from_attributes=True))
+        logs[e.referral_id].append(log_read(e))
+        last_entries[e.referral_id] = e
     return [ExportedReferral(
         id=r.id, offer_id=r.offer_id, offer_title=titles.get(r.offer_id),
         provider_organisation_id=r.provider_organisation_id,
@@ -108,8 +101,8 @@ def _referrals(session: Session, person_id: uuid.UUID) -> list[ExportedReferral]
         shared_categories=list(r.shared_categories or []), status=r.status, reason_code=r.reason_code,
         outcome=r.outcome, sent_at=r.sent_at, accepted_at=r.accepted_at, started_at=r.started_at,
         closed_at=r.closed_at, history=history[r.id],
-        contact_agreement=ExportedAgreement.model_validate(agreements[r.id], from_attributes=True)
-        if r.id in agreements else None, contact_log=logs[r.id]) for r in referrals]
+        contact_agreement=_agreement_read(agreements[r.id], last_entries.get(r.id)) if r.id in agreements else None,
+        contact_log=logs[r.id]) for r in referrals]
 
 
 def export(session: Session, principal: Any, person_id: uuid.UUID) -> SubjectAccessExport:

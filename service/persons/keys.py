@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from service.core.progress import in_batches
 from service.core.types import utcnow
 from service.persons import cpr as cpr_codec
 from service.persons import keyring
@@ -141,27 +142,18 @@ def rotate(open_session: Callable[[], Session], batch_size: int = 500, progress:
         check_keys(session)
         total_persons = session.scalar(select(func.count()).select_from(_stale_persons().subquery())) or 0
         total_documents = session.scalar(select(func.count()).select_from(_stale_documents().subquery())) or 0
-    persons = documents = 0
-    advance = progress("persons", int(total_persons)) if progress else (lambda n: None)
-    after: uuid.UUID | None = None
-    while True:
-        with open_session() as session:
-            seen, moved, after = _rotate_person_batch(session, after, batch_size)
-            session.commit()
-        persons += moved
-        advance(seen)
-        if seen < batch_size:
-            break
-    advance = progress("documents", int(total_documents)) if progress else (lambda n: None)
-    after = None
-    while True:
-        with open_session() as session:
-            seen, moved, after = reencrypt_batch(session, after, batch_size)
-            session.commit()
-        documents += moved
-        advance(seen)
-        if seen < batch_size:
-            break
+    moved = {"persons": 0, "documents": 0}
+    for what, total, batch in (("persons", total_persons, _rotate_person_batch),
+                               ("documents", total_documents, reencrypt_batch)):
+        after: list[uuid.UUID | None] = [None]
+
+        def step(session: Session, what: str = what, batch: Any = batch, after: list = after) -> int:
+            seen, count, after[0] = batch(session, after[0], batch_size)
+            moved[what] += count
+            return int(seen)
+
+        in_batches(open_session, step, batch_size, progress(what, int(total)) if progress else lambda n: None)
+    persons, documents = moved["persons"], moved["documents"]
     with open_session() as session:
         left = remaining(session)
         record(session, None, "keys.rotate", purpose="key_management", actor_type="system", criterion={

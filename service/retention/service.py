@@ -26,6 +26,7 @@ from service.audit import chain
 from service.audit.models import AuditEvent
 from service.audit.service import record
 from service.core.idempotency import IdempotencyRecord
+from service.core.progress import in_batches
 from service.core.settings import get_settings
 from service.core.types import utcnow
 from service.persons.models import Consent, ConsentDocument, ConsentPurposeRow, ConsentRecipient, Person
@@ -172,15 +173,15 @@ def run(open_session: Callable[[], Session], *, dry_run: bool = False, batch_siz
             due = category.due(session, cutoff)
         done = 0
         if not dry_run and due:
-            advance = progress(category.name, due) if progress else (lambda n: None)
-            while True:
-                with open_session() as session:
-                    n = category.batch(session, cutoff, batch_size)
-                    session.commit()
-                done += n
-                advance(n)
-                if n < batch_size:
-                    break
+            counted: list[int] = []
+
+            def step(session: Session, category: Category = category, cutoff: datetime = cutoff,
+                     counted: list[int] = counted) -> int:
+                counted.append(category.batch(session, cutoff, batch_size))
+                return counted[-1]
+
+            in_batches(open_session, step, batch_size, progress(category.name, due) if progress else lambda n: None)
+            done = sum(counted)
         with open_session() as session:
             record(session, None, "retention.run", purpose=PURPOSE, actor_type="system", criterion={
                 "category": category.name, "cutoff": cutoff.isoformat(), "due": due, "done": done,
