@@ -17,7 +17,7 @@ from schema.errors import Problem, attempt, or_none
 from schema.loaders import grouped_by
 from schema.organisations import OrganisationKind
 from schema.pagination import Connection, page_args
-from service.persons import service
+from service.persons import narrowing, service
 from service.persons.dto import (
     ConsentCreate,
     ConsentRead,
@@ -78,6 +78,10 @@ class Consent:
     withdrawn_at: datetime | None
     withdrawn_by: uuid.UUID | None
     withdrawal_reason: str | None
+    replaces_consent_id: uuid.UUID | None = strawberry.field(
+        default=None, description="This consent is what remained of that one after a narrowed withdrawal.")
+    replaced_by_consent_id: uuid.UUID | None = strawberry.field(
+        default=None, description="A narrowed withdrawal ended this consent; the successor holds the rest.")
 
     @classmethod
     def from_read(cls, c: ConsentRead) -> "Consent":
@@ -309,13 +313,20 @@ class Mutation:
             info.context.session, info.context.require_principal(), person_id,
             ConsentCreate.model_validate(_plain(input)))))
 
-    @strawberry.mutation(description="Withdraw a consent; the last registration consent erases personal data.")
+    @strawberry.mutation(description="Withdraw a consent — whole, or only some purposes / recipients (the rest "
+                                     "continues as a successor consent); the last registration consent erases.")
     def withdraw_consent(self, info: Info, person_id: uuid.UUID, consent_id: uuid.UUID,
-                         reason: str | None = None) -> ConsentResult:
+                         reason: str | None = None,
+                         purposes: list[ConsentPurpose] | None = None,  # type: ignore[valid-type]
+                         recipient_organisation_ids: list[uuid.UUID] | None = None,
+                         recipient_organisation_kinds: list[OrganisationKind] | None = None,  # type: ignore[valid-type]
+                         ) -> ConsentResult:
         def run() -> Consent:
-            body = ConsentWithdraw.model_validate({"reason": reason})
-            return Consent.from_read(service.withdraw_consent(
-                info.context.session, info.context.require_principal(), person_id, consent_id, body.reason))
+            body = ConsentWithdraw.model_validate({
+                "reason": reason, "purposes": purposes, "recipient_organisation_ids": recipient_organisation_ids,
+                "recipient_organisation_kinds": recipient_organisation_kinds})
+            return Consent.from_read(narrowing.withdraw(
+                info.context.session, info.context.require_principal(), person_id, consent_id, body))
         return attempt(info, run)
 
     @strawberry.mutation

@@ -85,7 +85,7 @@ def _op(rest: str | None, graphql: str | None, needs: P | tuple[P, ...] | str, r
 
 
 # Audit purposes, as the services record them.
-CASEWORK, CONSENT = "casework", "consent_management"
+CASEWORK, CONSENT, DATA_PROTECTION = "casework", "consent_management", "data_protection"
 REFERRALS = "referral_coordination"
 
 ACCOUNT_ADMINS = (P.users_manage_any, P.users_manage_own)
@@ -178,6 +178,20 @@ OPERATIONS: tuple[Operation, ...] = (
     _op(f"POST {V1}/persons/{{person_id}}/loneliness-measurements", "Mutation.recordLonelinessMeasurement",
         P.persons_manage, Rule.persons_own, "T-ILS at intake and follow-up",
         Audited("measurement.record", CASEWORK, "person")),
+    _op(f"GET {V1}/persons/{{person_id}}/access-log", "Query.personAccessLog", P.persons_manage, Rule.persons_own,
+        "GDPR art. 15: who consulted or changed the person's data, from every organisation",
+        Audited("person.access_log", DATA_PROTECTION, "person")),
+    _op(f"GET {V1}/persons/{{person_id}}/export", "Query.personExport", P.persons_manage, Rule.persons_own,
+        "GDPR art. 15(3)/20: everything held about the person, for the controlling organisation",
+        Audited("person.export", DATA_PROTECTION, "person")),
+    _op(f"POST {V1}/persons/{{person_id}}/consents/{{consent_id}}/documents", None, P.persons_manage,
+        Rule.persons_own, "the signed consent form, stored encrypted",
+        Audited("consent_document.upload", CONSENT, "person")),
+    _op(f"GET {V1}/persons/{{person_id}}/consents/{{consent_id}}/documents", None, P.persons_manage,
+        Rule.persons_own, "the consent's documents (metadata)", Audited("consent_document.list", CONSENT, "person")),
+    _op(f"GET {V1}/persons/{{person_id}}/consents/{{consent_id}}/documents/{{document_id}}", None,
+        P.persons_manage, Rule.persons_own, "download, audited",
+        Audited("consent_document.download", CONSENT, "person")),
     _op(None, "Person.consents", P.persons_manage, Rule.persons_own, "inside a visible person only"),
     _op(None, "Person.lonelinessMeasurements", P.persons_manage, Rule.persons_own, "inside a visible person only"),
     _op(None, "PersonSummary.consents", P.persons_manage, Rule.persons_own, "inside a visible person only"),

@@ -7,9 +7,12 @@ from typing import Annotated
 
 import typer
 
+from service.audit.cli import audit_app
 from service.core.settings import get_settings
 from service.persons.cli import consents_app
+from service.persons.keys_cli import keys_app
 from service.referrals.cli import referrals_app
+from service.retention.cli import retention_app
 
 app = typer.Typer(help="Tværs — case coordination against loneliness.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -17,6 +20,9 @@ db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(consents_app, name="consents")
 app.add_typer(referrals_app, name="referrals")
+app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
+app.add_typer(retention_app, name="retention")
 
 
 @db_app.command("upgrade")

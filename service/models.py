@@ -1,13 +1,14 @@
 """Imports every table model so the metadata (Alembic, tests) sees the whole schema."""
 
 from service.action_plan.models import ActionPlanMeasure, ActionPlanMeasureIndicator, ActionPlanMeasureRiskSetting
-from service.audit.models import AuditEvent
+from service.audit.models import AuditChainHead, AuditEvent, AuditEventPerson
 from service.core.idempotency import IdempotencyRecord
 from service.mapping.models import MappingEntry
 from service.offers.models import Offer, OfferAccessibility, OfferLanguage, OfferMunicipality, OfferRiskSetting
 from service.organisations.models import Organisation
 from service.persons.models import (
     Consent,
+    ConsentDocument,
     ConsentPurposeRow,
     ConsentRecipient,
     LonelinessMeasurement,
@@ -24,3 +25,4 @@ __all__ += ["Consent", "ConsentPurposeRow", "ConsentRecipient", "LonelinessMeasu
             "PersonRiskSetting"]
 __all__ += ["Offer", "OfferAccessibility", "OfferLanguage", "OfferMunicipality", "OfferRiskSetting"]
 __all__ += ["ContactAgreement", "ContactLogEntry", "IdempotencyRecord", "Referral", "ReferralTransition"]
+__all__ += ["AuditChainHead", "AuditEventPerson", "ConsentDocument"]

@@ -98,7 +98,7 @@ def _principals(client: Any, db: Any, make_user: Any, make_org: Any) -> list[tup
 def _row_counts(db: Any) -> dict[str, int]:
     db.expire_all()
     return {t.name: db.scalar(select(func.count()).select_from(t)) for t in metadata.sorted_tables
-            if t.name != "audit_event"}
+            if not t.name.startswith("audit_")}  # refusals are audited: the audit tables grow
 
 
 BODIES: list[Any] = [{}, {"unexpected": "field", "role": "system_admin"}, ["not", "an", "object"]]

@@ -45,6 +45,7 @@ def test_production_refuses_demo(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "service.cli", *env_args], capture_output=True, text=True,
                           env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin", "TVAERS_ENV": "production",
                                "TVAERS_SECRET_KEY": "s" * 40,
-                               "TVAERS_CPR_ENCRYPTION_KEY": "e" * 40, "TVAERS_CPR_HASH_KEY": "h" * 40},
+                               "TVAERS_CPR_ENCRYPTION_KEY": "e" * 40, "TVAERS_CPR_HASH_KEY": "h" * 40,
+                               "TVAERS_AUDIT_CHECKPOINT_KEY": "a" * 40},
                           timeout=60)
     assert proc.returncode == 2 and "production" in proc.stderr

@@ -50,7 +50,7 @@ def test_production_refuses_default_or_weak_secrets():
     for secret in (DEFAULT_SECRET, "short"):
         with pytest.raises(ValidationError):
             Settings(env="production", secret_key=secret)
-    keys = {"cpr_encryption_key": "e" * 40, "cpr_hash_key": "h" * 40}
+    keys = {"cpr_encryption_key": "e" * 40, "cpr_hash_key": "h" * 40, "audit_checkpoint_key": "a" * 40}
     ok = Settings(env="production", secret_key="x" * 40, **keys)
     assert ok.is_production
     for weak in ({"cpr_encryption_key": DEFAULT_CPR_ENCRYPTION_KEY}, {"cpr_hash_key": DEFAULT_CPR_HASH_KEY},

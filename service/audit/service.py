@@ -1,12 +1,13 @@
 """`record(...)`: the one way to write an audit event, inside the caller's transaction."""
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from service.audit.models import AuditEvent
+from service.audit.models import AuditEvent, AuditEventPerson
 from service.core.pagination import PageParams, keyset_page
 from service.core.permissions import Permission
 from service.core.principal import Principal, require
@@ -28,7 +29,10 @@ def record(
     organisation_id: uuid.UUID | None = None,
     actor_id: str | None = None,
     actor_type: str | None = None,
+    person_ids: Iterable[uuid.UUID] | None = None,
 ) -> AuditEvent:
+    """`person_ids`: the data subjects a list or search showed (a person or referral subject is linked
+    without being named), so each person's access log finds the event."""
     event = AuditEvent(
         actor_type=principal.kind if principal else (actor_type or "anonymous"),
         actor_id=str(principal.id) if principal else actor_id,
@@ -40,18 +44,53 @@ def record(
         purpose=purpose,
         outcome=outcome,
         reason=reason,
+        actor_role=str(principal.role) if principal else None,
     )
     session.add(event)
+    subjects = _data_subjects(session, subject_type, subject_id, person_ids)
+    _link(session, event, subjects)
     if outcome != "success":
         # A refused request is rolled back; its audit trail must not be.
-        session.info.setdefault(_REFUSALS, []).append(event.model_dump(exclude={"id"}))
+        session.info.setdefault(_REFUSALS, []).append((event.model_dump(exclude={"id"}), subjects))
     return event
+
+
+def _as_uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _data_subjects(session: Session, subject_type: str | None, subject_id: uuid.UUID | str | None,
+                   person_ids: Iterable[uuid.UUID] | None) -> set[uuid.UUID]:
+    subjects = set(person_ids or ())
+    subject = _as_uuid(subject_id)
+    if subject is not None and subject_type == "person":
+        subjects.add(subject)
+    elif subject is not None and subject_type == "referral":
+        from service.referrals.models import Referral  # audit sits below referrals; imported on use
+
+        person = session.scalar(select(Referral.person_id).where(Referral.id == subject))
+        if person is not None:
+            subjects.add(person)
+    return subjects
+
+
+def _link(session: Session, event: AuditEvent, subjects: set[uuid.UUID]) -> None:
+    if subjects:
+        session.flush([event])
+        session.execute(insert(AuditEventPerson), [{"event_id": event.id, "person_id": p} for p in sorted(subjects)])
 
 
 def restore_refusals(session: Session, keep: bool = True) -> bool:
     refusals = session.info.pop(_REFUSALS, [])
-    for data in refusals if keep else ():
-        session.add(AuditEvent(**data))
+    for data, subjects in refusals if keep else ():
+        event = AuditEvent(**data)
+        session.add(event)
+        _link(session, event, subjects)
     return bool(refusals)
 
 

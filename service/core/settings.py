@@ -1,12 +1,22 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
 DEFAULT_CPR_ENCRYPTION_KEY = "dev-only-insecure-cpr-encryption-key-change-me"
 DEFAULT_CPR_HASH_KEY = "dev-only-insecure-cpr-hash-key-change-me"
+DEFAULT_AUDIT_KEY = "dev-only-insecure-audit-checkpoint-key-change-me"
+LEGACY_KEY_ID = "k1"  # TVAERS_CPR_ENCRYPTION_KEY / TVAERS_CPR_HASH_KEY are this entry of the key ring
+
+
+class KeyPair(BaseModel):
+    """One entry of the key ring: field-encryption key material and the look-up hash key."""
+
+    model_config = ConfigDict(extra="forbid")
+    encryption: str = Field(min_length=1)
+    hash: str = Field(min_length=1)
 
 
 class Settings(BaseSettings):
@@ -37,6 +47,20 @@ class Settings(BaseSettings):
     referral_sla_days: int = Field(default=14, ge=1, le=365)
     login_max_failures: int = Field(default=10, ge=3, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    # Key ring (JSON: {"k2": {"encryption": "...", "hash": "..."}}) beside k1 (the two CPR keys above);
+    # new data is written with current_key_id. See service.persons.keys and the README ("Keys").
+    key_ring: dict[str, KeyPair] = Field(default_factory=dict)
+    current_key_id: str = Field(default=LEGACY_KEY_ID, pattern=r"^[A-Za-z0-9_-]{1,20}$")
+    # HMAC key that signs the audit chain head and exported checkpoints (service.audit.chain)
+    audit_checkpoint_key: str = DEFAULT_AUDIT_KEY
+    # Retention (tvaers retention run); reasons and defaults in the README ("Retention").
+    retention_closed_person_days: int = Field(default=1095, ge=1, le=36500)
+    retention_ended_referral_days: int = Field(default=730, ge=1, le=36500)
+    retention_contact_log_days: int = Field(default=365, ge=1, le=36500)
+    retention_idempotency_hours: int = Field(default=24, ge=1, le=8760)
+    retention_audit_days: int = Field(default=183, ge=1, le=36500)
+    # A consent document (signed form, PDF/PNG/JPEG) may be at most this large.
+    consent_document_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
 
     @property
     def is_production(self) -> bool:
@@ -59,7 +83,31 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name} must be set to a random value of at least 32 characters in production")
         if self.is_production and self.cpr_encryption_key == self.cpr_hash_key:
             raise ValueError("TVAERS_CPR_ENCRYPTION_KEY and TVAERS_CPR_HASH_KEY must differ")
+        self._check_key_ring()
         return self
+
+    def _check_key_ring(self) -> None:
+        """Key ids are named in messages, key material never."""
+        import re
+
+        for key_id, pair in self.key_ring.items():
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,20}", key_id) or key_id == LEGACY_KEY_ID:
+                raise ValueError(f"TVAERS_KEY_RING: key id {key_id[:20]!r} must be 1-20 letters, digits, - or _ "
+                                 f"and not {LEGACY_KEY_ID} (that is TVAERS_CPR_ENCRYPTION_KEY/TVAERS_CPR_HASH_KEY)")
+            if self.is_production and (len(pair.encryption) < 32 or len(pair.hash) < 32
+                                       or pair.encryption == pair.hash):
+                raise ValueError(f"TVAERS_KEY_RING: key {key_id} needs two different keys of at least 32 "
+                                 "characters in production")
+        if self.current_key_id not in self.keys():
+            raise ValueError(f"TVAERS_CURRENT_KEY_ID names key {self.current_key_id}, which is not in the key ring")
+        if self.is_production and (self.audit_checkpoint_key == DEFAULT_AUDIT_KEY
+                                   or len(self.audit_checkpoint_key) < 32):
+            raise ValueError("TVAERS_AUDIT_CHECKPOINT_KEY must be set to a random value of at least 32 characters "
+                             "in production")
+
+    def keys(self) -> dict[str, KeyPair]:
+        """The whole key ring: k1 (the two CPR key settings) and TVAERS_KEY_RING."""
+        return {LEGACY_KEY_ID: KeyPair(encryption=self.cpr_encryption_key, hash=self.cpr_hash_key), **self.key_ring}
 
 
 @lru_cache

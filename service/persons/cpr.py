@@ -1,27 +1,23 @@
 """CPR numbers (Danish personal identification numbers): validation, field encryption, keyed hash, masking.
 
 A CPR number is special protected data (Data Protection Act §11). It is stored only as
-- `cpr_encrypted`: AES-256-GCM ciphertext (random 96-bit nonce), key derived with HKDF-SHA256 from
-  `TVAERS_CPR_ENCRYPTION_KEY`; and
-- `cpr_hash`: HMAC-SHA256 under `TVAERS_CPR_HASH_KEY`, for exact-match look-up and duplicate detection.
+- `cpr_encrypted`: AES-256-GCM ciphertext (random 96-bit nonce), key derived with HKDF-SHA256 from the
+  current key of the key ring (`service.persons.keyring`), whose id the token carries; and
+- `cpr_hash`: HMAC-SHA256 under the same key id's hash key, for exact-match look-up and duplicate detection.
+`person.cpr_key_id` names the key of both (set from the token by `service.persons.keys`).
 It is shown masked (`DDMMYY-XXXX`) unless the principal holds `persons:read_cpr`. Nothing in this module
 puts the number into an exception message.
 """
 
 import base64
-import hashlib
-import hmac
 import os
 import re
 from datetime import date
-from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from service.core.settings import get_settings
+from service.core.settings import LEGACY_KEY_ID
+from service.persons import keyring
 
 _FORMAT = re.compile(r"^(\d{6})-?(\d{4})$")
 _VERSION = b"\x01"
@@ -66,28 +62,56 @@ def formatted(digits: str) -> str:
     return f"{digits[:6]}-{digits[6:]}"
 
 
-@lru_cache
-def _aead(key_material: str) -> AESGCM:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"tvaers cpr field encryption v1").derive(
-        key_material.encode())
-    return AESGCM(key)
+class CprHash(str):
+    """The look-up hash under the current key; `family` holds the hashes under every key of the ring, so a
+    look-up or duplicate check during a key rotation finds persons not yet moved to the current key."""
+
+    family: tuple[str, ...]
+
+
+_V2 = "v2"
 
 
 def encrypt(digits: str) -> str:
+    """`v2.<key id>.<base64(nonce + ciphertext)>`, the key id bound into the authenticated data."""
+    key_id = keyring.current_key_id()
     nonce = os.urandom(12)
-    ciphertext = _aead(get_settings().cpr_encryption_key).encrypt(nonce, digits.encode(), b"cpr")
-    return base64.urlsafe_b64encode(_VERSION + nonce + ciphertext).decode()
+    ciphertext = keyring.aead(key_id).encrypt(nonce, digits.encode(), b"cpr:" + key_id.encode())
+    return f"{_V2}.{key_id}.{base64.urlsafe_b64encode(nonce + ciphertext).decode()}"
+
+
+def key_id_of(token: str) -> str:
+    """The key a ciphertext was made with (version-1 tokens predate the ring: key k1)."""
+    return token.split(".")[1] if token.startswith(_V2 + ".") else LEGACY_KEY_ID
 
 
 def decrypt(token: str) -> str:
-    raw = base64.urlsafe_b64decode(token.encode())
-    if raw[:1] != _VERSION:
-        raise ValueError("unknown CPR ciphertext version")
+    key_id = key_id_of(token)
+    if token.startswith(_V2 + "."):
+        raw, aad = base64.urlsafe_b64decode(token.split(".", 2)[2].encode()), b"cpr:" + key_id.encode()
+        nonce, ciphertext = raw[:12], raw[12:]
+    else:
+        raw, aad = base64.urlsafe_b64decode(token.encode()), b"cpr"
+        if raw[:1] != _VERSION:
+            raise ValueError("unknown CPR ciphertext version")
+        nonce, ciphertext = raw[1:13], raw[13:]
     try:
-        return _aead(get_settings().cpr_encryption_key).decrypt(raw[1:13], raw[13:], b"cpr").decode()
+        return keyring.aead(key_id).decrypt(nonce, ciphertext, aad).decode()
     except InvalidTag:
-        raise ValueError("CPR ciphertext does not verify under the configured key") from None
+        raise keyring.UnknownKey(f"CPR ciphertext does not verify under key {key_id}") from None
 
 
-def keyed_hash(digits: str) -> str:
-    return hmac.new(get_settings().cpr_hash_key.encode(), digits.encode(), hashlib.sha256).hexdigest()
+def keyed_hash(digits: str) -> CprHash:
+    current = CprHash(keyring.keyed_hash(keyring.current_key_id(), digits))
+    current.family = tuple(lookup_hashes(digits))
+    return current
+
+
+def lookup_hashes(digits: str) -> list[str]:
+    """The number's hash under every key of the ring (current first)."""
+    current = keyring.current_key_id()
+    return [keyring.keyed_hash(k, digits) for k in [current, *(k for k in keyring.key_ids() if k != current)]]
+
+
+def hash_family(cpr_hash: str) -> tuple[str, ...]:
+    return getattr(cpr_hash, "family", (cpr_hash,))

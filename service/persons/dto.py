@@ -110,6 +110,22 @@ class ConsentCreate(InputModel):
 
 class ConsentWithdraw(InputModel):
     reason: str | None = Field(default=None, max_length=300)
+    # Narrowing (service.persons.narrowing): withdraw only these purposes and/or recipients; the consent
+    # ends and a successor records what remains. Nothing given → the whole consent is withdrawn.
+    purposes: list[ConsentPurpose] | None = Field(default=None, min_length=1, max_length=5)
+    recipient_organisation_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=50)
+    recipient_organisation_kinds: list[OrganisationKind] | None = Field(default=None, min_length=1, max_length=11)
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> Self:
+        _unique(self.purposes, "purposes")
+        _unique(self.recipient_organisation_ids, "recipient_organisation_ids")
+        _unique(self.recipient_organisation_kinds, "recipient_organisation_kinds")
+        return self
+
+    @property
+    def narrows(self) -> bool:
+        return bool(self.purposes or self.recipient_organisation_ids or self.recipient_organisation_kinds)
 
 
 class _PersonFields(InputModel):
@@ -287,6 +303,10 @@ class ConsentRead(OutputModel):
     withdrawal_reason: str | None
     expired_recorded_at: datetime | None
     created_at: datetime
+    replaces_consent_id: uuid.UUID | None = Field(
+        default=None, description="This consent is what remained of that one after a narrowed withdrawal.")
+    replaced_by_consent_id: uuid.UUID | None = Field(
+        default=None, description="A narrowed withdrawal ended this consent; the successor holds what remains.")
 
 
 class MeasurementRead(OutputModel):

@@ -9,7 +9,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from service.core.types import UTCDateTime, utcnow
@@ -92,6 +92,8 @@ class Person(SQLModel, table=True):
     notes: str | None = Field(default=None, max_length=500)
     cpr_encrypted: str | None = Field(default=None, max_length=200)
     cpr_hash: str | None = Field(default=None, max_length=64, index=True)
+    # the key ring entry both were made with (service.persons.keys; `tvaers keys rotate` moves rows on)
+    cpr_key_id: str | None = Field(default=None, max_length=20, index=True)
     # statistical fields (kept on erasure)
     birth_year: int = Field(index=True)
     municipality_code: str = Field(foreign_key="municipality.code", max_length=4, index=True)
@@ -135,6 +137,8 @@ class Consent(SQLModel, table=True):
     # set by `tvaers consents expire` when it has recorded the expiry (makes the command idempotent)
     expired_recorded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    # a narrowed withdrawal ends a consent and records what remains as its successor (history kept)
+    replaces_consent_id: uuid.UUID | None = Field(default=None, foreign_key="consent.id", index=True)
 
 
 class ConsentPurposeRow(SQLModel, table=True):
@@ -175,3 +179,20 @@ class LonelinessMeasurement(SQLModel, table=True):
     referral_id: uuid.UUID | None = Field(default=None, foreign_key="referral.id", index=True)
     recorded_by: uuid.UUID
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ConsentDocument(SQLModel, table=True):
+    """The signed consent form (PDF or image), AES-256-GCM encrypted under the key ring. No file name is kept:
+    names of files often carry the person's name. Deleted when the person is erased."""
+
+    __tablename__ = "consent_document"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    consent_id: uuid.UUID = Field(foreign_key="consent.id", index=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    content_type: str = Field(max_length=40)
+    size_bytes: int
+    key_id: str = Field(max_length=20, index=True)
+    ciphertext: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by: uuid.UUID
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -41,7 +41,10 @@ def sharing_covers(person_id: Any, organisation_id: Any, now: datetime | None = 
     by id or by its kind. Both arguments may be SQL columns (correlated) or plain values."""
     from service.organisations.models import Organisation
 
-    org_kind = select(Organisation.kind).where(col(Organisation.id) == organisation_id).scalar_subquery()
+    # correlate_except: a column argument (e.g. referral.provider_organisation_id) must correlate to the outer
+    # query, not be pulled into this subquery's FROM (which returned one row per referral on PostgreSQL).
+    org_kind = (select(Organisation.kind).where(col(Organisation.id) == organisation_id)
+                .correlate_except(Organisation).scalar_subquery())
     return exists(
         select(1).select_from(Consent)
         .join(ConsentPurposeRow, col(ConsentPurposeRow.consent_id) == col(Consent.id))

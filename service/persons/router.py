@@ -13,7 +13,7 @@ from service.core.db import SessionDep
 from service.core.errors import BadRequest
 from service.core.pagination import Page, PageParams, page_params
 from service.core.principal import CurrentPrincipal
-from service.persons import service
+from service.persons import narrowing, service
 from service.persons.dto import (
     ConsentCreate,
     ConsentRead,
@@ -108,8 +108,9 @@ def give_consent(session: SessionDep, principal: CurrentPrincipal, person_id: uu
 @router.post("/{person_id}/consents/{consent_id}/withdraw", response_model=ConsentRead)
 def withdraw_consent(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID, consent_id: uuid.UUID,
                      body: Annotated[ConsentWithdraw | None, Body()] = None) -> object:
-    """Withdraw a consent now. Withdrawing the last `registration` consent erases the person's personal data."""
-    return service.withdraw_consent(session, principal, person_id, consent_id, body.reason if body else None)
+    """Withdraw a consent now — whole, or only some `purposes` / recipients (the rest continues as a successor
+    consent). Withdrawing the last `registration` consent erases the person's personal data."""
+    return narrowing.withdraw(session, principal, person_id, consent_id, body or ConsentWithdraw())
 
 
 @router.get("/{person_id}/loneliness-measurements", response_model=list[MeasurementRead])

@@ -34,6 +34,7 @@ from service.core.settings import get_settings
 from service.core.types import utcnow
 from service.organisations.models import Organisation
 from service.persons import cpr as cpr_codec
+from service.persons import keys as _keys  # noqa: F401  (stamps person.cpr_key_id from the ciphertext)
 from service.persons import policy
 from service.persons.ages import age_group
 from service.persons.dto import (
@@ -179,6 +180,9 @@ def consent_reads(session: Session, consents: list[Consent]) -> list[ConsentRead
             if r.organisation_kind is not None:
                 kinds[r.consent_id].append(r.organisation_kind)
     now = utcnow()
+    successors: dict[uuid.UUID, uuid.UUID] = dict(session.execute(
+        select(Consent.replaces_consent_id, Consent.id).where(col(Consent.replaces_consent_id).in_(ids))
+    ).tuples().all()) if ids else {}  # type: ignore[arg-type]
     return [ConsentRead(
         id=c.id, person_id=c.person_id, status=_consent_status(c, now), purposes=purposes[c.id],
         recipient_organisation_ids=org_ids[c.id], recipient_organisation_kinds=kinds[c.id],
@@ -186,7 +190,8 @@ def consent_reads(session: Session, consents: list[Consent]) -> list[ConsentRead
         method=c.method, evidence_reference=c.evidence_reference, consent_text_version=c.consent_text_version,
         recorded_by=c.recorded_by, given_at=c.given_at, expires_at=c.expires_at, withdrawn_at=c.withdrawn_at,
         withdrawn_by=c.withdrawn_by, withdrawal_reason=c.withdrawal_reason,
-        expired_recorded_at=c.expired_recorded_at, created_at=c.created_at) for c in consents]
+        expired_recorded_at=c.expired_recorded_at, created_at=c.created_at,
+        replaces_consent_id=c.replaces_consent_id, replaced_by_consent_id=successors.get(c.id)) for c in consents]
 
 
 def consents_for_persons(session: Session, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[ConsentRead]]:
@@ -274,7 +279,7 @@ def list_persons(session: Session, principal: Principal, params: PageParams,
             stmt = stmt.where(or_(func.lower(Person.given_name).contains(word, autoescape=True),
                                   func.lower(Person.family_name).contains(word, autoescape=True)))
     if search.cpr:
-        stmt = stmt.where(col(Person.cpr_hash) == cpr_codec.keyed_hash(search.cpr), policy.registration_active())
+        stmt = stmt.where(col(Person.cpr_hash).in_(cpr_codec.lookup_hashes(search.cpr)), policy.registration_active())
     if search.birth_year is not None:
         stmt = stmt.where(col(Person.birth_year) == search.birth_year)
     if search.municipality_code:
@@ -288,7 +293,7 @@ def list_persons(session: Session, principal: Principal, params: PageParams,
         stmt = stmt.where(col(Person.loneliness_latest_total) < SEVERE_LONELINESS_MIN)
     rows, cursor = keyset_page(session, stmt, [col(Person.created_at), col(Person.id)], params)
     record(session, principal, "person.search", purpose=PURPOSE_CASEWORK, subject_type="person",
-           criterion={**_search_criterion(search), "results": len(rows)})
+           criterion={**_search_criterion(search), "results": len(rows)}, person_ids=[p.id for p in rows])
     return summaries(session, rows), cursor
 
 
@@ -304,7 +309,7 @@ def _find_duplicate(session: Session, organisation_id: uuid.UUID, *, cpr_hash: s
                     family_name: str, birth_date: Any, exclude: uuid.UUID | None = None) -> uuid.UUID | None:
     same = []
     if cpr_hash:
-        same.append(col(Person.cpr_hash) == cpr_hash)
+        same.append(col(Person.cpr_hash).in_(cpr_codec.hash_family(cpr_hash)))  # every key of the ring
     if birth_date is not None:
         same.append((func.lower(Person.given_name) == given_name.lower())
                     & (func.lower(Person.family_name) == family_name.lower())

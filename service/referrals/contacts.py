@@ -237,5 +237,5 @@ def due_contacts(session: Session, principal: Principal, params: PageParams,
             parked_topics=list(last.parked_topics or []) if last else [],
             last_contact_at=last.contacted_at if last else None, person=persons.get(referral.id)))
     record(session, principal, "contact.due", purpose=PURPOSE, subject_type="referral",
-           criterion={"ids": [str(i) for i in referral_ids]})
+           criterion={"ids": [str(i) for i in referral_ids]}, person_ids=[r.person_id for r in referrals.values()])
     return items, cursor

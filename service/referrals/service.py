@@ -234,7 +234,7 @@ def list_referrals(session: Session, principal: Principal, params: PageParams,
         stmt = stmt.where(col(Referral.person_id) == filters.person_id)
     rows, cursor = keyset_page(session, stmt, [Referral.sent_at, Referral.id], params)  # type: ignore[list-item]
     record(session, principal, "referral.list", purpose=PURPOSE, subject_type="referral",
-           criterion={**filters.criterion(), "ids": [str(r.id) for r in rows]})
+           criterion={**filters.criterion(), "ids": [str(r.id) for r in rows]}, person_ids=[r.person_id for r in rows])
     return rows, cursor
 
 
