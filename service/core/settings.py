@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     referral_sla_days: int = Field(default=14, ge=1, le=365)
     login_max_failures: int = Field(default=10, ge=3, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    # How long a request waits for a database lock (SQLite: the write queue; PostgreSQL: a row lock) before it
+    # gives up with 503 + Retry-After.
+    lock_timeout_seconds: float = Field(default=10.0, ge=0.05, le=300)
 
     @property
     def is_production(self) -> bool:
