@@ -4,18 +4,45 @@ of requests from real threads (each with its own connection, so each request is 
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from service.core.db import get_engine
 from service.core.permissions import permissions_for
 from service.core.security import issue_token
+from service.core.settings import get_settings
 from service.organisations.models import Organisation
 from service.users.models import User
 
 Call = Callable[[httpx.Client], httpx.Response]
+
+
+@contextmanager
+def lock_wait(seconds: float, engine: Engine | None = None) -> Iterator[None]:
+    """TVAERS_LOCK_TIMEOUT_SECONDS for the duration; the pool is emptied so new connections are opened with it."""
+    settings, engine = get_settings(), engine or get_engine()
+    before = settings.lock_timeout_seconds
+    settings.lock_timeout_seconds = seconds
+    engine.dispose()
+    try:
+        yield
+    finally:
+        settings.lock_timeout_seconds = before
+        engine.dispose()
+
+
+@pytest.fixture
+def patient_writers(committed: Session) -> Iterator[None]:
+    """Concurrency tests assert correctness, not latency: on a loaded machine fifty queued SQLite writers may
+    take longer than the default bound, which would turn the last ones into (correct) 503s."""
+    with lock_wait(120):
+        yield
 
 
 def committed_org(session: Session, kind: str = "municipality", name: str | None = None) -> Organisation:

@@ -18,10 +18,20 @@ from service.action_plan.models import ActionPlanMeasure
 from service.audit.models import AuditEvent
 from service.offers.models import Offer
 from service.persons.models import Person
-from tests.live_support import Call, committed_headers, committed_org, fire, gql_payload, graphql, statuses
+from tests.live_support import (  # noqa: F401  (patient_writers: fixture)
+    Call,
+    committed_headers,
+    committed_org,
+    fire,
+    gql_payload,
+    graphql,
+    patient_writers,
+    statuses,
+)
 from tests.offers_support import VALID as OFFER
 from tests.persons_helpers import person_body
 
+pytestmark = pytest.mark.usefixtures("patient_writers")
 WRITERS = 50
 MEASURE = {"title": "Aftentransport", "description": "Bus fra botilbud til fællesskaber.",
            "risk_settings": ["homelessness"], "status": "planned", "start_date": "2026-01-01"}

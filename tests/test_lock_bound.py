@@ -17,10 +17,9 @@ from sqlalchemy import select
 from starlette.responses import PlainTextResponse
 
 from service.core.admission import Admission
-from service.core.settings import get_settings
 from service.offers.models import Offer
 from tests.conftest import IS_POSTGRES
-from tests.live_support import committed_headers, committed_org
+from tests.live_support import committed_headers, committed_org, lock_wait
 from tests.offers_support import VALID as OFFER
 
 UPDATE_OFFER = """mutation($id: UUID!) { updateOffer(id: $id, version: 1, input: {title: "Ny titel"}) {
@@ -29,16 +28,8 @@ UPDATE_OFFER = """mutation($id: UUID!) { updateOffer(id: $id, version: 1, input:
 
 @pytest.fixture
 def short_lock_wait(engine: Any, committed: Any) -> Iterator[None]:
-    """A bound of 0.3 s; the pool is emptied so every new connection is opened with it."""
-    settings = get_settings()
-    before = settings.lock_timeout_seconds
-    settings.lock_timeout_seconds = 0.3
-    engine.dispose()
-    try:
+    with lock_wait(0.3, engine):
         yield
-    finally:
-        settings.lock_timeout_seconds = before
-        engine.dispose()
 
 
 def _assert_busy(resp: httpx.Response) -> None:

@@ -8,13 +8,15 @@ the writers queue for the database's write lock (WAL, BEGIN IMMEDIATE, a busy ti
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from service.offers.models import Offer
 from service.referrals.models import Referral, ReferralTransition
-from tests.live_support import fire
+from tests.live_support import fire, patient_writers  # noqa: F401  (fixture)
 from tests.referrals_support import arrange_committed
 
+pytestmark = pytest.mark.usefixtures("patient_writers")
 ACCEPTANCES = 55
 CAPACITY = 5
 
