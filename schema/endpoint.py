@@ -17,7 +17,7 @@ from schema.context import Context
 from schema.error_logging import client_error
 from schema.root import build_schema
 from service.core.db import RawSessionDep, finish
-from service.core.errors import DomainError, problem_response, validation_problem
+from service.core.errors import DomainError, busy, is_transient, problem_response, validation_problem
 from service.core.principal import Principal, oauth2_scheme, principal_from_token
 from service.core.settings import get_settings
 
@@ -39,6 +39,8 @@ def _execute(session: Session, body: GraphQLRequest, token: str | None) -> dict[
     result = asyncio.run(build_schema().execute(
         body.query, variable_values=body.variables, context_value=context, operation_name=body.operation_name))
     finish(session, failed=bool(result.errors) or context.failed)
+    if any(is_transient(e.original_error) for e in result.errors or ()):
+        raise busy()  # the database did not serve it within the bound: 503 + Retry-After, as REST answers
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
         payload["errors"] = [client_error(e) for e in result.errors]

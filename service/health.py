@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.core.db import get_engine
+from service.core.db import get_engine, read_only
 from service.migrations import head_revisions
 
 router = APIRouter(tags=["health"])
@@ -21,7 +21,7 @@ def healthz() -> dict[str, str]:
 def readyz() -> JSONResponse:
     """The database answers and its schema is at the newest migration."""
     try:
-        with get_engine().connect() as conn:
+        with read_only(get_engine().connect()) as conn:
             current = set(MigrationContext.configure(conn).get_current_heads())
     except SQLAlchemyError:
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)

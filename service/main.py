@@ -9,8 +9,11 @@ import service.models  # noqa: F401  (all tables known before the first query)
 from schema.endpoint import router as graphql_router
 from service import health
 from service.api import api_router
+from service.core.admission import Admission
+from service.core.db import concurrent_requests
 from service.core.dto import nul_free_parameters
 from service.core.errors import install_problem_handlers
+from service.core.settings import get_settings
 from service.logging import configure_logging
 from service.persons.keys import check_at_startup
 
@@ -37,6 +40,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Tværs API", version="0.1.0", description=DESCRIPTION,
                   dependencies=[Depends(nul_free_parameters)], lifespan=lifespan)
     install_problem_handlers(app)
+    app.add_middleware(Admission, limit=concurrent_requests(), timeout=lambda: get_settings().lock_timeout_seconds)
     app.include_router(health.router)
     app.include_router(api_router)
     app.include_router(graphql_router)

@@ -196,6 +196,7 @@ def committed(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def live_server(app: Any, committed: Session) -> Iterator[str]:
     """The real app on a loopback port, each request in its own transaction (no test override)."""
+    import logging
     import socket
     import threading
     import time
@@ -205,6 +206,8 @@ def live_server(app: Any, committed: Session) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    # uvicorn.Config sets its loggers' levels; later tests must find them as they were
+    loggers = {name: logging.getLogger(name).level for name in ("uvicorn", "uvicorn.error", "uvicorn.access")}
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            limit_concurrency=200))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -217,3 +220,5 @@ def live_server(app: Any, committed: Session) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        for name, level in loggers.items():
+            logging.getLogger(name).setLevel(level)

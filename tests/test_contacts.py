@@ -246,3 +246,49 @@ def test_overdue_agreement_listed_once_sorted(world: World):
     w.db.commit()
     items = w.client.get("/api/v1/contacts/due", headers=w.coordinator.headers).json()["items"]
     assert [i["referral_id"] for i in items] == rids
+
+
+def test_a_missed_call_keeps_the_parked_topics_and_the_agenda(world: World):
+    """Regression: an attempt (no minutes, no elements) used to become the newest entry with no topics and no
+    agenda, so the agreement and the due list forgot what was to be taken up next time."""
+    w = world
+    rid = _active(w)
+    _agree(w, rid)
+    now = utcnow()
+    talk = _log(w, rid, contacted_at=_iso(now - timedelta(days=3)), parked_topics=["datterens besøg"],
+                next_contact_agenda="Spørg til haven")
+    assert talk.status_code == 201, talk.text
+    missed = _log(w, rid, contacted_at=_iso(now - timedelta(hours=2)), duration_minutes=0, elements=[],
+                  parked_topics=[], next_contact_at=_iso(now - timedelta(hours=1)))
+    assert missed.status_code == 201, missed.text
+    assert missed.json()["parked_topics"] == ["datterens besøg"]
+    assert missed.json()["next_contact_agenda"] == "Spørg til haven"
+    agreement = w.client.get(f"/api/v1/referrals/{rid}/contact-agreement", headers=w.coordinator.headers).json()
+    assert agreement["parked_topics"] == ["datterens besøg"] and agreement["next_contact_agenda"] == "Spørg til haven"
+    due = w.client.get("/api/v1/contacts/due", headers=w.coordinator.headers).json()["items"]
+    assert [(d["parked_topics"], d["next_contact_agenda"]) for d in due] == [(["datterens besøg"], "Spørg til haven")]
+    # a second attempt may park one more topic and set a new agenda; the old topic stays
+    again = _log(w, rid, contacted_at=_iso(now - timedelta(minutes=30)), duration_minutes=0, elements=[],
+                 parked_topics=["lægebesøget", "datterens besøg"], next_contact_agenda="Ring om formiddagen")
+    assert again.json()["parked_topics"] == ["datterens besøg", "lægebesøget"]
+    assert again.json()["next_contact_agenda"] == "Ring om formiddagen"
+    # a call that took place decides afresh what is parked
+    held = _log(w, rid, contacted_at=_iso(now - timedelta(minutes=10)), parked_topics=[])
+    agreement = w.client.get(f"/api/v1/referrals/{rid}/contact-agreement", headers=w.coordinator.headers).json()
+    assert held.status_code == 201 and agreement["parked_topics"] == [] and agreement["next_contact_agenda"] is None
+
+
+def test_a_missed_call_cannot_push_the_parked_topics_past_their_limit(world: World):
+    w = world
+    rid = _active(w)
+    topics = [f"emne {i}" for i in range(20)]
+    first = _log(w, rid, contacted_at=_iso(utcnow() - timedelta(hours=3)), parked_topics=topics)
+    assert first.status_code == 201, first.text
+    before = counts(w.db)
+    refused = _log(w, rid, contacted_at=_iso(utcnow() - timedelta(hours=1)), duration_minutes=0, elements=[],
+                   parked_topics=["et emne mere"])
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "parked_topics"
+    assert counts(w.db) == before
+    kept = _log(w, rid, contacted_at=_iso(utcnow() - timedelta(hours=1)), duration_minutes=0, elements=[],
+                parked_topics=[])
+    assert kept.status_code == 201 and kept.json()["parked_topics"] == topics

@@ -11,7 +11,7 @@ from service.action_plan.dto import MeasureCreate, MeasureRead, MeasureUpdate
 from service.action_plan.models import ActionPlanMeasure, ActionPlanMeasureIndicator, ActionPlanMeasureRiskSetting
 from service.audit.service import record
 from service.core.errors import NotFound, Unprocessable
-from service.core.etag import check_version, etag, parse_if_match  # noqa: F401  (re-exported)
+from service.core.etag import check_version, claim_version, etag, parse_if_match  # noqa: F401  (re-exported)
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.types import utcnow
@@ -125,7 +125,7 @@ def update(session: Session, principal: Principal, measure_id: uuid.UUID, data: 
     policy.ensure_can_manage(session, principal)
     measure = _load(session, measure_id)
     policy.ensure_owner(principal, measure.organisation_id)
-    check_version("measure", measure.version, expected_version)
+    claim_version(session, "measure", measure, expected_version)
     changes = data.model_dump(exclude_unset=True)
     start = changes.get("start_date", measure.start_date)
     end = changes.get("end_date", measure.end_date)
@@ -144,7 +144,6 @@ def update(session: Session, principal: Principal, measure_id: uuid.UUID, data: 
     for field, value in changes.items():
         setattr(measure, field, value)
     _set_children(session, measure.id, risk_settings, indicators)
-    measure.version += 1
     measure.updated_at = utcnow()
     session.add(measure)
     session.flush()

@@ -2,6 +2,10 @@
 
 The request edge owns the transaction: `request_session` commits when the endpoint returns and
 rolls back when it raises. Audit events for refused attempts survive that rollback (see audit.service).
+
+Concurrent writers queue instead of failing: on SQLite one write transaction at a time, first come first
+served (`service.core.sqlite`); on PostgreSQL row locks, with `lock_timeout` bounding the wait. A request that
+is not served within TVAERS_LOCK_TIMEOUT_SECONDS answers 503 with Retry-After (`service.core.errors`), never 500.
 """
 
 from collections.abc import Iterator
@@ -13,7 +17,9 @@ from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, create_engine
 
+from service.core import sqlite
 from service.core.settings import get_settings
+from service.core.sqlite import read_only  # noqa: F401  (re-exported)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -26,26 +32,22 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
 
 
-def _unicode_lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
+def lock_timeout_ms() -> int:
+    return int(get_settings().lock_timeout_seconds * 1000)
 
 
 def _enable_sqlite_transactions(engine: Engine) -> None:
-    """Let SQLAlchemy, not pysqlite, emit BEGIN so SAVEPOINTs and foreign keys behave."""
+    """SQLAlchemy-emitted BEGIN (SAVEPOINTs and foreign keys behave), WAL, BEGIN IMMEDIATE (core.sqlite)."""
+    sqlite.configure(engine, lambda: get_settings().lock_timeout_seconds)
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
-        # SQLite's built-in lower() folds ASCII only; searches for "ørsted" must find "Ørsted" as on PostgreSQL.
-        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
+POOL_SIZE, POOL_OVERFLOW = 10, 20
+
+
+def concurrent_requests() -> int:
+    """How many requests the database serves at once (`service.core.admission` lets in no more): one writer
+    on SQLite, a pooled connection each on PostgreSQL — fewer than the server's worker threads (40)."""
+    return 1 if get_settings().is_sqlite else POOL_SIZE + POOL_OVERFLOW
 
 
 def make_engine(url: str) -> Engine:
@@ -54,7 +56,15 @@ def make_engine(url: str) -> Engine:
         _enable_sqlite_transactions(engine)
         return engine
     # hide_parameters: a driver error's text must not quote the personal data it was writing.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                           hide_parameters=True)
+
+    @event.listens_for(engine, "do_connect")
+    def _bounded_lock_waits(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+        # A request waits at most this long for a row lock, then answers 503 (not hang, not 500).
+        params["options"] = f"{params.get('options', '')} -c lock_timeout={lock_timeout_ms()}".strip()
+
+    return engine
 
 
 @lru_cache

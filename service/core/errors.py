@@ -5,7 +5,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -57,6 +58,10 @@ class Conflict(DomainError):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class Gone(DomainError):
+    status, title, slug = 410, "Gone", "gone"
+
+
 class PreconditionFailed(DomainError):
     status, title, slug = 412, "Precondition failed", "precondition-failed"
 
@@ -71,6 +76,39 @@ class PreconditionRequired(DomainError):
 
 class TooManyRequests(DomainError):
     status, title, slug = 429, "Too many requests", "too-many-requests"
+
+
+class ServiceUnavailable(DomainError):
+    status, title, slug = 503, "Service unavailable", "service-busy"
+
+
+RETRY_AFTER_SECONDS = 2
+# SQLite: SQLITE_BUSY, SQLITE_LOCKED (primary result codes; extended codes keep them in the low byte).
+_SQLITE_BUSY_CODES = {5, 6}
+# PostgreSQL: transaction rollback (serialization failure, deadlock), lock_not_available (lock_timeout),
+# query_canceled (statement_timeout), connection exceptions, and the server shutting down or starting up.
+_PG_TRANSIENT_PREFIXES = ("40", "55P03", "57014", "08", "57P")
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """A database refusal that says "not now" (a lock not granted in time, a lost connection) rather than
+    "never": the request was rolled back and may simply be retried."""
+    if isinstance(exc, PoolTimeout | ServiceUnavailable):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_BUSY_CODES
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    return state.startswith(_PG_TRANSIENT_PREFIXES)
+
+
+def busy() -> ServiceUnavailable:
+    return ServiceUnavailable("The database is busy with other changes; nothing was written. Retry shortly.",
+                              headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def unstorable_value() -> Unprocessable:
@@ -139,6 +177,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _data(_: Request, exc: DataError) -> JSONResponse:
         # Input validation should catch these first; this keeps any value the database refuses a 4xx.
         return problem_response(unstorable_value().to_problem())
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _busy(request: Request, exc: Exception) -> JSONResponse:
+        # The request edge has rolled back; a lock or connection not granted within the bound is "retry later".
+        if is_transient(exc):
+            problem = busy()
+            return problem_response(problem.to_problem(), problem.headers)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

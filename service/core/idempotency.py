@@ -1,20 +1,26 @@
 """`Idempotency-Key` for unsafe POSTs: a retry with the same key and body returns the original response;
 the same key with a different body is a 422. The record is written in the request's own transaction, so a
-request that failed leaves no record and can be retried."""
+request that failed leaves no record and can be retried.
+
+A stored response may describe a person (a referral names them and carries its message), so the record notes
+whose data it holds: erasing the person forgets the stored body (`forget_responses_about`). The key stays
+claimed — a retry is still not executed twice — and answers 410 instead of replaying erased data.
+"""
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Header
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import Column, Text, UniqueConstraint, select
+from sqlalchemy import Column, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Session
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
-from service.core.errors import Unprocessable
+from service.core.errors import Gone, Unprocessable
 from service.core.principal import Principal
 from service.core.types import UTCDateTime, utcnow
 
@@ -29,7 +35,11 @@ class IdempotencyRecord(SQLModel, table=True):
     request_path: str = Field(max_length=300)
     request_hash: str = Field(max_length=64)
     status_code: int
-    response_body: str = Field(sa_column=Column(Text, nullable=False))
+    # null once forgotten: the person the response described was erased
+    response_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # whose personal data the stored response holds (no foreign key: core knows no domain)
+    person_id: uuid.UUID | None = Field(default=None, index=True)
+    forgotten_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -42,8 +52,10 @@ def fingerprint(body: Any) -> str:
 
 
 def run_once(session: Session, principal: Principal, key: str | None, path: str, body: Any,
-             produce: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
-    """Return `produce()`'s (status, body) — or the stored one when this key was already used."""
+             produce: Callable[[], tuple[int, Any]],
+             person_of: Callable[[Any], uuid.UUID | None] = lambda _: None) -> tuple[int, Any]:
+    """Return `produce()`'s (status, body) — or the stored one when this key was already used.
+    `person_of(response)` names the person whose data the response holds, so erasure can forget it."""
     if key is None:
         return produce()
     principal_key = f"{principal.kind}:{principal.id}"
@@ -55,10 +67,21 @@ def run_once(session: Session, principal: Principal, key: str | None, path: str,
             raise Unprocessable("This Idempotency-Key was used with a different request.",
                                 errors=[{"field": "Idempotency-Key", "message": "key reused with another body",
                                          "code": "idempotency_key_reused"}])
+        if previous.response_body is None:
+            raise Gone("This request was already carried out; its response is no longer available because the "
+                       "person it described was erased. It is not repeated.", original_status=previous.status_code)
         return previous.status_code, json.loads(previous.response_body)
     status, response = produce()
     encoded = jsonable_encoder(response)
     session.add(IdempotencyRecord(principal_key=principal_key, key=key, request_path=path, request_hash=digest,
-                                  status_code=status, response_body=json.dumps(encoded)))
+                                  status_code=status, response_body=json.dumps(encoded),
+                                  person_id=person_of(response)))
     session.flush()
     return status, encoded
+
+
+def forget_responses_about(session: Session, person_id: uuid.UUID) -> None:
+    """Drop the stored responses that hold the person's data (called when the person is erased)."""
+    session.execute(update(IdempotencyRecord).where(col(IdempotencyRecord.person_id) == person_id,
+                                                    col(IdempotencyRecord.response_body).is_not(None))
+                    .values(response_body=None, forgotten_at=utcnow()))

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     retention_audit_days: int = Field(default=183, ge=1, le=36500)
     # A consent document (signed form, PDF/PNG/JPEG) may be at most this large.
     consent_document_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
+    # How long a request waits for a database lock (SQLite: the write queue; PostgreSQL: a row lock) before it
+    # gives up with 503 + Retry-After.
+    lock_timeout_seconds: float = Field(default=10.0, ge=0.05, le=300)
 
     @property
     def is_production(self) -> bool:

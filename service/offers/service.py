@@ -18,7 +18,7 @@ from service.core.errors import (
     Unprocessable,
     field_errors,
 )
-from service.core.etag import check_version
+from service.core.etag import claim_version
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.types import utcnow
@@ -175,8 +175,8 @@ def get(session: Session, principal: Principal | None, offer_id: uuid.UUID) -> O
     return offer
 
 
-def _get_for_change(session: Session, principal: Principal, offer_id: uuid.UUID) -> Offer:
-    offer = session.get(Offer, offer_id)
+def _get_for_change(session: Session, principal: Principal, offer_id: uuid.UUID, lock: bool = False) -> Offer:
+    offer = session.get(Offer, offer_id, with_for_update=lock, populate_existing=lock)
     if offer is None:
         raise NotFound("Offer not found.")
     policy.ensure_can_manage(principal, offer)
@@ -237,7 +237,7 @@ def _as_fields(offer: Offer, kids: dict[str, list[str]]) -> dict[str, Any]:
 def update(session: Session, principal: Principal, offer_id: uuid.UUID, data: OfferUpdate,
            expected_version: int | None) -> Offer:
     offer = _get_for_change(session, principal, offer_id)
-    check_version("offer", offer.version, expected_version)
+    claim_version(session, "offer", offer, expected_version)
     changes = data.model_dump(exclude_unset=True)
     merged = _as_fields(offer, load_children(session, [offer.id])[offer.id])
     merged.update(changes)
@@ -252,7 +252,6 @@ def update(session: Session, principal: Principal, offer_id: uuid.UUID, data: Of
             {"field": "capacity", "message": f"{offer.seats_taken} places are taken", "code": "below_taken"}])
     for name, value in _row_values(fields).items():
         setattr(offer, name, value)
-    offer.version += 1
     offer.updated_at = utcnow()
     session.add(offer)
     session.flush()
@@ -269,9 +268,11 @@ def allowed_actions(status: str) -> list[str]:
 
 def change_status(session: Session, principal: Principal, offer_id: uuid.UUID, status: OfferStatus,
                   expected_version: int | None = None) -> Offer:
-    offer = _get_for_change(session, principal, offer_id)
+    # With If-Match the version is claimed (compare-and-set); without, the row is locked before the lifecycle
+    # check, so two concurrent changes cannot both start from the same status.
+    offer = _get_for_change(session, principal, offer_id, lock=expected_version is None)
     if expected_version is not None:
-        check_version("offer", offer.version, expected_version)
+        claim_version(session, "offer", offer, expected_version)
     if status not in TRANSITIONS[OfferStatus(offer.status)]:
         allowed = allowed_actions(offer.status)
         raise Conflict(f"An offer cannot go from {offer.status} to {status}; allowed: {', '.join(allowed) or 'none'}.",
@@ -280,7 +281,8 @@ def change_status(session: Session, principal: Principal, offer_id: uuid.UUID, s
     offer.status = str(status)
     if status == S.published and offer.published_at is None:
         offer.published_at = utcnow()
-    offer.version += 1
+    if expected_version is None:
+        offer.version += 1  # (a claimed version is already incremented)
     offer.updated_at = utcnow()
     session.add(offer)
     session.flush()

@@ -79,10 +79,13 @@ def check_keys(session: Session) -> list[str]:
 def check_at_startup() -> None:
     """App start: refuse to serve with a ring that cannot read the data (a database that is not reachable or
     not migrated yet is /readyz's business, not a reason to refuse)."""
-    from service.core.db import new_session
+    from sqlalchemy.orm import Session
+
+    from service.core.db import get_engine, read_only
 
     try:
-        with new_session() as session:
+        # Read-only: on SQLite it must not queue for the write lock behind a running writer.
+        with read_only(get_engine().connect()) as conn, Session(bind=conn) as session:
             check_keys(session)
     except SQLAlchemyError:
         log.warning("key ring not checked: the database is not ready")

@@ -9,7 +9,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, LargeBinary
+from sqlalchemy import JSON, Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from service.core.types import UTCDateTime, utcnow
@@ -71,10 +71,23 @@ SEVERE_LONELINESS_MIN = 7  # T-ILS 7–9, the Danish National Health Profile's "
 DISABILITY_SETTING = "disability_at_home"
 
 
+# The duplicate rules, kept by the database so that concurrent registrations cannot both pass the service's
+# check: one active person per organisation and CPR hash, and per organisation and name key (same names,
+# case-folded, and birth date). Erased persons drop out of both.
+_ACTIVE_WITH = "status = 'active' AND {} IS NOT NULL"
+
+
+def _unique_while_active(name: str, column: str) -> Index:
+    where = text(_ACTIVE_WITH.format(column))
+    return Index(name, "organisation_id", column, unique=True, postgresql_where=where, sqlite_where=where)
+
+
 class Person(SQLModel, table=True):
     """A person at special risk. After erasure only the pseudonymous statistical fields remain."""
 
     __tablename__ = "person"
+    __table_args__ = (_unique_while_active("uq_person_organisation_cpr_hash_active", "cpr_hash"),
+                      _unique_while_active("uq_person_organisation_name_key_active", "name_key"))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
@@ -94,6 +107,9 @@ class Person(SQLModel, table=True):
     cpr_hash: str | None = Field(default=None, max_length=64, index=True)
     # the key ring entry both were made with (service.persons.keys; `tvaers keys rotate` moves rows on)
     cpr_key_id: str | None = Field(default=None, max_length=20, index=True)
+    # SHA-256 of the case-folded names and the birth date (`persons.duplicates.name_key`); as personal as the
+    # names themselves, so it is erased with them.
+    name_key: str | None = Field(default=None, max_length=64)
     # statistical fields (kept on erasure)
     birth_year: int = Field(index=True)
     municipality_code: str = Field(foreign_key="municipality.code", max_length=4, index=True)

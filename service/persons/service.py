@@ -26,7 +26,8 @@ from service.core.errors import (
     NotFound,
     Unprocessable,
 )
-from service.core.etag import check_version, etag, parse_if_match  # noqa: F401  (re-exported)
+from service.core.etag import check_version, claim_version, etag, parse_if_match  # noqa: F401  (re-exported)
+from service.core.idempotency import forget_responses_about
 from service.core.pagination import PageParams, keyset_page
 from service.core.permissions import Permission
 from service.core.principal import Principal
@@ -34,8 +35,8 @@ from service.core.settings import get_settings
 from service.core.types import utcnow
 from service.organisations.models import Organisation
 from service.persons import cpr as cpr_codec
+from service.persons import duplicates, policy
 from service.persons import keys as _keys  # noqa: F401  (stamps person.cpr_key_id from the ciphertext)
-from service.persons import policy
 from service.persons.ages import age_group
 from service.persons.dto import (
     ConsentCreate,
@@ -260,11 +261,13 @@ def get(session: Session, principal: Principal, person_id: uuid.UUID) -> PersonR
     return read
 
 
-def _search_criterion(search: PersonSearch) -> dict[str, Any]:
-    criterion = search.model_dump(exclude_none=True, exclude={"cpr"})
-    if search.cpr:
-        criterion["cpr_hash"] = cpr_codec.keyed_hash(search.cpr)  # the number itself never reaches a log
-    return criterion
+def _search_criterion(search: PersonSearch, found: list[Person]) -> dict[str, Any]:
+    """The filters, except that a name or CPR number is recorded as "searched", never its value (not even
+    hashed): an audit row is never changed once written, so it must hold nothing an erasure would have to
+    remove. Who was found is recorded by id."""
+    criterion: dict[str, Any] = search.model_dump(exclude_none=True, exclude={"name", "cpr"})
+    criterion.update({field: "searched" for field in ("name", "cpr") if getattr(search, field)})
+    return {**criterion, "results": len(found), "ids": [str(p.id) for p in found]}
 
 
 def list_persons(session: Session, principal: Principal, params: PageParams,
@@ -293,7 +296,7 @@ def list_persons(session: Session, principal: Principal, params: PageParams,
         stmt = stmt.where(col(Person.loneliness_latest_total) < SEVERE_LONELINESS_MIN)
     rows, cursor = keyset_page(session, stmt, [col(Person.created_at), col(Person.id)], params)
     record(session, principal, "person.search", purpose=PURPOSE_CASEWORK, subject_type="person",
-           criterion={**_search_criterion(search), "results": len(rows)}, person_ids=[p.id for p in rows])
+           criterion=_search_criterion(search, rows), person_ids=[p.id for p in rows])
     return summaries(session, rows), cursor
 
 
@@ -305,27 +308,17 @@ def _check_references(session: Session, municipality_code: str | None,
         check_risk_setting_codes(session, [r.code for r in risk_settings])
 
 
-def _find_duplicate(session: Session, organisation_id: uuid.UUID, *, cpr_hash: str | None, given_name: str,
-                    family_name: str, birth_date: Any, exclude: uuid.UUID | None = None) -> uuid.UUID | None:
-    same = []
-    if cpr_hash:
-        same.append(col(Person.cpr_hash).in_(cpr_codec.hash_family(cpr_hash)))  # every key of the ring
-    if birth_date is not None:
-        same.append((func.lower(Person.given_name) == given_name.lower())
-                    & (func.lower(Person.family_name) == family_name.lower())
-                    & (col(Person.birth_date) == birth_date))
-    if not same:
-        return None
-    stmt = select(Person.id).where(col(Person.organisation_id) == organisation_id, policy.registration_active(),
-                                   or_(*same))
-    if exclude is not None:
-        stmt = stmt.where(col(Person.id) != exclude)
-    return session.scalar(stmt.limit(1))
-
-
-def _duplicate_conflict(existing: uuid.UUID) -> Conflict:
-    return Conflict("This person is already registered in your organisation.", existing_id=str(existing),
-                    errors=[{"field": None, "message": "duplicate registration", "code": "duplicate"}])
+def _find_duplicate(session: Session, organisation_id: uuid.UUID, *, cpr_hash: str | None, key: str | None,
+                    exclude: uuid.UUID | None = None) -> uuid.UUID | None:
+    """The active person these values would duplicate. A match whose registration has lapsed but whose expiry
+    `tvaers consents expire` has not processed yet is settled now (recorded, hooks run, erased), so it neither
+    blocks the new registration nor is reported as a registered person."""
+    for person in duplicates.candidates(session, organisation_id, cpr_hash=cpr_hash, key=key, exclude=exclude):
+        if not _is_registered(session, person):
+            expire_consents(session, person_id=person.id)
+        if person.status == PersonStatus.active:
+            return person.id
+    return None
 
 
 def _set_risk_settings(session: Session, person_id: uuid.UUID, settings: list[RiskSettingIn]) -> None:
@@ -345,20 +338,22 @@ def create(session: Session, principal: Principal, data: PersonCreate) -> Person
     birth_year = data.birth_year or (birth_date.year if birth_date else None)
     assert birth_year is not None  # PersonCreate requires a date, a year or a CPR number
     cpr_hash = cpr_codec.keyed_hash(data.cpr) if data.cpr else None
-    existing = _find_duplicate(session, principal.organisation_id, cpr_hash=cpr_hash, given_name=data.given_name,
-                               family_name=data.family_name, birth_date=birth_date)
+    key = duplicates.name_key(data.given_name, data.family_name, birth_date)
+    existing = _find_duplicate(session, principal.organisation_id, cpr_hash=cpr_hash, key=key)
     if existing is not None:
-        raise _duplicate_conflict(existing)
+        raise duplicates.conflict(existing)
     person = Person(
         organisation_id=principal.organisation_id, given_name=data.given_name, family_name=data.family_name,
         birth_date=birth_date, birth_year=birth_year, gender=data.gender, municipality_code=data.municipality_code,
         phone=data.phone, email=str(data.email) if data.email else None,
         preferred_language=data.preferred_language or "da", interests=data.interests or [],
         accessibility_needs=[str(a) for a in data.accessibility_needs or []], notes=data.notes,
-        cpr_encrypted=cpr_codec.encrypt(data.cpr) if data.cpr else None, cpr_hash=cpr_hash,
+        cpr_encrypted=cpr_codec.encrypt(data.cpr) if data.cpr else None, cpr_hash=cpr_hash, name_key=key,
     )
-    session.add(person)
-    session.flush()
+    with duplicates.guarded(session, lambda: _find_duplicate(session, principal.organisation_id,
+                                                             cpr_hash=cpr_hash, key=key)):
+        session.add(person)
+        session.flush()
     _set_risk_settings(session, person.id, data.risk_settings)
     record(session, principal, "person.create", purpose=PURPOSE_CASEWORK, subject_type="person",
            subject_id=person.id, criterion={"risk_settings": sorted(r.code for r in data.risk_settings)})
@@ -370,11 +365,29 @@ def create(session: Session, principal: Principal, data: PersonCreate) -> Person
 _PERSONAL_TEXT = ("given_name", "family_name", "gender", "phone", "preferred_language", "notes")
 
 
+def _write_changes(person: Person, data: PersonUpdate, changes: dict[str, Any], digits: str | None,
+                   cpr_hash: str | None) -> None:
+    for field in _PERSONAL_TEXT:
+        if field in changes:
+            setattr(person, field, changes[field])
+    if "email" in changes:
+        person.email = str(data.email) if data.email else None
+    if "municipality_code" in changes:
+        person.municipality_code = changes["municipality_code"]
+    if "interests" in changes:
+        person.interests = data.interests or []
+    if "accessibility_needs" in changes:
+        person.accessibility_needs = [str(a) for a in data.accessibility_needs or []]
+    if "cpr" in changes:
+        person.cpr_encrypted = cpr_codec.encrypt(digits) if digits else None
+        person.cpr_hash = cpr_hash
+
+
 def update(session: Session, principal: Principal, person_id: uuid.UUID, data: PersonUpdate,
            expected_version: int | None) -> PersonRead:
     _require_manage(session, principal, "person.update")
-    person = _load(session, principal, person_id, "person.update", for_update=True)
-    check_version("person", person.version, expected_version)
+    person = _load(session, principal, person_id, "person.update")
+    claim_version(session, "person", person, expected_version)
     _require_registered(session, person)
     changes = data.model_dump(exclude_unset=True)
     _check_references(session, changes.get("municipality_code"), data.risk_settings)
@@ -389,32 +402,25 @@ def update(session: Session, principal: Principal, person_id: uuid.UUID, data: P
         raise Unprocessable("The CPR number does not match the birth date.", errors=[
             {"field": "cpr", "message": "does not match birth_date", "code": "inconsistent"}])
     new_hash = cpr_codec.keyed_hash(digits) if digits else None
-    existing = _find_duplicate(session, person.organisation_id, cpr_hash=new_hash,
-                               given_name=changes.get("given_name") or person.given_name or "",
-                               family_name=changes.get("family_name") or person.family_name or "",
-                               birth_date=birth_date, exclude=person.id)
+    key = duplicates.name_key(changes.get("given_name") or person.given_name,
+                              changes.get("family_name") or person.family_name, birth_date)
+
+    def find_existing() -> uuid.UUID | None:
+        return _find_duplicate(session, person.organisation_id, cpr_hash=new_hash, key=key, exclude=person.id)
+
+    existing = find_existing()
     if existing is not None:
-        raise _duplicate_conflict(existing)
-    for field in _PERSONAL_TEXT:
-        if field in changes:
-            setattr(person, field, changes[field])
-    if "email" in changes:
-        person.email = str(data.email) if data.email else None
-    if "municipality_code" in changes:
-        person.municipality_code = changes["municipality_code"]
-    if "interests" in changes:
-        person.interests = data.interests or []
-    if "accessibility_needs" in changes:
-        person.accessibility_needs = [str(a) for a in data.accessibility_needs or []]
-    if "cpr" in changes:
-        person.cpr_encrypted = cpr_codec.encrypt(digits) if digits else None
-        person.cpr_hash = new_hash
-    person.birth_date, person.birth_year = birth_date, birth_year
-    if data.risk_settings is not None:
-        _set_risk_settings(session, person.id, data.risk_settings)
-    _touch(person)
-    session.add(person)
-    session.flush()
+        raise duplicates.conflict(existing)
+    # In a savepoint from the first change on: a rival registration that wins the unique index meanwhile
+    # makes this a 409, not a broken transaction.
+    with duplicates.guarded(session, find_existing):
+        _write_changes(person, data, changes, digits, new_hash)
+        person.birth_date, person.birth_year, person.name_key = birth_date, birth_year, key
+        if data.risk_settings is not None:
+            _set_risk_settings(session, person.id, data.risk_settings)
+        person.updated_at = utcnow()  # the version was claimed above
+        session.add(person)
+        session.flush()
     record(session, principal, "person.update", purpose=PURPOSE_CASEWORK, subject_type="person",
            subject_id=person.id, criterion={"fields": sorted(changes)})
     return _detail(session, principal, person)[0]
@@ -439,7 +445,7 @@ def erase(session: Session, principal: Principal | None, person: Person, cause: 
         session.flush()
         _run_hooks(session, principal, person, consent, "registration_ended")
     for field in ("given_name", "family_name", "birth_date", "gender", "phone", "email", "preferred_language",
-                  "notes", "cpr_encrypted", "cpr_hash"):
+                  "notes", "cpr_encrypted", "cpr_hash", "name_key"):
         setattr(person, field, None)
     person.interests = None
     person.accessibility_needs = None
@@ -447,9 +453,13 @@ def erase(session: Session, principal: Principal | None, person: Person, cause: 
     person.erased_at = utcnow()
     _touch(person)
     session.add(person)
-    # A representative's name and the evidence reference identify the person too.
+    # A representative's name and the evidence reference identify the person too; a withdrawal reason is free
+    # text about the person (the fact, time and author of each withdrawal stay).
     session.execute(sql_update(Consent).where(col(Consent.person_id) == person.id)
-                    .values(representative_name=None, evidence_reference=None))
+                    .values(representative_name=None, evidence_reference=None, withdrawal_reason=None)
+                    .execution_options(synchronize_session="fetch"))
+    # Stored responses replayed for an Idempotency-Key hold the person's name and the referral's texts.
+    forget_responses_about(session, person.id)
     record(session, principal, "person.erase", purpose=PURPOSE_DATA_PROTECTION, subject_type="person",
            subject_id=person.id, criterion={"cause": cause}, organisation_id=person.organisation_id,
            actor_type="system" if principal is None else None)
@@ -559,13 +569,15 @@ def withdraw_consent(session: Session, principal: Principal, person_id: uuid.UUI
     return consent_reads(session, [consent])[0]
 
 
-def expire_consents(session: Session, now: datetime | None = None) -> int:
-    """Record expiry for every consent past `expires_at` not yet recorded; idempotent. Returns the count."""
+def expire_consents(session: Session, now: datetime | None = None, person_id: uuid.UUID | None = None) -> int:
+    """Record expiry for every consent (of one person, if given) past `expires_at` not yet recorded;
+    idempotent. Returns the count."""
     at = now or utcnow()
-    due = list(session.scalars(
-        select(Consent).where(col(Consent.withdrawn_at).is_(None), col(Consent.expires_at).is_not(None),
-                              col(Consent.expires_at) <= at, col(Consent.expired_recorded_at).is_(None))
-        .order_by(col(Consent.expires_at), col(Consent.id))))
+    stmt = select(Consent).where(col(Consent.withdrawn_at).is_(None), col(Consent.expires_at).is_not(None),
+                                 col(Consent.expires_at) <= at, col(Consent.expired_recorded_at).is_(None))
+    if person_id is not None:
+        stmt = stmt.where(col(Consent.person_id) == person_id)
+    due = list(session.scalars(stmt.order_by(col(Consent.expires_at), col(Consent.id))))
     for consent in due:
         consent.expired_recorded_at = at
         session.add(consent)

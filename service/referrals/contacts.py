@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from service.audit.service import record
-from service.core.errors import Conflict, Forbidden, NotFound
+from service.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from service.core.pagination import PageParams, keyset_page
 from service.core.permissions import Permission
 from service.core.principal import Principal
@@ -38,6 +38,7 @@ from service.referrals.summary import shared_persons
 LOCAL = ZoneInfo("Europe/Copenhagen")
 ACTIVE = (ReferralStatus.accepted, ReferralStatus.started)
 _DAYS = {Cadence.weekly: 7, Cadence.every_other_week: 14}
+MAX_PARKED_TOPICS = 20  # as ContactLogCreate.parked_topics accepts
 
 
 def _add_month(day: date) -> date:
@@ -168,15 +169,42 @@ def list_contacts(session: Session, principal: Principal, referral_id: uuid.UUID
     return [log_read(e) for e in rows], cursor
 
 
+def is_attempt(data: ContactLogCreate) -> bool:
+    """No contact was made (a missed call): no time spent and no element addressed."""
+    return data.duration_minutes == 0 and not data.elements
+
+
+def _carried_forward(session: Session, referral_id: uuid.UUID, data: ContactLogCreate, topics: list[str],
+                     agenda: str | None) -> tuple[list[str], str | None]:
+    """A missed call talks about nothing, so what was parked and planned for the next contact still stands:
+    the newest earlier entry's topics (plus any new ones) and its agenda (unless a new one is given). The
+    newest entry is what the agreement and the due list show, so without this an attempt would erase them."""
+    before = session.scalar(select(ContactLogEntry).where(col(ContactLogEntry.referral_id) == referral_id,
+                                                          col(ContactLogEntry.contacted_at) <= data.contacted_at)
+                            .order_by(col(ContactLogEntry.contacted_at).desc(), col(ContactLogEntry.created_at).desc())
+                            .limit(1))
+    if before is None:
+        return topics, agenda
+    carried = list(dict.fromkeys([*(before.parked_topics or []), *topics]))
+    if len(carried) > MAX_PARKED_TOPICS:
+        raise Unprocessable("With the topics still parked from the last contact there would be too many.", errors=[
+            {"field": "parked_topics", "message": f"at most {MAX_PARKED_TOPICS} parked topics in all",
+             "code": "too_long"}])
+    return carried, agenda or before.next_contact_agenda
+
+
 def log_contact(session: Session, principal: Principal, referral_id: uuid.UUID,
                 data: ContactLogCreate) -> ContactLogRead:
     action = "contact_log.write"
     referral = _load_for_contacts(session, principal, referral_id, action, for_update=True)
     _require_active(session, principal, referral, action)
+    topics, agenda = list(data.parked_topics), data.next_contact_agenda
+    if is_attempt(data):
+        topics, agenda = _carried_forward(session, referral.id, data, topics, agenda)
     entry = ContactLogEntry(referral_id=referral.id, contacted_at=data.contacted_at,
                             duration_minutes=data.duration_minutes, channel=str(data.channel),
-                            elements=[str(e) for e in data.elements], parked_topics=list(data.parked_topics),
-                            next_contact_at=data.next_contact_at, next_contact_agenda=data.next_contact_agenda,
+                            elements=[str(e) for e in data.elements], parked_topics=topics,
+                            next_contact_at=data.next_contact_at, next_contact_agenda=agenda,
                             note=data.note, recorded_by=principal.id)
     newest = session.scalar(select(func.max(ContactLogEntry.contacted_at))
                             .where(col(ContactLogEntry.referral_id) == referral.id))

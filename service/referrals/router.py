@@ -31,7 +31,12 @@ contacts_router = APIRouter(prefix="/contacts", tags=["referrals"])
 events_router = APIRouter(prefix="/events", tags=["referrals"])
 
 _IDEMPOTENT = {"409": {"description": "Illegal transition, no free place, or concurrent change"},
+               "410": {"description": "Idempotency-Key replayed after the person it described was erased"},
                "422": {"description": "Validation, missing consent, or an Idempotency-Key reused with another body"}}
+
+
+def _person_of(detail: ReferralDetail) -> uuid.UUID:
+    return detail.person_id  # a stored referral response describes this person (forgotten on erasure)
 
 
 @router.post("", response_model=ReferralDetail, status_code=status.HTTP_201_CREATED, responses=_IDEMPOTENT)
@@ -45,7 +50,7 @@ def create_referral(session: SessionDep, principal: CurrentPrincipal, body: Refe
         return 201, service.detail(session, principal, referral)
 
     code, payload = run_once(session, principal, idempotency_key, request.url.path, body.model_dump(mode="json"),
-                             produce)
+                             produce, person_of=_person_of)
     return JSONResponse(jsonable_encoder(payload), status_code=code)
 
 
@@ -81,7 +86,7 @@ def transition_referral(session: SessionDep, principal: CurrentPrincipal, referr
         return 200, service.detail(session, principal, referral)
 
     code, payload = run_once(session, principal, idempotency_key, request.url.path,
-                             body.model_dump(mode="json"), produce)
+                             body.model_dump(mode="json"), produce, person_of=_person_of)
     return JSONResponse(jsonable_encoder(payload), status_code=code)
 
 

@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from service.audit.service import record
 from service.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
+from service.core.idempotency import forget_responses_about
 from service.core.pagination import MAX_LIMIT, PageParams, keyset_page
 from service.core.permissions import Permission
 from service.core.principal import Principal
@@ -385,6 +386,8 @@ def _on_consent_ended(session: Session, principal: Principal | None, person: Per
     if not purposes & {ConsentPurpose.referral_sharing, ConsentPurpose.registration}:
         return
     withdraw_uncovered(session, principal, person.id)
+    # A stored response replayed for an Idempotency-Key would show the provider what it may no longer see.
+    forget_responses_about(session, person.id)
     if ConsentPurpose.registration in purposes and not session.scalar(
             select(active_consent(ConsentPurpose.registration, person_id=person.id))):
         _scrub_free_text(session, person.id)
