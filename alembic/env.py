@@ -28,8 +28,10 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    # on_version_apply: `tvaers db upgrade` reports progress per revision (service.migrations.upgrade)
     context.configure(connection=connection, target_metadata=metadata, compare_type=True,
-                      render_as_batch=connection.dialect.name == "sqlite")
+                      render_as_batch=connection.dialect.name == "sqlite",
+                      on_version_apply=config.attributes.get("on_version_apply"))
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,8 +1,10 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.core.settings_errors import from_validation_error
 
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
 DEFAULT_CPR_ENCRYPTION_KEY = "dev-only-insecure-cpr-encryption-key-change-me"
@@ -37,6 +39,21 @@ class Settings(BaseSettings):
     referral_sla_days: int = Field(default=14, ge=1, le=365)
     login_max_failures: int = Field(default=10, ge=3, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    # Operations (issue 17): serving, pool, logs, metrics.
+    db_pool_size: int = Field(default=10, ge=1, le=200, description=(
+        "PostgreSQL connections each worker keeps open; workers × (pool size + overflow) must stay below the "
+        "server's `max_connections`"))
+    db_max_overflow: int = Field(default=20, ge=0, le=200, description="extra connections a worker may open "
+                                 "under load, closed again when idle")
+    db_pool_timeout_seconds: int = Field(default=30, ge=1, le=600, description="how long a request waits for a "
+                                         "free connection before failing")
+    log_format: Literal["json", "text"] = Field(default="json", description="`json`: one JSON object per line "
+                                                "(one event per request); `text` for reading in a terminal")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="log threshold")
+    metrics_enabled: bool = Field(default=True, description="serve Prometheus metrics at `/metrics` (keep it "
+                                  "off the public internet: route only `/api`, `/graphql` and `/docs` there)")
+    shutdown_timeout_seconds: int = Field(default=20, ge=1, le=600, description="on SIGTERM, how long running "
+                                          "requests may finish before the server closes them")
 
     @property
     def is_production(self) -> bool:
@@ -64,4 +81,9 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment; a broken rule is a `ConfigurationError` that never shows a value."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise from_validation_error(exc, Settings) from None
+
