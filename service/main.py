@@ -8,7 +8,11 @@ from service import health
 from service.api import api_router
 from service.core.dto import nul_free_parameters
 from service.core.errors import install_problem_handlers
+from service.core.settings import get_settings
+from service.docs_assets import install_docs
 from service.logging import configure_logging
+from service.observability import install_observability
+from service.server import exit_unless_ready, lifespan
 
 DESCRIPTION = """
 Cross-sector case coordination for Danish municipalities, acting on Recommendation 4 against
@@ -23,9 +27,18 @@ The same domain services answer at `/graphql`.
 def create_app() -> FastAPI:
     configure_logging()
     app = FastAPI(title="Tværs API", version="0.1.0", description=DESCRIPTION,
-                  dependencies=[Depends(nul_free_parameters)])
+                  dependencies=[Depends(nul_free_parameters)], docs_url=None, redoc_url=None, lifespan=lifespan)
     install_problem_handlers(app)
+    install_observability(app, metrics=get_settings().metrics_enabled)
+    install_docs(app)
     app.include_router(health.router)
     app.include_router(api_router)
     app.include_router(graphql_router)
     return app
+
+
+def server_app() -> FastAPI:
+    """The factory servers start (`tvaers serve`, `uvicorn --factory service.main:server_app`, gunicorn):
+    a broken configuration or an unmigrated database stops it with one line instead of serving 500s."""
+    exit_unless_ready()
+    return create_app()

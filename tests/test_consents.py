@@ -30,7 +30,7 @@ def hook_calls():
 def _consents(client, actor, pid):
     resp = client.get(f"/api/v1/persons/{pid}/consents", headers=actor.headers)
     assert resp.status_code == 200
-    return resp.json()
+    return resp.json()["items"]
 
 
 def test_give_and_withdraw_a_sharing_consent_without_erasure(client, make_user, make_org, db, hook_calls):

@@ -54,7 +54,10 @@ def make_engine(url: str) -> Engine:
         _enable_sqlite_transactions(engine)
         return engine
     # hide_parameters: a driver error's text must not quote the personal data it was writing.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+    settings = get_settings()
+    return create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout_seconds,
+                         hide_parameters=True)
 
 
 @lru_cache

@@ -3,8 +3,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from service.core.errors import Unprocessable
+from service.core.pagination import PageParams, keyset_page
 from service.reference.models import Municipality, RiskSetting
 
 
@@ -17,6 +19,18 @@ def list_municipalities(session: Session, region_code: str | None = None) -> lis
 
 def list_risk_settings(session: Session) -> list[RiskSetting]:
     return list(session.scalars(select(RiskSetting).order_by(RiskSetting.sort_order)))
+
+
+def page_municipalities(session: Session, region_code: str | None,
+                        page: PageParams) -> tuple[list[Municipality], str | None]:
+    stmt = select(Municipality)
+    if region_code:
+        stmt = stmt.where(col(Municipality.region_code) == region_code)
+    return keyset_page(session, stmt, [col(Municipality.code)], page)
+
+
+def page_risk_settings(session: Session, page: PageParams) -> tuple[list[RiskSetting], str | None]:
+    return keyset_page(session, select(RiskSetting), [col(RiskSetting.sort_order), col(RiskSetting.code)], page)
 
 
 def _check_known(session: Session, column: Any, codes: Iterable[str], field: str, label: str) -> None:
