@@ -212,6 +212,7 @@ def _cli(args, url):
                           timeout=120)
 
 
+@pytest.mark.slow
 def test_consents_expire_command_against_a_sqlite_file(tmp_path):
     path = tmp_path / "consents.db"
     url = f"sqlite:///{path}"
