@@ -67,6 +67,9 @@ def run(host: str, port: int, workers: int) -> None:
         # Each worker counts in its own files; /metrics sums them (prometheus_client's multiprocess mode).
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="tvaers-metrics-")
     configure_logging()
+    # timeout_worker_healthcheck: a worker imports the whole service before it answers the supervisor's
+    # ping; uvicorn's 5 s default kills it over and over on a busy small machine.
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, proxy_headers=True,
-                log_config=None, access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout_seconds)
+                log_config=None, access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+                timeout_worker_healthcheck=60)
 
