@@ -72,6 +72,10 @@ def start_private_server() -> tuple[str, Any] | None:
     if installed.returncode != 0:
         say("could not install pgserver")
         return None
+    # PGHOST/PGPORT pointed at the server that did not answer; left set, the private server would take that
+    # port for its socket name and every client (the suite's subprocesses too) would need them.
+    for name in ("PGHOST", "PGPORT", "PGHOSTADDR"):
+        os.environ.pop(name, None)
     try:
         import pgserver  # type: ignore[import-not-found]
 
