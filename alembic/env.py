@@ -34,8 +34,10 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         # table that other rows reference fails. Switch enforcement off (only possible outside a transaction)
         # and check every reference once the migrations are through.
         connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+    # on_version_apply: `tvaers db upgrade` reports progress per revision (service.migrations.upgrade)
     context.configure(connection=connection, target_metadata=metadata, compare_type=True,
-                      render_as_batch=sqlite)
+                      render_as_batch=sqlite,
+                      on_version_apply=config.attributes.get("on_version_apply"))
     with context.begin_transaction():
         context.run_migrations()
         if sqlite:

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
-from strawberry.http.ides import get_graphql_ide_html
 
 from schema.context import Context
 from schema.error_logging import client_error
@@ -20,6 +19,7 @@ from service.core.db import RawSessionDep, finish
 from service.core.errors import DomainError, busy, is_transient, problem_response, validation_problem
 from service.core.principal import Principal, oauth2_scheme, principal_from_token
 from service.core.settings import get_settings
+from service.docs_assets import graphiql_html
 
 router = APIRouter(tags=["graphql"])
 
@@ -70,5 +70,5 @@ def graphiql(request: Request) -> Response:
     if "text/html" not in request.headers.get("accept", ""):
         return problem_response(validation_problem(
             [{"field": "query", "message": "send operations with POST", "code": "method"}]))
-    return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+    return HTMLResponse(graphiql_html(request.scope.get("root_path", "")))
 

@@ -2,7 +2,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from service.core.pagination import DEFAULT_LIMIT, PageParams, check_limit
+from service.core.pagination import DEFAULT_LIMIT, PageParams, check_page_arguments
 
 T = TypeVar("T")
 
@@ -13,5 +13,7 @@ class Connection(Generic[T]):
     next_cursor: str | None
 
 
-def page_args(first: int | None, after: str | None) -> PageParams:
-    return PageParams(limit=check_limit(first if first is not None else DEFAULT_LIMIT), cursor=after)
+def page_args(first: int | None, after: str | None, default: int = DEFAULT_LIMIT) -> PageParams:
+    """`first`/`after` under REST's `limit`/`cursor` rules: out of range is the same 422 with `errors`."""
+    return check_page_arguments(first if first is not None else default, after, limit_field="first",
+                                cursor_field="after")

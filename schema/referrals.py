@@ -364,7 +364,8 @@ class Query:
 
     @strawberry.field(description="Referral transitions your organisation may see, after the cursor, ascending.")
     def events(self, info: Info, after: str | None = None, first: int | None = None) -> EventFeed:
-        page = service.events(info.context.session, _principal(info), after, first if first is not None else 100)
+        limit = page_args(first, None, default=100).limit  # REST's limit rules and errors
+        page = service.events(info.context.session, _principal(info), after, limit)
         return EventFeed(items=[ReferralEvent.from_read(e) for e in page.items], next_cursor=page.next_cursor,
                          has_more=page.has_more)
 

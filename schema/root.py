@@ -28,13 +28,14 @@ def _merged(kind: str) -> type:
 def build_schema(production: bool | None = None) -> RedactingSchema:
     settings = get_settings()
     production = settings.is_production if production is None else production
+    # Factories, not instances: Strawberry builds fresh extensions per request (passing instances is deprecated).
     extensions: list = [
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
-        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-        AccessTableDoor(),  # the access table's permission check, before any field resolves
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        AccessTableDoor,  # the access table's permission check, before any field resolves
     ]
     if production:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return RedactingSchema(query=_merged("Query"), mutation=_merged("Mutation"), extensions=extensions)

@@ -100,6 +100,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _op("GET /docs", None, PUBLIC, Rule.none, "Swagger UI"),
     _op("GET /docs/oauth2-redirect", None, PUBLIC, Rule.none, "Swagger UI sign-in"),
     _op("GET /redoc", None, PUBLIC, Rule.none, "ReDoc"),
+    _op("GET /metrics", None, PUBLIC, Rule.none,
+        "Prometheus metrics, no personal data (route templates only); keep it off the public internet"),
     _op("POST /graphql", None, PUBLIC, Rule.none, "every GraphQL field below has its own row"),
     _op("GET /graphql", None, PUBLIC, Rule.none, "GraphiQL (off in production)"),
     _op(f"POST {V1}/auth/token", None, PUBLIC, Rule.credentials, "password or client_credentials grant"),

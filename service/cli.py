@@ -1,13 +1,19 @@
-"""The `tvaers` command line."""
+"""The `tvaers` command line.
+
+Every failure is one line on stderr with an exit code from `service.cli_support.ExitCode` (the README
+lists them); sub-apps added here get that, progress and the database checks from `service.cli_support`.
+"""
 
 import json
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from service.audit.cli import audit_app
+from service.cli_support import ExitCode, fail, progress, require_database, run
 from service.core.settings import get_settings
 from service.persons.cli import consents_app
 from service.persons.keys_cli import keys_app
@@ -25,72 +31,107 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
 
 
-@db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
-    """Apply migrations up to REVISION (default: head)."""
-    from service.migrations import upgrade
+def package_version() -> str:
+    try:
+        return version("tvaers")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "unknown"
 
-    upgrade(revision=revision)
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"tvaers {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(show_version: Annotated[bool, typer.Option(
+        "--version", callback=_show_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+    """Tværs — case coordination against loneliness."""
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Option(
+        help="Migrate up to this revision id (default: the newest, `head`).")] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from service.core.db import get_engine
+    from service.migrations import pending_count, upgrade
+
+    require_database(migrated=False)
+    with get_engine().connect() as conn:
+        total = pending_count(conn, revision)
+    with progress("db upgrade", total) as bar:
+        upgrade(revision=revision, on_step=lambda rev: bar.advance(item=rev))
     typer.echo(f"database upgraded to {revision}")
 
 
 @app.command("seed-demo")
 def seed_demo() -> None:
-    """Create demo organisations and one user per role (development only)."""
-    from service.demo import DEMO_PASSWORD, seed
+    """Create demo organisations, users, offers, persons and referrals (development only)."""
+    from service.demo import DEMO_PASSWORD, DEMO_USERS, SEED_STEPS, seed
 
     if get_settings().is_production:
-        typer.echo("refusing to seed demo data in production", err=True)
-        raise typer.Exit(2)
-    created = seed()
+        fail("refusing to seed demo data in production", ExitCode.USAGE)
+    require_database()
+    with progress("seed-demo", len(SEED_STEPS)) as bar:
+        created = seed(on_step=lambda step: bar.advance(item=step))
     typer.echo("demo data " + ("created" if created else "already present"))
     typer.echo(f"demo users (password: {DEMO_PASSWORD}):")
-    from service.demo import DEMO_USERS
-
     for username, role, org in DEMO_USERS:
         typer.echo(f"  {username:<22} {role:<13} {org}")
 
 
 @app.command("serve")
-def serve(host: str = "127.0.0.1", port: int = 8000,
-          demo: Annotated[bool, typer.Option(help="Seed demo data first (development only)")] = False) -> None:
-    """Run the API. On the embedded SQLite default, migrations are applied first."""
-    import uvicorn
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 inside a container).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, envvar="TVAERS_WORKERS",
+                                         help="Worker processes (about one per core; env TVAERS_WORKERS).")] = 1,
+    migrate: Annotated[bool, typer.Option(help="Apply pending migrations before starting.")] = False,
+    demo: Annotated[bool, typer.Option(help="Seed demo data first (development only).")] = False,
+) -> None:
+    """Run the API. Refuses to start on a database behind the newest migration (unless --migrate);
+    on the embedded SQLite default, migrations are applied automatically."""
+    from service.server import check_startup
+    from service.server import run as run_server
 
     settings = get_settings()
     if demo and settings.is_production:
-        typer.echo("--demo is not available in production", err=True)
-        raise typer.Exit(2)
-    if settings.is_sqlite:
-        from service.migrations import upgrade
-
-        upgrade()
+        fail("--demo is not available in production", ExitCode.USAGE)
+    if migrate or settings.is_sqlite:
+        db_upgrade()
+    check_startup()
     if demo:
         seed_demo()
-    uvicorn.run("service.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+    run_server(host, port, workers)
 
 
 @app.command("create-admin")
-def create_admin(username: Annotated[str, typer.Option()],
-                 password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False) -> None:
+def create_admin(username: Annotated[str, typer.Option(help="Login name of the new system administrator.")],
+                 password_stdin: Annotated[bool, typer.Option(
+                     "--password-stdin", help="Read the password (12+ characters) from standard input.")] = False,
+                 ) -> None:
     """Create a system administrator, reading the password from standard input."""
     from service.demo import create_system_admin
 
     if not password_stdin:
-        typer.echo("pass the password on standard input with --password-stdin", err=True)
-        raise typer.Exit(2)
+        fail("pass the password on standard input with --password-stdin", ExitCode.USAGE)
+    require_database()
     password = sys.stdin.readline().rstrip("\n")
     try:
         user_id = create_system_admin(username, password)
     except ValueError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from exc
+        fail(str(exc))
     typer.echo(f"created system_admin {username} ({user_id})")
 
 
 @app.command("export-schema")
-def export_schema(out_dir: Path = Path("schema")) -> None:
+def export_schema(out_dir: Annotated[Path, typer.Option(
+        help="Directory to write schema.graphql and openapi.json into (the repository's schema/).")] = Path("schema"),
+                  ) -> None:
     """Rewrite schema/schema.graphql and schema/openapi.json from the running code."""
+    if not out_dir.is_dir():
+        fail(f"{out_dir} is not a directory; run from the repository root or pass --out-dir")
     graphql_sdl, openapi = published_contracts()
     (out_dir / "schema.graphql").write_text(graphql_sdl)
     (out_dir / "openapi.json").write_text(openapi)
@@ -119,5 +160,10 @@ def published_contracts() -> tuple[str, str]:
     return sdl, openapi
 
 
+def main() -> None:
+    """The `tvaers` entry point: the app behind the central error handler."""
+    sys.exit(run(app))
+
+
 if __name__ == "__main__":
-    app()
+    main()

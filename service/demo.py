@@ -1,5 +1,7 @@
 """Demo data for development: organisations of several kinds in four municipalities, one user per role."""
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 import service.models  # noqa: F401  (all tables known before the first flush)
@@ -40,8 +42,15 @@ DEMO_USERS = [
 ]
 
 
-def seed() -> bool:
-    """Idempotent: returns False when the demo data is already there."""
+SEED_STEPS = ("organisations and users", "offers", "persons", "referrals")
+
+
+def seed(on_step: Callable[[str], None] = lambda _step: None) -> bool:
+    """Idempotent: returns False when the demo data is already there. `on_step` reports each of SEED_STEPS."""
+    from service.offers.demo import seed_offers
+    from service.persons.demo import seed_persons
+    from service.referrals.demo import seed_referrals
+
     with new_session() as session:
         if session.scalar(select(User.id).where(User.username == DEMO_USERS[0][0])) is not None:
             return False
@@ -59,15 +68,10 @@ def seed() -> bool:
         for username, role, org_name in DEMO_USERS:
             session.add(User(username=username, password_hash=password_hash, role=role,
                              organisation_id=orgs[org_name].id))
-        from service.offers.demo import seed_offers
-
-        seed_offers(session, orgs)
-        from service.persons.demo import seed_persons
-
-        seed_persons(session, orgs)
-        from service.referrals.demo import seed_referrals
-
-        seed_referrals(session, orgs)
+        on_step(SEED_STEPS[0])
+        for step, fill in zip(SEED_STEPS[1:], (seed_offers, seed_persons, seed_referrals), strict=True):
+            fill(session, orgs)
+            on_step(step)
         session.commit()
     return True
 

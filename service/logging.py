@@ -8,6 +8,10 @@ frames, so an operator still sees where it failed.
 import logging
 import traceback
 
+from asgi_correlation_id import CorrelationIdFilter
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
+
 
 class DropQueryString(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
@@ -34,10 +38,37 @@ class WithholdExceptionMessages(logging.Filter):
 
 _DROP_QUERY_STRING = DropQueryString()
 _WITHHOLD_MESSAGES = WithholdExceptionMessages()
+_REQUEST_ID = CorrelationIdFilter(default_value=None)
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"
 
 
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The root handler this module installs (found again, not duplicated, when called twice)."""
+
+
+def _formatter(fmt: str) -> logging.Formatter:
+    if fmt == "text":
+        return logging.Formatter(TEXT_FORMAT)
+    # One JSON object per line; `request_id` ties every line of a request to its request event.
+    return JsonFormatter("%(levelname)s %(name)s %(message)s %(correlation_id)s", timestamp="time",
+                         rename_fields={"levelname": "level", "name": "logger", "correlation_id": "request_id"},
+                         reserved_attrs=[*RESERVED_ATTRS, "color_message"])
+
+
+def configure_logging(fmt: str | None = None, level: str | None = None) -> None:
+    """JSON (or text) lines on stderr, with the request id; the safety nets above on every record."""
+    from service.core.settings import get_settings
+
+    settings = get_settings()
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if isinstance(h, _OurHandler)), None)
+    if handler is None:
+        handler = _OurHandler()
+        handler.addFilter(_REQUEST_ID)
+        handler.addFilter(_WITHHOLD_MESSAGES)
+        root.addHandler(handler)
+    handler.setFormatter(_formatter(fmt or settings.log_format))
+    root.setLevel(level or settings.log_level)
     logging.getLogger("uvicorn.access").addFilter(_DROP_QUERY_STRING)
     # Starlette re-raises after our 500 handler answered, and uvicorn.error logs it with the traceback.
     logging.getLogger("uvicorn.error").addFilter(_WITHHOLD_MESSAGES)

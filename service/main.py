@@ -1,8 +1,5 @@
 """The application factory."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import Depends, FastAPI
 
 import service.models  # noqa: F401  (all tables known before the first query)
@@ -14,8 +11,10 @@ from service.core.db import concurrent_requests
 from service.core.dto import nul_free_parameters
 from service.core.errors import install_problem_handlers
 from service.core.settings import get_settings
+from service.docs_assets import install_docs
 from service.logging import configure_logging
-from service.persons.keys import check_at_startup
+from service.observability import install_observability
+from service.server import exit_unless_ready, lifespan
 
 DESCRIPTION = """
 Cross-sector case coordination for Danish municipalities, acting on Recommendation 4 against
@@ -27,21 +26,22 @@ The same domain services answer at `/graphql`.
 """
 
 
-@asynccontextmanager
-async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    # A key ring that cannot read the stored data refuses the start (naming the key id), instead of a 500
-    # for every person with a CPR number.
-    check_at_startup()
-    yield
-
-
 def create_app() -> FastAPI:
     configure_logging()
     app = FastAPI(title="Tværs API", version="0.1.0", description=DESCRIPTION,
-                  dependencies=[Depends(nul_free_parameters)], lifespan=lifespan)
+                  dependencies=[Depends(nul_free_parameters)], docs_url=None, redoc_url=None, lifespan=lifespan)
     install_problem_handlers(app)
     app.add_middleware(Admission, limit=concurrent_requests(), timeout=lambda: get_settings().lock_timeout_seconds)
+    install_observability(app, metrics=get_settings().metrics_enabled)
+    install_docs(app)
     app.include_router(health.router)
     app.include_router(api_router)
     app.include_router(graphql_router)
     return app
+
+
+def server_app() -> FastAPI:
+    """The factory servers start (`tvaers serve`, `uvicorn --factory service.main:server_app`, gunicorn):
+    a broken configuration or an unmigrated database stops it with one line instead of serving 500s."""
+    exit_unless_ready()
+    return create_app()

@@ -36,6 +36,13 @@ IS_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 postgres_only = pytest.mark.skipif(not IS_POSTGRES, reason="needs PostgreSQL (TVAERS_TEST_DATABASE_URL)")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Property-based (Hypothesis) tests are `slow` without each saying so; CI runs them, `-m "not slow"` skips."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.slow)
+
+
 def _reset_database(engine: Engine) -> None:
     if IS_POSTGRES:
         with engine.begin() as conn:

@@ -164,7 +164,7 @@ def test_export_holds_everything_about_the_person(world):
 def test_an_erased_persons_export_and_log_stay_available_to_answer_a_request(world):
     w = world
     person = w.person()
-    consent = w.client.get(f"/api/v1/persons/{person['id']}/consents", headers=w.caseworker.headers).json()[0]
+    consent = w.client.get(f"/api/v1/persons/{person['id']}/consents", headers=w.caseworker.headers).json()["items"][0]
     w.client.post(f"/api/v1/persons/{person['id']}/consents/{consent['id']}/withdraw", headers=w.caseworker.headers)
     doc = w.client.get(f"/api/v1/persons/{person['id']}/export", headers=w.caseworker.headers).json()
     assert doc["person"]["status"] == "erased" and doc["person"]["given_name"] is None

@@ -3,6 +3,10 @@
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # each test starts `tvaers` processes
+
 
 def _run(args, db_url, stdin=None):
     env = {"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin", "TVAERS_ARGON2_TIME_COST": "1",

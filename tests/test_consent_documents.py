@@ -20,7 +20,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 def _setup(client, make_user):
     caseworker = make_user("caseworker")
     person = create_person(client, caseworker)
-    consent = client.get(f"/api/v1/persons/{person['id']}/consents", headers=caseworker.headers).json()[0]
+    consent = client.get(f"/api/v1/persons/{person['id']}/consents", headers=caseworker.headers).json()["items"][0]
     return caseworker, person, consent, f"/api/v1/persons/{person['id']}/consents/{consent['id']}/documents"
 
 
@@ -36,7 +36,7 @@ def test_upload_list_download_encrypted_and_audited(client, db, make_user):
         assert resp.status_code == 201, resp.text
         assert resp.json()["content_type"] == media and resp.json()["size_bytes"] == len(data)
         made.append((resp.json()["id"], data, media))
-    listed = client.get(url, headers=caseworker.headers).json()
+    listed = client.get(url, headers=caseworker.headers).json()["items"]
     assert sorted(d["id"] for d in listed) == sorted(m[0] for m in made)
     for doc_id, data, media in made:
         got = client.get(f"{url}/{doc_id}", headers=caseworker.headers)

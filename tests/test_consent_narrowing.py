@@ -14,7 +14,7 @@ from tests.referrals_support import ALL_CATEGORIES, World, world_fixture  # noqa
 
 
 def _consent(w: World, pid: str) -> dict:
-    return w.client.get(f"/api/v1/persons/{pid}/consents", headers=w.caseworker.headers).json()
+    return w.client.get(f"/api/v1/persons/{pid}/consents", headers=w.caseworker.headers).json()["items"]
 
 
 def _withdraw(w: World, pid: str, cid: str, actor=None, **body):

@@ -30,7 +30,7 @@ def hook_calls():
 def _consents(client, actor, pid):
     resp = client.get(f"/api/v1/persons/{pid}/consents", headers=actor.headers)
     assert resp.status_code == 200
-    return resp.json()
+    return resp.json()["items"]
 
 
 def test_give_and_withdraw_a_sharing_consent_without_erasure(client, make_user, make_org, db, hook_calls):
@@ -212,6 +212,7 @@ def _cli(args, url):
                           timeout=120)
 
 
+@pytest.mark.slow
 def test_consents_expire_command_against_a_sqlite_file(tmp_path):
     path = tmp_path / "consents.db"
     url = f"sqlite:///{path}"

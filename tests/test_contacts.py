@@ -128,7 +128,7 @@ def test_due_list_drops_a_contact_when_the_consent_ends(world: World):
     _agree(w, rid, next_contact_at=_iso(utcnow() - timedelta(hours=1)))
     assert len(w.client.get("/api/v1/contacts/due", headers=w.coordinator.headers).json()["items"]) == 1
     person_id = w.client.get(f"/api/v1/referrals/{rid}", headers=w.caseworker.headers).json()["person_id"]
-    consent = w.client.get(f"/api/v1/persons/{person_id}/consents", headers=w.caseworker.headers).json()[0]
+    consent = w.client.get(f"/api/v1/persons/{person_id}/consents", headers=w.caseworker.headers).json()["items"][0]
     w.client.post(f"/api/v1/persons/{person_id}/consents/{consent['id']}/withdraw", json={},
                   headers=w.caseworker.headers)
     assert w.client.get("/api/v1/contacts/due", headers=w.coordinator.headers).json()["items"] == []
@@ -208,7 +208,7 @@ def test_erasure_scrubs_contact_free_text(world: World):
     _agree(w, rid, note="Ring på fastnet")
     _log(w, rid, note="Talte om sorg", next_contact_agenda="Mere om sorg")
     person_id = w.client.get(f"/api/v1/referrals/{rid}", headers=w.caseworker.headers).json()["person_id"]
-    consent = w.client.get(f"/api/v1/persons/{person_id}/consents", headers=w.caseworker.headers).json()[0]
+    consent = w.client.get(f"/api/v1/persons/{person_id}/consents", headers=w.caseworker.headers).json()["items"][0]
     w.client.post(f"/api/v1/persons/{person_id}/consents/{consent['id']}/withdraw", json={},
                   headers=w.caseworker.headers)
     w.db.expire_all()

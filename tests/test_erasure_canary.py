@@ -148,7 +148,7 @@ def _plant(w: World, make_offer: Any) -> dict[str, Any]:  # noqa: F811
     declined = w.refer(person, offer=second)["id"]
     assert w.act(declined, "decline", note=c["decline_note"]).status_code == 200
     w.refer(person, offer=third)
-    registration = next(x for x in _ok(w.client.get(f"/api/v1/persons/{pid}/consents", headers=h))
+    registration = next(x for x in _ok(w.client.get(f"/api/v1/persons/{pid}/consents", headers=h))["items"]
                         if "registration" in x["purposes"])
     return {"pid": pid, "consent_id": registration["id"], "replays": [create, accept]}
 

@@ -64,7 +64,7 @@ def test_rotation_keeps_every_person_findable_and_moves_all_data(client, db, con
     cprs = [f"010190123{i}" for i in range(3)]
     ids = [uuid.UUID(create_person(client, admin, cpr=c, given_name=f"Karen{i}")["id"])
            for i, c in enumerate(cprs)]
-    consent = client.get(f"/api/v1/persons/{ids[0]}/consents", headers=admin.headers).json()[0]
+    consent = client.get(f"/api/v1/persons/{ids[0]}/consents", headers=admin.headers).json()["items"][0]
     doc = client.post(f"/api/v1/persons/{ids[0]}/consents/{consent['id']}/documents", content=PDF,
                       headers={**admin.headers, "Content-Type": "application/pdf"}).json()
     assert {p.cpr_key_id for p in db.scalars(select(Person).where(Person.id.in_(ids)))} == {"k1"}

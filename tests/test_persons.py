@@ -48,7 +48,7 @@ def test_other_organisations_see_nothing_over_rest(client, make_user, make_org, 
     own = make_user("caseworker")
     person = create_person(client, own, cpr=CPR)
     pid = person["id"]
-    consent_id = client.get(f"/api/v1/persons/{pid}/consents", headers=own.headers).json()[0]["id"]
+    consent_id = client.get(f"/api/v1/persons/{pid}/consents", headers=own.headers).json()["items"][0]["id"]
     other_org = make_org()
     for stranger in (make_user("caseworker", other_org), make_user("org_admin", other_org)):
         h = stranger.headers
@@ -83,7 +83,7 @@ def test_other_organisations_see_nothing_over_rest(client, make_user, make_org, 
     assert events(db, "measurement.record", outcome="denied", subject_id=pid)
     assert len(events(db, "person.search", outcome="denied")) == 5
     assert db.get(Person, uuid.UUID(pid)).notes is None and client.get(
-        f"/api/v1/persons/{pid}/consents", headers=own.headers).json()[0]["status"] == "active"
+        f"/api/v1/persons/{pid}/consents", headers=own.headers).json()["items"][0]["status"] == "active"
 
 
 def test_other_organisations_see_nothing_over_graphql(gql, make_user, client, db):
@@ -295,7 +295,7 @@ def test_measurements_history_and_latest_score(client, make_user, db):
                                         "measured_at": "2026-02-10T10:00:00Z"}, headers=caseworker.headers)
     assert backfilled.status_code == 201
     history = client.get(url, headers=caseworker.headers).json()
-    assert [m["total"] for m in history] == [9, 6, 4]
+    assert [m["total"] for m in history["items"]] == [9, 6, 4] and history["next_cursor"] is None
     person = client.get(f"/api/v1/persons/{pid}", headers=caseworker.headers).json()
     assert person["loneliness_latest_total"] == 4 and person["severe_loneliness"] is False
     assert len(events(db, "measurement.record", subject_id=pid)) == 3
@@ -325,7 +325,7 @@ def test_cpr_never_in_list_responses_audit_or_logs(client, make_user, make_org, 
     client.patch(f"/api/v1/persons/{pid}", json={"cpr": CPR}, headers={**admin.headers, "If-Match": '"1"'})
     client.post("/api/v1/persons", json=person_body(cpr=CPR), headers=caseworker.headers)  # duplicate → 409
     client.post("/api/v1/persons", json=person_body(cpr="3201901234"), headers=caseworker.headers)  # invalid
-    consent = client.get(f"/api/v1/persons/{pid}/consents", headers=admin.headers).json()[0]
+    consent = client.get(f"/api/v1/persons/{pid}/consents", headers=admin.headers).json()["items"][0]
     client.post(f"/api/v1/persons/{pid}/consents/{consent['id']}/withdraw", json={}, headers=admin.headers)
     # Failing GraphQL operations: the server logs the failure, never the operation text that names the person.
     invalid = gql(f'{{ persons(filter: {{cpr: "{CPR}", name: "Karen", bogus: 1}}) {{ items {{ id }} }} }}', actor=admin)

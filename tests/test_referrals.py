@@ -283,7 +283,8 @@ def test_create_refusals_write_nothing(world: World, make_offer, make_user):  # 
 def test_erased_or_unregistered_person_cannot_be_referred(world: World):
     w = world
     person = w.person()
-    consent_id = w.client.get(f"/api/v1/persons/{person['id']}/consents", headers=w.caseworker.headers).json()[0]["id"]
+    consents = w.client.get(f"/api/v1/persons/{person['id']}/consents", headers=w.caseworker.headers).json()
+    consent_id = consents["items"][0]["id"]
     w.client.post(f"/api/v1/persons/{person['id']}/consents/{consent_id}/withdraw", json={},
                   headers=w.caseworker.headers)
     problem = w.refer(person, expect=422)
@@ -293,7 +294,7 @@ def test_erased_or_unregistered_person_cannot_be_referred(world: World):
 # --- withdrawal cascade ------------------------------------------------------------------------------
 
 def _withdraw_consent(w: World, person: dict, purpose: str) -> None:
-    consents = w.client.get(f"/api/v1/persons/{person['id']}/consents", headers=w.caseworker.headers).json()
+    consents = w.client.get(f"/api/v1/persons/{person['id']}/consents", headers=w.caseworker.headers).json()["items"]
     target = next(c for c in consents if purpose in c["purposes"] and c["status"] == "active")
     resp = w.client.post(f"/api/v1/persons/{person['id']}/consents/{target['id']}/withdraw", json={},
                          headers=w.caseworker.headers)

@@ -102,7 +102,7 @@ def test_a_lapsed_registration_not_yet_processed_does_not_block_a_new_one(client
 def test_an_erased_person_can_be_registered_again(client, make_user):
     caseworker = make_user("caseworker")
     old = create_person(client, caseworker, cpr=CPR)
-    consent = client.get(f"/api/v1/persons/{old['id']}/consents", headers=caseworker.headers).json()[0]
+    consent = client.get(f"/api/v1/persons/{old['id']}/consents", headers=caseworker.headers).json()["items"][0]
     assert client.post(f"/api/v1/persons/{old['id']}/consents/{consent['id']}/withdraw", json={},
                        headers=caseworker.headers).status_code == 200
     again = client.post("/api/v1/persons", json=person_body(cpr=CPR), headers=caseworker.headers)

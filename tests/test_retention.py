@@ -31,7 +31,7 @@ def _arrange(w: World) -> dict:
     """One of everything past its period, and one of everything still within it."""
     old_person, kept_person = w.person(), w.person(given_name="Beholdt")
     for p in (old_person, kept_person):
-        consent = w.client.get(f"/api/v1/persons/{p['id']}/consents", headers=w.caseworker.headers).json()[0]
+        consent = w.client.get(f"/api/v1/persons/{p['id']}/consents", headers=w.caseworker.headers).json()["items"][0]
         w.client.post(f"/api/v1/persons/{p['id']}/consents/{consent['id']}/withdraw", headers=w.caseworker.headers)
     w.db.execute(update(Person).where(Person.id == uuid.UUID(old_person["id"]))
                  .values(erased_at=utcnow() - LONG_AGO))

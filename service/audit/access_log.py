@@ -69,7 +69,7 @@ def period_bounds(period_from: date | None, period_to: date | None) -> tuple[dat
 def _entries(session: Session, events: list[AuditEvent]) -> list[AccessLogEntry]:
     org_ids = {e.organisation_id for e in events if e.organisation_id}
     names: dict[uuid.UUID, str] = dict(session.execute(select(Organisation.id, Organisation.name)
-                                 .where(col(Organisation.id).in_(org_ids))).tuples().all()) if org_ids else {}
+                                 .where(col(Organisation.id).in_(org_ids))).all()) if org_ids else {}
     return [AccessLogEntry(
         event_id=e.id or 0, occurred_at=e.occurred_at, organisation_id=e.organisation_id,
         organisation_name=names.get(e.organisation_id) if e.organisation_id else None, actor_type=e.actor_type,

@@ -81,7 +81,7 @@ def _data_subjects(session: Session, subject_type: str | None, subject_id: uuid.
 
 def _link(session: Session, event: AuditEvent, subjects: set[uuid.UUID]) -> None:
     if subjects:
-        session.flush([event])
+        session.flush()  # the event needs its id for the links
         session.execute(insert(AuditEventPerson), [{"event_id": event.id, "person_id": p} for p in sorted(subjects)])
 
 

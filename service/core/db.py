@@ -41,13 +41,17 @@ def _enable_sqlite_transactions(engine: Engine) -> None:
     sqlite.configure(engine, lambda: get_settings().lock_timeout_seconds)
 
 
-POOL_SIZE, POOL_OVERFLOW = 10, 20
+WORKER_THREADS = 40  # AnyIO's default thread pool, which runs the synchronous endpoints
 
 
 def concurrent_requests() -> int:
     """How many requests the database serves at once (`service.core.admission` lets in no more): one writer
-    on SQLite, a pooled connection each on PostgreSQL — fewer than the server's worker threads (40)."""
-    return 1 if get_settings().is_sqlite else POOL_SIZE + POOL_OVERFLOW
+    on SQLite, a pooled connection each on PostgreSQL — fewer than the server's worker threads, so a request
+    holding a row lock can always finish."""
+    settings = get_settings()
+    if settings.is_sqlite:
+        return 1
+    return min(settings.db_pool_size + settings.db_max_overflow, WORKER_THREADS - 10)
 
 
 def make_engine(url: str) -> Engine:
@@ -56,7 +60,9 @@ def make_engine(url: str) -> Engine:
         _enable_sqlite_transactions(engine)
         return engine
     # hide_parameters: a driver error's text must not quote the personal data it was writing.
-    engine = create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+    settings = get_settings()
+    engine = create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size,
+                           max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout_seconds,
                            hide_parameters=True)
 
     @event.listens_for(engine, "do_connect")

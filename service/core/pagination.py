@@ -8,12 +8,12 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy import Select, and_, or_
 from sqlalchemy import types as sa_types
 from sqlalchemy.orm import Session
 
-from service.core.errors import BadRequest
+from service.core.errors import BadRequest, Unprocessable, field_errors
 from service.core.types import UTCDateTime
 
 DEFAULT_LIMIT = 50
@@ -40,10 +40,29 @@ def page_params(
     return PageParams(limit=limit, cursor=cursor)
 
 
-def check_limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
-    return limit
+_LIMIT = TypeAdapter(Annotated[int, Field(ge=1, le=MAX_LIMIT)])
+_CURSOR = TypeAdapter(Annotated[str, Field(max_length=512)])
+
+
+def check_page_arguments(limit: int, cursor: str | None = None, *, limit_field: str = "limit",
+                         cursor_field: str = "cursor") -> PageParams:
+    """The rules of the REST `limit`/`cursor` parameters, for every door: a 422 with the same `errors`
+    (GraphQL names its arguments `first`/`after`, so the fields are named by the caller)."""
+    errors: list[dict[str, Any]] = []
+    for adapter, value, field in ((_LIMIT, limit, limit_field), (_CURSOR, cursor, cursor_field)):
+        if value is None:
+            continue
+        try:
+            adapter.validate_python(value)
+        except ValidationError as exc:
+            errors += [{**e, "field": field} for e in field_errors(list(exc.errors()))]
+    if errors:
+        raise Unprocessable("The request did not pass validation; see errors.", errors=errors)
+    return PageParams(limit=limit, cursor=cursor)
+
+
+def check_limit(limit: int, field: str = "limit") -> int:
+    return check_page_arguments(limit, limit_field=field).limit
 
 
 def encode_cursor(values: list[Any]) -> str:

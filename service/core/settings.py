@@ -1,8 +1,10 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.core.settings_errors import from_validation_error
 
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
 DEFAULT_CPR_ENCRYPTION_KEY = "dev-only-insecure-cpr-encryption-key-change-me"
@@ -64,6 +66,21 @@ class Settings(BaseSettings):
     # How long a request waits for a database lock (SQLite: the write queue; PostgreSQL: a row lock) before it
     # gives up with 503 + Retry-After.
     lock_timeout_seconds: float = Field(default=10.0, ge=0.05, le=300)
+    # Operations (issue 17): serving, pool, logs, metrics.
+    db_pool_size: int = Field(default=10, ge=1, le=200, description=(
+        "PostgreSQL connections each worker keeps open; workers × (pool size + overflow) must stay below the "
+        "server's `max_connections`"))
+    db_max_overflow: int = Field(default=20, ge=0, le=200, description="extra connections a worker may open "
+                                 "under load, closed again when idle")
+    db_pool_timeout_seconds: int = Field(default=30, ge=1, le=600, description="how long a request waits for a "
+                                         "free connection before failing")
+    log_format: Literal["json", "text"] = Field(default="json", description="`json`: one JSON object per line "
+                                                "(one event per request); `text` for reading in a terminal")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="log threshold")
+    metrics_enabled: bool = Field(default=True, description="serve Prometheus metrics at `/metrics` (keep it "
+                                  "off the public internet: route only `/api`, `/graphql` and `/docs` there)")
+    shutdown_timeout_seconds: int = Field(default=20, ge=1, le=600, description="on SIGTERM, how long running "
+                                          "requests may finish before the server closes them")
 
     @property
     def is_production(self) -> bool:
@@ -115,4 +132,9 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment; a broken rule is a `ConfigurationError` that never shows a value."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise from_validation_error(exc, Settings) from None
+

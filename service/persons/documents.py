@@ -22,6 +22,7 @@ from sqlmodel import col
 from service.audit.service import record
 from service.core.dto import OutputModel
 from service.core.errors import DomainError, NotFound
+from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.persons import keyring
 from service.persons.models import Consent, ConsentDocument, ConsentPurpose, Person
@@ -137,12 +138,15 @@ def documents_for_persons(session: Session, person_ids: list[uuid.UUID]) -> dict
     return out
 
 
-def list_documents(session: Session, principal: Principal, person_id: uuid.UUID,
-                   consent_id: uuid.UUID) -> list[DocumentRead]:
+def list_documents(session: Session, principal: Principal, person_id: uuid.UUID, consent_id: uuid.UUID,
+                   params: PageParams) -> tuple[list[DocumentRead], str | None]:
+    """A page of the consent's documents, oldest upload first."""
     person, consent = _consent_of(session, principal, person_id, consent_id, "consent_document.list")
     record(session, principal, "consent_document.list", purpose=PURPOSE_CONSENT, subject_type="person",
            subject_id=person.id, criterion={"consent_id": str(consent.id)})
-    return [d for d in documents_for_persons(session, [person.id])[person.id] if d.consent_id == consent.id]
+    rows, cursor = keyset_page(session, select(ConsentDocument).where(col(ConsentDocument.consent_id) == consent.id),
+                               [col(ConsentDocument.uploaded_at), col(ConsentDocument.id)], params)
+    return [_read(d) for d in rows], cursor
 
 
 def download(session: Session, principal: Principal, person_id: uuid.UUID, consent_id: uuid.UUID,

@@ -78,9 +78,9 @@ def _referrals(session: Session, person_id: uuid.UUID) -> list[ExportedReferral]
     if not ids:
         return []
     titles: dict[uuid.UUID, str] = dict(session.execute(select(Offer.id, Offer.title).where(
-        col(Offer.id).in_({r.offer_id for r in referrals}))).tuples().all())
+        col(Offer.id).in_({r.offer_id for r in referrals}))).all())
     names: dict[uuid.UUID, str] = dict(session.execute(select(Organisation.id, Organisation.name).where(
-        col(Organisation.id).in_({r.provider_organisation_id for r in referrals}))).tuples().all())
+        col(Organisation.id).in_({r.provider_organisation_id for r in referrals}))).all())
     history: dict[uuid.UUID, list[TransitionRead]] = {i: [] for i in ids}
     for t in session.scalars(select(ReferralTransition).where(col(ReferralTransition.referral_id).in_(ids))
                              .order_by(col(ReferralTransition.id))):

@@ -40,7 +40,8 @@ def check() -> None:
 
 
 @keys_app.command("rotate")
-def rotate(batch_size: Annotated[int, typer.Option(min=1, max=10000)] = 500,
+def rotate(batch_size: Annotated[int, typer.Option(
+        min=1, max=10000, help="Rows re-encrypted and re-hashed per transaction.")] = 500,
            progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True) -> None:
     """Re-encrypt and re-hash every CPR number and consent document under TVAERS_CURRENT_KEY_ID, in batches.
     Interrupted, run it again: it carries on where it stopped."""

@@ -87,10 +87,12 @@ def upload_document(principal: CurrentPrincipal, session: SessionDep, person_id:
                             get_settings().consent_document_max_bytes)
 
 
-@router.get("/{person_id}/consents/{consent_id}/documents", response_model=list[documents.DocumentRead])
-def list_documents(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID,
-                   consent_id: uuid.UUID) -> object:
-    return documents.list_documents(session, principal, person_id, consent_id)
+@router.get("/{person_id}/consents/{consent_id}/documents", response_model=Page[documents.DocumentRead])
+def list_documents(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID, consent_id: uuid.UUID,
+                   page: Annotated[PageParams, Depends(page_params)]) -> dict:
+    """The consent's documents (metadata), oldest upload first."""
+    items, cursor = documents.list_documents(session, principal, person_id, consent_id, page)
+    return {"items": items, "next_cursor": cursor}
 
 
 @router.get("/{person_id}/consents/{consent_id}/documents/{document_id}",

@@ -5,7 +5,7 @@ Names and CPR numbers are searched with `POST /persons/search` (JSON body), neve
 """
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
 
@@ -30,7 +30,7 @@ from service.persons.dto import (
 router = APIRouter(prefix="/persons", tags=["persons"])
 
 
-def _page(items: list[PersonSummary], cursor: str | None) -> dict:
+def _page(items: list[Any], cursor: str | None) -> dict:
     return {"items": items, "next_cursor": cursor}
 
 
@@ -94,9 +94,11 @@ def update_person(session: SessionDep, principal: CurrentPrincipal, person_id: u
     return person
 
 
-@router.get("/{person_id}/consents", response_model=list[ConsentRead])
-def list_consents(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID) -> object:
-    return service.list_consents(session, principal, person_id)
+@router.get("/{person_id}/consents", response_model=Page[ConsentRead])
+def list_consents(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID,
+                  page: Annotated[PageParams, Depends(page_params)]) -> dict:
+    """The person's consents, oldest first, each with its status evaluated now."""
+    return _page(*service.list_consents(session, principal, person_id, page))
 
 
 @router.post("/{person_id}/consents", response_model=ConsentRead, status_code=status.HTTP_201_CREATED)
@@ -113,9 +115,11 @@ def withdraw_consent(session: SessionDep, principal: CurrentPrincipal, person_id
     return narrowing.withdraw(session, principal, person_id, consent_id, body or ConsentWithdraw())
 
 
-@router.get("/{person_id}/loneliness-measurements", response_model=list[MeasurementRead])
-def list_measurements(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID) -> object:
-    return service.list_measurements(session, principal, person_id)
+@router.get("/{person_id}/loneliness-measurements", response_model=Page[MeasurementRead])
+def list_measurements(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID,
+                      page: Annotated[PageParams, Depends(page_params)]) -> dict:
+    """The person's T-ILS measurements, oldest first."""
+    return _page(*service.list_measurements(session, principal, person_id, page))
 
 
 @router.post("/{person_id}/loneliness-measurements", response_model=MeasurementRead,

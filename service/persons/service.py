@@ -183,7 +183,7 @@ def consent_reads(session: Session, consents: list[Consent]) -> list[ConsentRead
     now = utcnow()
     successors: dict[uuid.UUID, uuid.UUID] = dict(session.execute(
         select(Consent.replaces_consent_id, Consent.id).where(col(Consent.replaces_consent_id).in_(ids))
-    ).tuples().all()) if ids else {}  # type: ignore[arg-type]
+    ).all()) if ids else {}  # type: ignore[arg-type]
     return [ConsentRead(
         id=c.id, person_id=c.person_id, status=_consent_status(c, now), purposes=purposes[c.id],
         recipient_organisation_ids=org_ids[c.id], recipient_organisation_kinds=kinds[c.id],
@@ -507,12 +507,15 @@ def _insert_consent(session: Session, principal: Principal, person: Person, data
     return consent
 
 
-def list_consents(session: Session, principal: Principal, person_id: uuid.UUID) -> list[ConsentRead]:
+def list_consents(session: Session, principal: Principal, person_id: uuid.UUID,
+                  page: PageParams) -> tuple[list[ConsentRead], str | None]:
     _require_manage(session, principal, "consent.list")
     person = _load(session, principal, person_id, "consent.list")
     record(session, principal, "consent.list", purpose=PURPOSE_CONSENT, subject_type="person",
            subject_id=person.id)
-    return consents_for_persons(session, [person.id])[person.id]
+    rows, cursor = keyset_page(session, select(Consent).where(col(Consent.person_id) == person.id),
+                               [col(Consent.given_at), col(Consent.id)], page)
+    return consent_reads(session, rows), cursor
 
 
 def give_consent(session: Session, principal: Principal, person_id: uuid.UUID, data: ConsentCreate) -> ConsentRead:
@@ -613,11 +616,13 @@ def record_measurement(session: Session, principal: Principal, person_id: uuid.U
     return measurement_read(m)
 
 
-def list_measurements(session: Session, principal: Principal, person_id: uuid.UUID) -> list[MeasurementRead]:
+def list_measurements(session: Session, principal: Principal, person_id: uuid.UUID,
+                      page: PageParams) -> tuple[list[MeasurementRead], str | None]:
     _require_manage(session, principal, "measurement.list")
     person = _load(session, principal, person_id, "measurement.list")
-    rows = session.scalars(select(LonelinessMeasurement).where(col(LonelinessMeasurement.person_id) == person.id)
-                           .order_by(col(LonelinessMeasurement.measured_at), col(LonelinessMeasurement.id)))
+    rows, cursor = keyset_page(session, select(LonelinessMeasurement)
+                               .where(col(LonelinessMeasurement.person_id) == person.id),
+                               [col(LonelinessMeasurement.measured_at), col(LonelinessMeasurement.id)], page)
     record(session, principal, "measurement.list", purpose=PURPOSE_CASEWORK, subject_type="person",
            subject_id=person.id)
-    return [measurement_read(m) for m in rows]
+    return [measurement_read(m) for m in rows], cursor

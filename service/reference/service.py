@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from service.core.errors import Unprocessable
+from service.core.pagination import PageParams, keyset_page
 from service.reference.models import Ministry, Municipality, RiskSetting
 
 
@@ -46,6 +47,26 @@ def resolve_ministry(session: Session, *, code: str | None, name: str | None,
         raise Unprocessable("The ministry code and name disagree.", errors=[
             {"field": field, "message": "names another ministry than the code", "code": "ministry_mismatch"}])
     return by_code or by_name
+
+
+def page_municipalities(session: Session, region_code: str | None,
+                        page: PageParams) -> tuple[list[Municipality], str | None]:
+    stmt = select(Municipality)
+    if region_code:
+        stmt = stmt.where(col(Municipality.region_code) == region_code)
+    return keyset_page(session, stmt, [col(Municipality.code)], page)
+
+
+def page_risk_settings(session: Session, page: PageParams) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of risk settings with their responsible ministry's code and current name."""
+    rows, cursor = keyset_page(session, select(RiskSetting), [col(RiskSetting.sort_order), col(RiskSetting.code)],
+                               page)
+    names: dict[str, str] = dict(session.execute(select(Ministry.code, Ministry.name)).all())  # type: ignore[arg-type]
+    return [{**r.model_dump(), "responsible_ministry": names.get(r.responsible_ministry_code)} for r in rows], cursor
+
+
+def page_ministries(session: Session, page: PageParams) -> tuple[list[Ministry], str | None]:
+    return keyset_page(session, select(Ministry), [col(Ministry.sort_order), col(Ministry.code)], page)
 
 
 def _check_known(session: Session, column: Any, codes: Iterable[str], field: str, label: str) -> None:

@@ -85,7 +85,7 @@ def shared_persons(session: Session, principal: Principal,
                consent_is_active())))
     provider_ids = list({r.provider_organisation_id for r in referrals})
     kinds: dict[uuid.UUID, str] = dict(session.execute(
-        select(Organisation.id, Organisation.kind).where(col(Organisation.id).in_(provider_ids))).tuples().all())
+        select(Organisation.id, Organisation.kind).where(col(Organisation.id).in_(provider_ids))).all())
     risks: dict[uuid.UUID, list[str]] = {}
     for person_id, code in session.execute(
             select(PersonRiskSetting.person_id, PersonRiskSetting.risk_setting_code)

@@ -9,7 +9,8 @@ retention_app = typer.Typer(help="Retention of personal data, logs and audit eve
 
 @retention_app.command("run")
 def run(dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what is past its period.")] = False,
-        batch_size: Annotated[int, typer.Option(min=1, max=10000)] = 500,
+        batch_size: Annotated[int, typer.Option(
+        min=1, max=10000, help="Rows deleted or pseudonymised per transaction.")] = 500,
         progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True) -> None:
     """Delete or reduce what is past its retention period, in batches; every category is audited."""
     import service.models  # noqa: F401  (every table known before the first flush)
