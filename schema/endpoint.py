@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from schema.context import Context
 from schema.error_logging import client_error
+from schema.limits import check_document, check_unicode
 from schema.root import build_schema
 from service.core.db import RawSessionDep, finish
 from service.core.errors import DomainError, busy, is_transient, problem_response, validation_problem
@@ -27,13 +28,17 @@ router = APIRouter(tags=["graphql"])
 class GraphQLRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(max_length=100_000)
+    query: str = Field(description="The GraphQL document; refused before validation when larger than the "
+                                   "settings allow (schema/limits.py)")
     variables: dict[str, Any] | None = None
     operation_name: str | None = Field(default=None, alias="operationName", max_length=200)
     extensions: dict[str, Any] | None = None
 
 
 def _execute(session: Session, body: GraphQLRequest, token: str | None) -> dict[str, Any]:
+    # The cheap checks first, before a token is looked up or the document validated (anonymous floods).
+    check_unicode(body.query, body.variables, body.operation_name)
+    check_document(body.query, get_settings())
     principal: Principal | None = principal_from_token(session, token) if token else None
     context = Context(session=session, principal=principal)
     result = asyncio.run(build_schema().execute(

@@ -16,16 +16,24 @@ from sqlalchemy.exc import DataError
 from strawberry.types import ExecutionContext
 
 from service.core.errors import DomainError, Unprocessable, field_errors, unstorable_value
+from service.core.settings import get_settings
 
 log = logging.getLogger("tvaers.graphql")
 
-# graphql-core quotes the rejected input after these phrases ("found: {…}", "non-integer value: …").
+# graphql-core and Strawberry's scalars quote the rejected input after these phrases ("found: {…}",
+# "non-integer value: …", "Value cannot represent a UUID: "…"."); any double-quoted literal is a value too
+# (names of fields, types and variables are single-quoted).
 _ECHOED_VALUE = re.compile(
-    r"(got invalid value|\bValue(?= ')|found:?|represent [^:]*value:) .*?(?=; | at '| does not exist|$)", re.DOTALL)
+    r"(got invalid value|\bValue(?= ')|found:?|represent [^:]*value:|cannot represent an? [^:]*:) .*?"
+    r"(?=; | at '| does not exist|\. [A-Za-z]|$)", re.DOTALL)
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+# "Did you mean …?" lists names of the schema near what was sent; production does not answer them.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 def redacted_message(err: GraphQLError) -> str:
-    return _ECHOED_VALUE.sub(r"\1 <redacted>", err.message)
+    message = _QUOTED.sub("<redacted>", _ECHOED_VALUE.sub(r"\1 <redacted>", err.message))
+    return message if get_settings().graphql_shows_suggestions else _SUGGESTION.sub("", message)
 
 
 def as_domain_error(original: BaseException | None) -> DomainError | None:

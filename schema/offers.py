@@ -6,7 +6,7 @@ import strawberry
 
 from schema.context import Info
 from schema.errors import Problem, attempt, or_none, parse
-from schema.loaders import organisation_loader
+from schema.loaders import organisation_loader, provider_name_loader
 from schema.organisations import Organisation
 from schema.pagination import Connection, page_args
 from service.offers import service
@@ -89,8 +89,7 @@ class Offer:
 
     @strawberry.field(description="The provider's name (public).")
     async def provider_name(self, info: Info) -> str | None:
-        org = await organisation_loader(info.context).load(self.organisation_id)
-        return org.name if org else None
+        return await provider_name_loader(info.context).load(self.id)
 
     @classmethod
     def from_read(cls, r: OfferRead) -> "Offer":

@@ -5,7 +5,7 @@ from typing import Annotated
 import strawberry
 
 from schema.context import Info
-from schema.errors import Problem, attempt, parse
+from schema.errors import Problem, attempt, or_none, parse
 from schema.pagination import Connection, page_args
 from service.organisations import service
 from service.organisations.dto import OrganisationCreate, OrganisationUpdate
@@ -88,9 +88,8 @@ OrganisationResult = Annotated[Organisation | Problem, strawberry.union("Organis
 class Query:
     @strawberry.field
     def organisation(self, info: Info, id: uuid.UUID) -> Organisation | None:
-        info.context.require_principal()
-        org = info.context.session.get(OrganisationModel, id)
-        return Organisation.from_model(org) if org else None
+        principal = info.context.require_principal()
+        return or_none(lambda: Organisation.from_model(service.read(info.context.session, principal, id)))
 
     @strawberry.field
     def organisations(self, info: Info, filter: OrganisationFilter | None = None, first: int | None = None,

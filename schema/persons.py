@@ -10,11 +10,10 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
-from schema.context import Context, Info
+from schema.context import Info
 from schema.errors import Problem, attempt, or_none
-from schema.loaders import grouped_by
+from schema.loaders import consents_loader, measurements_loader
 from schema.organisations import OrganisationKind
 from schema.pagination import Connection, page_args
 from service.persons import narrowing, service
@@ -38,7 +37,6 @@ from service.persons.models import ConsentPurpose as ConsentPurposeEnum
 from service.persons.models import DataCategory as DataCategoryEnum
 from service.persons.models import DisabilityType as DisabilityTypeEnum
 from service.persons.models import Gender as GenderEnum
-from service.persons.models import LonelinessMeasurement as MeasurementModel
 from service.persons.models import MeasurementContext as MeasurementContextEnum
 from service.reference.vocabulary import AccessibilityFeature as AccessibilityFeatureEnum
 
@@ -112,20 +110,6 @@ class PersonRiskSetting:
     disability_types: list[str] | None
 
 
-def _consents_loader(ctx: Context) -> DataLoader[uuid.UUID, list[ConsentRead]]:
-    def build(c: Context) -> DataLoader[uuid.UUID, list[ConsentRead]]:
-        async def load(keys: list[uuid.UUID]) -> list[list[ConsentRead]]:
-            found = service.consents_for_persons(c.session, keys)
-            return [found.get(k, []) for k in keys]
-        return DataLoader(load_fn=load)
-    return ctx.loader("person_consents", build)
-
-
-def _measurements_loader(ctx: Context) -> DataLoader[uuid.UUID, list[MeasurementModel]]:
-    return ctx.loader("person_measurements", lambda c: grouped_by(
-        c, MeasurementModel, MeasurementModel.person_id, MeasurementModel.measured_at))
-
-
 @strawberry.type(description="A person as listed and searched: never carries a CPR number.")
 class PersonSummary:
     id: uuid.UUID
@@ -157,12 +141,11 @@ class PersonSummary:
 
     @strawberry.field(description="Every consent, newest first (status evaluated now).")
     async def consents(self, info: Info) -> list[Consent]:
-        return [Consent.from_read(c) for c in await _consents_loader(info.context).load(self.id)]
+        return [Consent.from_read(c) for c in await consents_loader(info.context).load(self.id)]
 
     @strawberry.field(description="The T-ILS history, oldest first.")
     async def loneliness_measurements(self, info: Info) -> list[LonelinessMeasurement]:
-        rows = await _measurements_loader(info.context).load(self.id)
-        return [LonelinessMeasurement.from_read(service.measurement_read(m)) for m in rows]
+        return [LonelinessMeasurement.from_read(m) for m in await measurements_loader(info.context).load(self.id)]
 
     @classmethod
     def from_read(cls, p: PersonSummaryRead) -> "PersonSummary":

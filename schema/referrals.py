@@ -10,19 +10,14 @@ from datetime import datetime, time
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import select
-from sqlmodel import col
-from strawberry.dataloader import DataLoader
 
-from schema.context import Context, Info
+from schema.context import Info
 from schema.errors import Problem, attempt, or_none, parse
-from schema.loaders import grouped_by, organisation_loader
+from schema.loaders import history_loader, offer_loader, organisation_loader, shared_person_loader
 from schema.offers import Offer
 from schema.organisations import Organisation
 from schema.pagination import Connection, page_args
 from service.core.principal import Principal
-from service.offers import service as offers_service
-from service.offers.models import Offer as OfferModel
 from service.referrals import contacts, policy, service
 from service.referrals.dto import (
     ContactAgreementRead,
@@ -42,8 +37,6 @@ from service.referrals.models import PsychosocialElement as PsychosocialElementE
 from service.referrals.models import ReasonCode as ReasonCodeEnum
 from service.referrals.models import Referral as ReferralModel
 from service.referrals.models import ReferralStatus as ReferralStatusEnum
-from service.referrals.models import ReferralTransition as TransitionModel
-from service.referrals.summary import shared_persons
 from service.referrals.workflow import Action as ActionEnum
 from service.referrals.workflow import allowed_actions
 
@@ -93,32 +86,6 @@ class ReferralTransition:
     occurred_at: datetime
 
 
-def _person_loader(ctx: Context) -> DataLoader[uuid.UUID, SharedPersonRead | None]:
-    def build(c: Context) -> DataLoader[uuid.UUID, SharedPersonRead | None]:
-        async def load(keys: list[uuid.UUID]) -> list[SharedPersonRead | None]:
-            principal = c.require_principal()
-            rows = c.session.scalars(select(ReferralModel).where(col(ReferralModel.id).in_(set(keys)))).all()
-            found = shared_persons(c.session, principal, rows)
-            return [found.get(k) for k in keys]
-        return DataLoader(load_fn=load)
-    return ctx.loader("referral_person", build)
-
-
-def _offer_loader(ctx: Context) -> DataLoader[uuid.UUID, Offer | None]:
-    def build(c: Context) -> DataLoader[uuid.UUID, Offer | None]:
-        async def load(keys: list[uuid.UUID]) -> list[Offer | None]:
-            rows = list(c.session.scalars(select(OfferModel).where(col(OfferModel.id).in_(set(keys)))))
-            found = {r.id: Offer.from_read(r) for r in offers_service.present(c.session, c.principal, rows)}
-            return [found.get(k) for k in keys]
-        return DataLoader(load_fn=load)
-    return ctx.loader("referral_offer", build)
-
-
-def _history_loader(ctx: Context) -> DataLoader[uuid.UUID, list[TransitionModel]]:
-    return ctx.loader("referral_history", lambda c: grouped_by(c, TransitionModel, TransitionModel.referral_id,
-                                                                TransitionModel.id))
-
-
 @strawberry.type
 class Referral:
     id: uuid.UUID
@@ -144,12 +111,14 @@ class Referral:
 
     @strawberry.field(description="The consent-gated person summary (null when the consent no longer allows it).")
     async def person(self, info: Info) -> SharedPerson | None:
-        read = await _person_loader(info.context).load(self.id)
+        read = await shared_person_loader(info.context).load(self.id)
         return SharedPerson.from_read(read) if read else None
 
-    @strawberry.field
+    @strawberry.field(description="The offer, under the offer read rule (null when you may not read it, e.g. "
+                                  "the provider's draft).")
     async def offer(self, info: Info) -> Offer | None:
-        return await _offer_loader(info.context).load(self.offer_id)
+        read = await offer_loader(info.context).load(self.offer_id)
+        return Offer.from_read(read) if read else None
 
     @strawberry.field
     async def referring_organisation(self, info: Info) -> Organisation | None:
@@ -163,7 +132,7 @@ class Referral:
 
     @strawberry.field(description="Every transition, oldest first.")
     async def history(self, info: Info) -> list[ReferralTransition]:
-        rows = await _history_loader(info.context).load(self.id)
+        rows = await history_loader(info.context).load(self.id)
         return [ReferralTransition(id=t.id, action=t.action, from_status=t.from_status, to_status=t.to_status,
                                    reason_code=t.reason_code, note=t.note, actor_id=t.actor_id,
                                    actor_organisation_id=t.actor_organisation_id, occurred_at=t.occurred_at)

@@ -5,6 +5,7 @@ from functools import lru_cache
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
+    MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     ValidationCache,
@@ -30,6 +31,9 @@ def build_schema(production: bool | None = None) -> RedactingSchema:
     production = settings.is_production if production is None else production
     # Factories, not instances: Strawberry builds fresh extensions per request (passing instances is deprecated).
     extensions: list = [
+        # The endpoint refuses oversized documents before this (schema/limits.py); the token limit here also
+        # bounds a document executed some other way.
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),

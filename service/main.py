@@ -6,6 +6,7 @@ import service.models  # noqa: F401  (all tables known before the first query)
 from schema.endpoint import router as graphql_router
 from service import health
 from service.api import api_router
+from service.body_limit import BodyLimit
 from service.core.admission import Admission
 from service.core.db import concurrent_requests
 from service.core.dto import nul_free_parameters
@@ -32,6 +33,7 @@ def create_app() -> FastAPI:
                   dependencies=[Depends(nul_free_parameters)], docs_url=None, redoc_url=None, lifespan=lifespan)
     install_problem_handlers(app)
     app.add_middleware(Admission, limit=concurrent_requests(), timeout=lambda: get_settings().lock_timeout_seconds)
+    app.add_middleware(BodyLimit)  # outside admission: an oversized body never takes a slot
     install_observability(app, metrics=get_settings().metrics_enabled)
     install_docs(app)
     app.include_router(health.router)

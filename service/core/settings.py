@@ -40,6 +40,20 @@ class Settings(BaseSettings):
     disclosure_threshold: int = Field(default=5, ge=2, le=100)
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 20
+    # GraphQL limits checked before validation (schema/limits.py) and the request body bound (service/body_limit.py).
+    graphql_max_document_bytes: int = Field(default=20_000, ge=1_000, le=1_000_000, description=(
+        "largest GraphQL document (`query`, in UTF-8 bytes) accepted; larger ones are refused with 400 before "
+        "they are parsed"))
+    graphql_max_tokens: int = Field(default=1_000, ge=100, le=100_000, description=(
+        "most lexical tokens in a GraphQL document; the parser stops counting there and the request gets 400"))
+    graphql_max_selections: int = Field(default=250, ge=10, le=10_000, description=(
+        "most fields a GraphQL document may select, fragments expanded, checked before validation (400)"))
+    graphql_suggestions: bool | None = Field(default=None, description=(
+        "answer GraphQL errors with \"Did you mean …\" suggestions; unset: on in development, off in production "
+        "(they describe the schema to whoever probes it)"))
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1_024, le=1_073_741_824, description=(
+        "largest request body on REST and GraphQL, counted as it streams in (a missing or wrong Content-Length "
+        "does not get around it); larger ones get 413. Consent document uploads have their own bound"))
     # CPR numbers: AES-GCM field encryption and an HMAC-SHA256 keyed hash for exact-match look-up.
     cpr_encryption_key: str = DEFAULT_CPR_ENCRYPTION_KEY
     cpr_hash_key: str = DEFAULT_CPR_HASH_KEY
@@ -85,6 +99,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def graphql_shows_suggestions(self) -> bool:
+        return not self.is_production if self.graphql_suggestions is None else self.graphql_suggestions
 
     @property
     def is_sqlite(self) -> bool:

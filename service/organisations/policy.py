@@ -8,12 +8,20 @@ contact details and name; its name decides nothing.
 
 from typing import Any
 
+from sqlalchemy import ColumnElement, false, true
+
 from service.core.errors import Forbidden, NotFound, Unprocessable
 from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.organisations.models import Organisation, OrganisationKind
 
 SCOPE_FIELDS = frozenset({"kind", "municipality_code", "is_national", "ministry_code"})
+
+
+def readable_clause(principal: Principal | None) -> ColumnElement[bool]:
+    """The read rule: the directory is every organisation, for any authenticated principal; nothing for an
+    anonymous caller (an offer's public provider name goes through the offer read rule instead)."""
+    return true() if principal is not None else false()
 
 
 def ensure_can_update(principal: Principal, org: Organisation, changes: dict[str, Any]) -> None:

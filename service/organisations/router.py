@@ -31,7 +31,7 @@ def create_organisation(session: SessionDep, principal: CurrentPrincipal, body: 
 
 @router.get("/{org_id}", response_model=OrganisationRead)
 def get_organisation(session: SessionDep, principal: CurrentPrincipal, org_id: uuid.UUID) -> object:
-    return service.get(session, org_id)
+    return service.read(session, principal, org_id)
 
 
 @router.patch("/{org_id}", response_model=OrganisationRead)

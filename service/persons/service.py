@@ -19,7 +19,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from service.audit.service import record
+from service.audit.service import record, record_each
 from service.core.errors import (
     Conflict,
     Forbidden,
@@ -195,14 +195,44 @@ def consent_reads(session: Session, consents: list[Consent]) -> list[ConsentRead
         replaces_consent_id=c.replaces_consent_id, replaced_by_consent_id=successors.get(c.id)) for c in consents]
 
 
+def _visible_ids(session: Session, principal: Principal, person_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    ids = set(person_ids)
+    return sorted(session.scalars(select(Person.id).where(col(Person.id).in_(ids), policy.visible_persons(principal)))
+                  ) if ids else []
+
+
+def read_consents(session: Session, principal: Principal,
+                  person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[ConsentRead]]:
+    """The batch reader for `Person.consents` (GraphQL): consents of the persons the caller may see, newest
+    first, each person's read audited as REST's `consent.list` — a constant number of statements per batch.
+    An invisible person is absent (the nested field answers an empty list)."""
+    ids = _visible_ids(session, principal, person_ids)
+    record_each(session, principal, "consent.list", purpose=PURPOSE_CONSENT, person_ids=ids)
+    return consents_for_persons(session, ids)
+
+
 def consents_for_persons(session: Session, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[ConsentRead]]:
-    """Consents of already visible persons, newest first (the GraphQL dataloader's batch)."""
+    """Consents of persons already read under the rule (the export, `read_consents`), newest first."""
     ids = list(set(person_ids))
     rows = list(session.scalars(select(Consent).where(col(Consent.person_id).in_(ids))
                                 .order_by(col(Consent.given_at).desc(), col(Consent.id)))) if ids else []
     out: dict[uuid.UUID, list[ConsentRead]] = {i: [] for i in ids}
     for c in consent_reads(session, rows):
         out[c.person_id].append(c)
+    return out
+
+
+def measurements_for_persons(session: Session, principal: Principal,
+                             person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[MeasurementRead]]:
+    """The batch reader for `Person.lonelinessMeasurements` (GraphQL): the T-ILS history of the persons the
+    caller may see, oldest first, each person's read audited as REST's `measurement.list`."""
+    ids = _visible_ids(session, principal, person_ids)
+    record_each(session, principal, "measurement.list", purpose=PURPOSE_CASEWORK, person_ids=ids)
+    out: dict[uuid.UUID, list[MeasurementRead]] = {i: [] for i in ids}
+    if ids:
+        for m in session.scalars(select(LonelinessMeasurement).where(col(LonelinessMeasurement.person_id).in_(ids))
+                                 .order_by(col(LonelinessMeasurement.measured_at), col(LonelinessMeasurement.id))):
+            out[m.person_id].append(measurement_read(m))
     return out
 
 

@@ -9,6 +9,7 @@ ends, so the provider loses access at once.
 """
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,6 +40,7 @@ from service.referrals.dto import (
     ReferralCreate,
     ReferralDetail,
     ReferralRead,
+    SharedPerson,
     TransitionRead,
     TransitionRequest,
 )
@@ -99,6 +101,30 @@ def present(session: Session, principal: Principal, referrals: list[Referral]) -
     """List read models for already readable referrals (a constant number of statements per page)."""
     persons = shared_persons(session, principal, referrals)
     return [ReferralRead(**_fields(principal, r), person=persons[r.id]) for r in referrals]
+
+
+def shared_persons_of(session: Session, principal: Principal,
+                      referral_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, SharedPerson | None]:
+    """The batch reader for GraphQL's `Referral.person`: the consent-gated summaries of the referrals among
+    `referral_ids` the caller may read (`policy.readable`); constant statements per batch."""
+    ids = set(referral_ids)
+    rows = list(session.scalars(select(Referral).where(col(Referral.id).in_(ids), policy.readable(principal)))) \
+        if ids else []
+    return shared_persons(session, principal, rows)
+
+
+def histories(session: Session, principal: Principal,
+              referral_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[TransitionRead]]:
+    """The batch reader for GraphQL's `Referral.history`: every transition of the readable referrals among
+    `referral_ids`, oldest first, in one statement."""
+    ids = set(referral_ids)
+    out: dict[uuid.UUID, list[TransitionRead]] = {}
+    if ids:
+        for t in session.scalars(select(ReferralTransition).join(Referral, col(Referral.id) == col(
+                ReferralTransition.referral_id)).where(col(Referral.id).in_(ids), policy.readable(principal))
+                .order_by(col(ReferralTransition.id))):
+            out.setdefault(t.referral_id, []).append(_transition_read(t))
+    return out
 
 
 def detail(session: Session, principal: Principal, r: Referral) -> ReferralDetail:
