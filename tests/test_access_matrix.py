@@ -16,77 +16,20 @@ The world is built once per module; each case runs in a SAVEPOINT that is rolled
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import text
 
 from service.access import REST as REST_TABLE
-from service.audit.models import AuditEvent
-from service.core.db import metadata, open_session
+from tests.access.arena import ACTORS, Arena, arena_fixture, denied_count, snapshot  # noqa: F401  (fixture)
 from tests.access.contracts import rest_operations
 from tests.access.expect import OK, expected
 from tests.access.known_defects import KNOWN
 from tests.access.specs import REST
-from tests.access.world import ORG_ROLES, World, build
 
-ACTORS = ["anonymous", *(f"{o}:{r}" for o in ("A", "A2", "C") for r in ORG_ROLES), "P:coordinator", "P:org_admin",
-          "system_admin", "A:client"]
 PUBLISHED_REST = rest_operations()
 THROUGH = {200, 201, 204, 409, 412, 422, 428}  # past the door and the object rule
-
-
-@dataclass
-class Arena:
-    client: TestClient
-    db: Session
-    conn: Any
-    world: World
-    snapshot: dict[str, list[tuple[Any, ...]]]
-    denied: int
-
-
-def _snapshot(db: Session) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table but the audit trail (which records refusals) and the bookkeeping of requests."""
-    db.expire_all()
-    out = {}
-    for table in metadata.sorted_tables:
-        if table.name.startswith("audit_") or table.name in ("idempotency_key",):
-            continue
-        out[table.name] = sorted(tuple(map(repr, row)) for row in db.execute(select(table)))
-    return out
-
-
-def _denied(db: Session) -> int:
-    return db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.outcome == "denied")) or 0
-
-
-@pytest.fixture(scope="module")
-def arena(app: Any, engine: Any) -> Iterator[Arena]:
-    conn = engine.connect()
-    trans = conn.begin()
-
-    def _session() -> Iterator[Session]:
-        session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-        try:
-            yield session
-        finally:
-            session.close()
-
-    app.dependency_overrides[open_session] = _session
-    db = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    try:
-        with TestClient(app) as client:
-            world = build(client, db)
-            yield Arena(client, db, conn, world, _snapshot(db), _denied(db))
-    finally:
-        app.dependency_overrides.clear()
-        db.close()
-        trans.rollback()
-        conn.close()
 
 
 def test_every_published_operation_has_an_expectation():
@@ -144,9 +87,9 @@ def test_rest_matrix(arena: Arena, method: str, path: str, label: str, owner: st
                 assert resp.status_code == 200, resp.text[:300]
             return
         if method != "GET":
-            assert _snapshot(arena.db) == arena.snapshot, "a refused write changed data"
+            assert snapshot(arena.db) == arena.snapshot, "a refused write changed data"
         if access.audit is not None or re.fullmatch(r"/api/v1/persons/{person_id}", path):
-            assert _denied(arena.db) > arena.denied, "a refused attempt on personal data was not audited"
+            assert denied_count(arena.db) > arena.denied, "a refused attempt on personal data was not audited"
     finally:
         savepoint.rollback()
         arena.db.expire_all()
@@ -154,5 +97,5 @@ def test_rest_matrix(arena: Arena, method: str, path: str, label: str, owner: st
 
 def test_the_arena_rolls_back_every_case(arena: Arena):
     """The savepoints really isolate the cases: the world is as built."""
-    assert _snapshot(arena.db) == arena.snapshot
+    assert snapshot(arena.db) == arena.snapshot
     assert arena.db.execute(text("SELECT 1")).scalar() == 1

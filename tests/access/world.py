@@ -102,8 +102,11 @@ def build(client: Any, db: Session) -> World:
                           {"Authorization": f"Bearer {token}"}, Role.org_admin, kind="client"))
 
     provider_headers = {"P": users[("P", Role.coordinator)][1], "Q": q_coord}
-    provider_offers = {key: _ok(client.post("/api/v1/offers", headers=provider_headers[key],
-                                            json={**OFFER, "status": "published"}))["id"] for key in ("P", "Q")}
+    provider_offers, listed = {}, {}
+    for key in ("P", "Q"):  # one offer to refer to (paused later), one that stays published (HSDS)
+        provider_offers[key], listed[key] = (_ok(client.post("/api/v1/offers", headers=provider_headers[key],
+                                                             json={**OFFER, "status": "published"}))["id"]
+                                             for _ in range(2))
     measure = _ok(client.post("/api/v1/action-plan/measures", headers=min_analyst, json={
         "title": "Matrixindsats", "description": "Et tiltag", "risk_settings": ["nursing_home"],
         "status": "planned", "start_date": "2026-01-01"}))["id"]
@@ -125,6 +128,9 @@ def build(client: Any, db: Session) -> World:
                         headers=provider_headers[provider]), 200)
         _ok(client.put(f"/api/v1/referrals/{referral['id']}/contact-agreement", headers=provider_headers[provider],
                        json={"channel": "phone", "cadence": "weekly", "weekday": 1, "time_of_day": "09:30"}))
+        # the provider pauses the referral's offer: no longer readable to anyone else (Referral.offer must hide it)
+        _ok(client.post(f"/api/v1/offers/{provider_offers[provider]}/status", json={"status": "paused"},
+                        headers=provider_headers[provider]), 200)
         draft = _ok(client.post("/api/v1/offers", headers=admin, json={**OFFER, "status": "draft"}))
         w.provider_of[owner] = provider
         w.params[owner] = {
@@ -132,7 +138,8 @@ def build(client: Any, db: Session) -> World:
             "client_pk": str(machine.id) if owner == "A" else "", "offer_id": draft["id"],
             "person_id": person["id"], "consent_id": consent["id"], "document_id": document["id"],
             "referral_id": referral["id"], "measure_id": measure,
-            "service_id": provider_offers[provider], "organization_id": w.org_id(provider)}
+            "service_id": listed[provider], "organization_id": w.org_id(provider),
+            "provider_offer_id": provider_offers[provider]}
     if not w.params["A2"]["client_pk"]:
         other = ApiClient(client_id="tv_" + secrets.token_hex(8), secret_hash="x", name="Partner 2",
                           organisation_id=w.orgs["A2"].id, role=Role.caseworker)
