@@ -31,6 +31,9 @@ from tests.access.specs import REST
 PUBLISHED_REST = rest_operations()
 THROUGH = {200, 201, 204, 409, 412, 422, 428}  # past the door and the object rule
 
+# ~1,600 cases per door: 1–2 min on SQLite, 2–3 min on PostgreSQL on a loaded 2-core box.
+pytestmark = pytest.mark.slow
+
 
 def test_every_published_operation_has_an_expectation():
     assert set(PUBLISHED_REST) - set(REST) == set(), "add a call spec to tests/access/specs.py"

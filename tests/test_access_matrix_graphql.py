@@ -23,6 +23,9 @@ from tests.access.known_defects import KNOWN
 PUBLISHED = graphql_operations()
 REFUSED = "refused"  # a nested field: null, whether the door (403) or the object rule (404) said no
 
+# ~1,600 cases per door: 1–2 min on SQLite, 2–3 min on PostgreSQL on a loaded 2-core box.
+pytestmark = pytest.mark.slow
+
 
 def test_every_published_graphql_operation_has_an_expectation():
     assert set(PUBLISHED) - set(GRAPHQL) == set(), "add a call spec to tests/access/graphql_specs.py"
