@@ -75,7 +75,16 @@ def summary_visible_persons(principal: Principal) -> ColumnElement[bool]:
         .where(col(Referral.person_id) == col(Person.id),
                col(Referral.provider_organisation_id) == principal.organisation_id,
                col(Referral.status).in_(SUMMARY_REFERRAL_STATES))
-    ) & sharing_covers(col(Person.id), principal.organisation_id) & (col(Person.status) == "active")
+    ) & provider_consent_live(col(Person.id), principal.organisation_id) & (col(Person.status) == "active")
+
+
+def provider_consent_live(person_id: Any, organisation_id: Any, now: datetime | None = None) -> ColumnElement[bool]:
+    """What a provider's every read of a referred person needs, evaluated now: a live `referral_sharing` consent
+    naming the organisation (`sharing_covers`) AND a live *registration* consent. The registration consent may
+    expire before the nightly job erases the person; until then the person may not be processed, so a sharing
+    consent that outlives it must not keep the provider's view open."""
+    return and_(active_consent(ConsentPurpose.registration, now, person_id=person_id),
+                sharing_covers(person_id, organisation_id, now))
 
 
 def can_read_full_cpr(principal: Principal) -> bool:
@@ -110,5 +119,5 @@ def owns(principal: Principal, organisation_id: uuid.UUID) -> bool:
     return principal.can(Permission.persons_manage) and principal.organisation_id == organisation_id
 
 
-__all__ = ["active_consent", "can_read_full_cpr", "consent_is_active", "owns", "registration_active",
-           "sharing_covers", "summary_visible_persons", "visible_persons"]
+__all__ = ["active_consent", "can_read_full_cpr", "consent_is_active", "owns", "provider_consent_live",
+           "registration_active", "sharing_covers", "summary_visible_persons", "visible_persons"]

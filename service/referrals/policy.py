@@ -17,14 +17,14 @@ from sqlmodel import col
 from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.offers.policy import register_location_grant
-from service.persons.policy import sharing_covers
+from service.persons.policy import provider_consent_live
 from service.referrals.models import Referral, ReferralStatus, ReferralTransition
 from service.referrals.workflow import Side
 
 
 def provider_may_see() -> ColumnElement[bool]:
-    """SQL on `referral` rows: the live consent still lets the provider see this referral."""
-    return sharing_covers(col(Referral.person_id), col(Referral.provider_organisation_id))
+    """SQL on `referral` rows: the live consents (registration and sharing) still let the provider see it."""
+    return provider_consent_live(col(Referral.person_id), col(Referral.provider_organisation_id))
 
 
 def can_read_as_referrer(principal: Principal) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -30,7 +30,13 @@ from service.offers.models import Offer, OfferStatus
 from service.offers.service import has_capacity_clause
 from service.organisations.models import Organisation
 from service.persons.models import ConsentPurpose, LonelinessMeasurement, MeasurementContext, Person
-from service.persons.policy import active_consent, registration_active, sharing_covers, visible_persons
+from service.persons.policy import (
+    active_consent,
+    provider_consent_live,
+    registration_active,
+    sharing_covers,
+    visible_persons,
+)
 from service.persons.service import register_consent_hook
 from service.referrals import policy
 from service.referrals.dto import (
@@ -381,8 +387,7 @@ def transition(session: Session, principal: Principal, referral_id: uuid.UUID,
 def withdraw_uncovered(session: Session, principal: Principal | None, person_id: uuid.UUID) -> int:
     """Withdraw every open referral of the person that the consents no longer cover (reason
     consent_withdrawn); their places are released. Returns how many."""
-    covered = and_(sharing_covers(col(Referral.person_id), col(Referral.provider_organisation_id)),
-                   active_consent(ConsentPurpose.registration, person_id=col(Referral.person_id)))
+    covered = provider_consent_live(col(Referral.person_id), col(Referral.provider_organisation_id))
     rows = list(session.scalars(select(Referral).where(col(Referral.person_id) == person_id,
                                                        col(Referral.status).in_(OPEN_STATUSES), ~covered)
                                 .order_by(col(Referral.sent_at), col(Referral.id)).with_for_update(of=Referral)))

@@ -1,0 +1,84 @@
+"""How the matrix calls each published operation. Every operation of the contracts needs an entry here (a new
+operation without one fails `test_every_published_operation_has_an_expectation`); its expected access comes
+from service/access.py (tests/access/expect.py), not from here.
+
+REST: a body that is valid for the object (so an allowed caller gets through to the object rule and a hidden
+object answers 404 rather than 422). Creates without an object are sent `{}`: allowed callers get their 422
+(validation comes after authorization), refused ones 401/403.
+GraphQL: a document with `$id`-style variables filled from the owner's objects.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from tests.access.world import PDF
+
+
+@dataclass(frozen=True)
+class RestSpec:
+    body: Any = None
+    content_type: str | None = None  # a raw body of this media type instead of JSON
+    query: dict[str, str] | None = None
+    provider_body: Any = None  # what the referral's provider sends instead (its side of a transition)
+
+
+CONTACT = {"contacted_at": "2026-01-05T10:00:00Z", "duration_minutes": 20, "channel": "phone"}
+AGREEMENT = {"channel": "phone", "cadence": "weekly", "weekday": 2, "time_of_day": "10:00"}
+V1 = "/api/v1"
+
+REST: dict[tuple[str, str], RestSpec] = {
+    ("GET", "/healthz"): RestSpec(), ("GET", "/readyz"): RestSpec(),
+    ("POST", "/graphql"): RestSpec(body={"query": "{ __typename }"}),
+    ("POST", f"{V1}/auth/token"): RestSpec(body={}),
+    ("GET", f"{V1}/reference/ministries"): RestSpec(), ("GET", f"{V1}/reference/municipalities"): RestSpec(),
+    ("GET", f"{V1}/reference/risk-settings"): RestSpec(),
+    ("GET", f"{V1}/organisations"): RestSpec(), ("GET", f"{V1}/organisations/{{org_id}}"): RestSpec(),
+    ("POST", f"{V1}/organisations"): RestSpec(body={}),
+    ("PATCH", f"{V1}/organisations/{{org_id}}"): RestSpec(body={"email": "kontakt@example.org"}),
+    ("GET", f"{V1}/users"): RestSpec(), ("GET", f"{V1}/users/{{user_id}}"): RestSpec(),
+    ("POST", f"{V1}/users"): RestSpec(body={}),
+    ("PATCH", f"{V1}/users/{{user_id}}"): RestSpec(body={"active": True}),
+    ("GET", f"{V1}/api-clients"): RestSpec(), ("GET", f"{V1}/api-clients/{{client_pk}}"): RestSpec(),
+    ("POST", f"{V1}/api-clients"): RestSpec(body={}),
+    ("PATCH", f"{V1}/api-clients/{{client_pk}}"): RestSpec(body={"name": "Partner omdøbt"}),
+    ("GET", f"{V1}/audit-events"): RestSpec(),
+    ("GET", f"{V1}/offers"): RestSpec(), ("GET", f"{V1}/offers/{{offer_id}}"): RestSpec(),
+    ("POST", f"{V1}/offers"): RestSpec(body={}),
+    ("POST", f"{V1}/offers/import"): RestSpec(body=b"title\n", content_type="text/csv"),
+    ("PATCH", f"{V1}/offers/{{offer_id}}"): RestSpec(body={"title": "Ny titel"}),
+    ("POST", f"{V1}/offers/{{offer_id}}/status"): RestSpec(body={"status": "published"}),
+    ("GET", f"{V1}/hsds/services"): RestSpec(), ("GET", f"{V1}/hsds/services/{{service_id}}"): RestSpec(),
+    ("GET", f"{V1}/hsds/organizations"): RestSpec(),
+    ("GET", f"{V1}/hsds/organizations/{{organization_id}}"): RestSpec(),
+    ("GET", f"{V1}/persons"): RestSpec(), ("POST", f"{V1}/persons"): RestSpec(body={}),
+    ("POST", f"{V1}/persons/search"): RestSpec(body={"name": "Karen"}),
+    ("GET", f"{V1}/persons/{{person_id}}"): RestSpec(),
+    ("PATCH", f"{V1}/persons/{{person_id}}"): RestSpec(body={"interests": ["strik"]}),
+    ("GET", f"{V1}/persons/{{person_id}}/access-log"): RestSpec(),
+    ("GET", f"{V1}/persons/{{person_id}}/export"): RestSpec(),
+    ("GET", f"{V1}/persons/{{person_id}}/consents"): RestSpec(),
+    ("POST", f"{V1}/persons/{{person_id}}/consents"): RestSpec(body={
+        "purposes": ["outcome_followup"], "given_by": "self", "method": "written", "consent_text_version": "2026-1"}),
+    ("POST", f"{V1}/persons/{{person_id}}/consents/{{consent_id}}/withdraw"): RestSpec(body={"purposes": ["contact"]}),
+    ("GET", f"{V1}/persons/{{person_id}}/consents/{{consent_id}}/documents"): RestSpec(),
+    ("POST", f"{V1}/persons/{{person_id}}/consents/{{consent_id}}/documents"): RestSpec(
+        body=PDF, content_type="application/pdf"),
+    ("GET", f"{V1}/persons/{{person_id}}/consents/{{consent_id}}/documents/{{document_id}}"): RestSpec(),
+    ("GET", f"{V1}/persons/{{person_id}}/loneliness-measurements"): RestSpec(),
+    ("POST", f"{V1}/persons/{{person_id}}/loneliness-measurements"): RestSpec(body={
+        "item1": 2, "item2": 3, "item3": 2, "context": "intake"}),
+    ("GET", f"{V1}/referrals"): RestSpec(), ("POST", f"{V1}/referrals"): RestSpec(body={}),
+    ("GET", f"{V1}/referrals/{{referral_id}}"): RestSpec(),
+    ("POST", f"{V1}/referrals/{{referral_id}}/transitions"): RestSpec(body={"action": "withdraw"},
+                                                                      provider_body={"action": "start"}),
+    ("GET", f"{V1}/referrals/{{referral_id}}/contact-agreement"): RestSpec(),
+    ("PUT", f"{V1}/referrals/{{referral_id}}/contact-agreement"): RestSpec(body=AGREEMENT),
+    ("GET", f"{V1}/referrals/{{referral_id}}/contacts"): RestSpec(),
+    ("POST", f"{V1}/referrals/{{referral_id}}/contacts"): RestSpec(body=CONTACT),
+    ("GET", f"{V1}/events"): RestSpec(), ("GET", f"{V1}/contacts/due"): RestSpec(),
+    ("GET", f"{V1}/mapping-entries"): RestSpec(), ("POST", f"{V1}/mapping-entries"): RestSpec(body={}),
+    ("GET", f"{V1}/action-plan/measures"): RestSpec(), ("POST", f"{V1}/action-plan/measures"): RestSpec(body={}),
+    ("GET", f"{V1}/action-plan/measures/{{measure_id}}"): RestSpec(),
+    ("PATCH", f"{V1}/action-plan/measures/{{measure_id}}"): RestSpec(body={"title": "Nyt navn"}),
+    ("GET", f"{V1}/reports/rec4"): RestSpec(query={"period_from": "2026-01-01", "period_to": "2026-12-31"}),
+}
