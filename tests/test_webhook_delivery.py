@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from service.audit.models import AuditEvent
 from service.core.db import new_session
@@ -81,7 +81,7 @@ def test_signed_delivery_verifies_with_both_secrets_during_rotation(committed: S
     for secret in (endpoint.secret, old):  # both sign during the overlap
         payload = Webhook(secret).verify(got.body, got.headers)
         assert payload["type"] == "referral.accepted" and payload["organisation_id"] == str(org.id)
-    with pytest.raises(Exception):
+    with pytest.raises(WebhookVerificationError):
         Webhook(new_secret()).verify(got.body, got.headers)
     event_id = committed.scalar(select(OutboxEvent.id))
     assert got.headers["webhook-id"] == str(event_id)
