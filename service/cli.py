@@ -111,7 +111,9 @@ def serve(
 
 @app.command("worker")
 def worker(once: Annotated[bool, typer.Option(
-        "--once", help="Run the due jobs and deliveries once, then exit (for cron or a test).")] = False) -> None:
+        "--once", help="Run the due jobs and deliveries once, then exit (for cron or a test).")] = False,
+           jobs: Annotated[bool, typer.Option(help="Also run the scheduled jobs (off: deliveries only).")] = True,
+           ) -> None:
     """Deliver webhooks and run the scheduled jobs until SIGTERM; several workers may run at once."""
     import signal
     import threading
@@ -120,12 +122,12 @@ def worker(once: Annotated[bool, typer.Option(
 
     require_database()
     if once:
-        typer.echo(f"attempted {run_once()} delivery(ies)")
+        typer.echo(f"attempted {run_once(jobs)} delivery(ies)")
         return
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    run_forever(stop)
+    run_forever(stop, jobs)
 
 
 @app.command("create-admin")

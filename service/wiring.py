@@ -30,8 +30,11 @@ def wire() -> None:
 
 
 def _outbox_backlog() -> float:
-    from service.core.db import new_session
+    from sqlalchemy.orm import Session
+
+    from service.core.db import get_engine, read_only
     from service.webhooks.delivery import backlog
 
-    with new_session() as session:
+    # A read-only connection: on SQLite a scrape must not queue behind (or block) the writer.
+    with get_engine().connect() as conn, Session(bind=read_only(conn)) as session:
         return float(backlog(session))

@@ -182,3 +182,43 @@ def test_each_job_slot_runs_once_with_two_workers(committed: Session, receiver: 
     assert len(list(committed.scalars(select(AuditEvent).where(AuditEvent.action == "job.run")))) == len(JOBS)
     committed.rollback()  # (SQLite: end the reading transaction, it holds the write lock)
     assert run_due(new_session) == []  # the same slots again: nothing
+
+
+def test_two_worker_processes_never_deliver_twice(committed: Session, receiver: Receiver):
+    """`tvaers worker --once` twice at the same time, against the same database (a slow receiver keeps both busy)."""
+    import os
+    import subprocess
+    import sys
+
+    org, _ = _setup(committed, receiver.url)
+    for _ in range(30):
+        _emit(committed, org, uuid.uuid4())
+    committed.commit()
+    receiver.delay = 0.05
+    env = {**os.environ, "TVAERS_WEBHOOK_ALLOWED_TARGETS": '["127.0.0.1"]', "TVAERS_LOG_LEVEL": "WARNING"}
+    procs = [subprocess.Popen([sys.executable, "-m", "service.cli", "worker", "--once", "--no-jobs"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=180)
+        assert p.returncode == 0, err[-2000:]
+    ids = Counter(r.headers["webhook-id"] for r in receiver.received)
+    assert len(ids) == 30 and set(ids.values()) == {1}
+
+
+def test_serve_can_run_the_worker_in_process(committed: Session, receiver: Receiver,
+                                             monkeypatch: pytest.MonkeyPatch):
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+
+    monkeypatch.setattr(get_settings(), "worker_in_process", True)
+    monkeypatch.setattr(get_settings(), "worker_poll_seconds", 0.05)
+    org, _ = _setup(committed, receiver.url)
+    _emit(committed, org, uuid.uuid4())
+    committed.commit()
+    with TestClient(create_app()):
+        for _ in range(300):
+            if receiver.received:
+                break
+            threading.Event().wait(0.05)
+    assert len(receiver.received) == 1

@@ -178,3 +178,87 @@ def test_canary_no_personal_value_in_payloads(world: World):
     w.act(ref["id"], "accept")
     assert {"Kanarieffugl", "Kanarie besked"} <= PERSON_VALUES and PAYLOADS
     assert leaks() == []
+
+
+def test_action_plan_changes_emit(client, make_org, make_user, db):
+    analyst = make_user("analyst", make_org(kind="ministry", name="Social", ministry_code="social_affairs"))
+    created = client.post("/api/v1/action-plan/measures", headers=analyst.headers, json={
+        "title": "Evening transport", "description": "Shuttle.", "risk_settings": ["homelessness"],
+        "status": "planned", "start_date": "2026-01-01"})
+    assert created.status_code == 201, created.text
+    db.expire_all()
+    types = [e.type for e in db.scalars(select(OutboxEvent).where(
+        OutboxEvent.organisation_id == analyst.organisation_id))]
+    assert types == ["action_plan.measure_created"]
+
+
+def test_consent_expiry_and_referral_expiry_emit(world: World):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from service.core.types import utcnow
+    from service.persons.models import Consent
+    from service.persons.service import expire_consents
+
+    w = world
+    person = w.person()
+    ref = w.refer(person)
+    w.drive(ref["id"], "expired")
+    assert "referral.expired" in [e.type for e in _events(w, w.org_b.id)]
+    w.db.execute(update(Consent).where(Consent.person_id == uuid.UUID(person["id"]))
+                 .values(expires_at=utcnow() - timedelta(minutes=1)))
+    assert expire_consents(w.db) == 1
+    assert "consent.expired" in [e.type for e in _events(w, w.org_a.id)]
+
+
+def test_contact_due_job_alerts_the_provider_once(world: World):
+    from datetime import timedelta
+
+    from sqlalchemy.orm import Session
+
+    from service.core.types import utcnow
+    from service.worker.jobs import _contacts_due
+
+    w = world
+    ref = w.refer(w.person())
+    assert w.act(ref["id"], "accept").status_code == 200
+    now = utcnow()
+    due = (now + timedelta(minutes=1)).isoformat()
+    resp = w.client.post(f"/api/v1/referrals/{ref['id']}/contacts", headers=w.coordinator.headers, json={
+        "contacted_at": now.isoformat(), "duration_minutes": 20, "channel": "phone", "elements": ["ro"],
+        "next_contact_at": due})
+    assert resp.status_code == 201, resp.text
+
+    def factory() -> Session:
+        return Session(bind=w.db.connection(), join_transaction_mode="create_savepoint")
+
+    assert _contacts_due(factory, now + timedelta(minutes=2), now) == 1
+    assert _contacts_due(factory, now + timedelta(minutes=3), now + timedelta(minutes=2)) == 0  # next run: none
+    alerts = [e for e in _events(w, w.org_b.id) if e.type == "contact.due"]
+    assert len(alerts) == 1 and alerts[0].payload["data"] == {"referral_id": ref["id"]}
+
+
+def test_redelivery_and_the_backlog_gauge(world: World, loopback_allowed: None):
+    from sqlalchemy import update
+
+    from service.wiring import wire
+
+    w = world
+    wire()
+    eid = _create(w, w.admin_a).json()["id"]
+    w.refer(w.person())
+    deliveries = w.client.get(f"/api/v1/webhooks/{eid}/deliveries", headers=w.admin_a.headers).json()["items"]
+    assert [d["event_type"] for d in deliveries] == ["referral.sent"] and deliveries[0]["status"] == "pending"
+    assert "tvaers_outbox_backlog" in w.client.get("/metrics").text
+    did = deliveries[0]["id"]
+    w.db.execute(update(WebhookDelivery).values(status="dead"))
+    w.client.patch(f"/api/v1/webhooks/{eid}", json={"enabled": False}, headers=w.admin_a.headers)
+    url = f"/api/v1/webhooks/{eid}/deliveries/{did}/redeliver"
+    assert w.client.post(url, headers=w.admin_a.headers).status_code == 409  # disabled: enable first
+    assert w.client.patch(f"/api/v1/webhooks/{eid}", json={"enabled": True},
+                          headers=w.admin_a.headers).json()["enabled"] is True
+    again = w.client.post(url, headers=w.admin_a.headers)
+    assert again.status_code == 202 and again.json()["status"] == "pending"
+    assert w.client.post(f"/api/v1/webhooks/{eid}/deliveries/{uuid.uuid4()}/redeliver",
+                         headers=w.admin_a.headers).status_code == 404

@@ -29,6 +29,7 @@ class Receiver:
     url: str = ""
     script: list[int] = field(default_factory=list)
     default: int = 200
+    delay: float = 0.0  # seconds before answering (a slow receiver keeps two workers busy at once)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -45,6 +46,8 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             status = receiver.answer(Received({k.lower(): v for k, v in self.headers.items()}, body))
+            if receiver.delay:
+                threading.Event().wait(receiver.delay)
             self.send_response(status)
             self.send_header("Content-Length", "2")
             self.end_headers()

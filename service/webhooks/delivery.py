@@ -109,8 +109,7 @@ def backoff(attempts: int) -> timedelta:
     return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
 
 
-def attempt(session_factory: SessionFactory, delivery_id: uuid.UUID, number: int,
-            manual: bool = False) -> Result | None:
+def attempt(session_factory: SessionFactory, delivery_id: uuid.UUID, number: int) -> Result | None:
     """Send one leased delivery and record the outcome (None if the delivery vanished)."""
     at = utcnow()
     with session_factory() as session:
@@ -119,7 +118,7 @@ def attempt(session_factory: SessionFactory, delivery_id: uuid.UUID, number: int
         return None
     result = post(job.url, job.payload, job.message_id, job.secrets, at, get_settings().webhook_timeout_seconds)
     with session_factory() as session:
-        record_result(session, delivery_id, number, result, manual)
+        record_result(session, delivery_id, number, result)
         session.commit()
     log.info("webhook delivery %s attempt %d: %s", delivery_id, number, result.outcome, extra={
         "event": "webhook_delivery", "delivery_id": str(delivery_id), "attempt": number,
@@ -127,7 +126,7 @@ def attempt(session_factory: SessionFactory, delivery_id: uuid.UUID, number: int
     return result
 
 
-def record_result(session: Session, delivery_id: uuid.UUID, number: int, result: Result, manual: bool = False) -> None:
+def record_result(session: Session, delivery_id: uuid.UUID, number: int, result: Result) -> None:
     now = utcnow()
     d = session.scalar(select(WebhookDelivery).where(
         col(WebhookDelivery.id) == delivery_id, col(WebhookDelivery.status) == D.in_flight,
@@ -136,7 +135,7 @@ def record_result(session: Session, delivery_id: uuid.UUID, number: int, result:
         return  # the lease ran out and another worker took the delivery over
     session.add(WebhookAttempt(delivery_id=d.id, endpoint_id=d.endpoint_id, attempt=number,
                                status_code=result.status_code, latency_ms=result.latency_ms, outcome=result.outcome,
-                               manual=manual, attempted_at=now))
+                               manual=d.window_started_at > d.created_at, attempted_at=now))
     d.last_status_code, d.last_latency_ms, d.last_outcome, d.lease_until = (
         result.status_code, result.latency_ms, result.outcome, None)
     endpoint = session.scalar(select(WebhookEndpoint).where(col(WebhookEndpoint.id) == d.endpoint_id)

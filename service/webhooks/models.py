@@ -84,7 +84,7 @@ class WebhookAttempt(SQLModel, table=True):
     status_code: int | None = None
     latency_ms: int
     outcome: str = Field(max_length=20)  # success | http_error | timeout | connection_error | blocked_target
-    manual: bool = False
+    manual: bool = False  # made after a manual redelivery (which starts a new retry window)
     attempted_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

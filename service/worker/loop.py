@@ -23,11 +23,11 @@ def run_once(jobs: bool = True) -> int:
             return attempted
 
 
-def run_forever(stop: threading.Event) -> None:
+def run_forever(stop: threading.Event, jobs: bool = True) -> None:
     log.info("worker started", extra={"event": "worker_start"})
     while not stop.is_set():
         try:
-            run_once()
+            run_once(jobs)
         except Exception:  # noqa: BLE001 - e.g. the database restarting: log, wait, try again
             log.exception("worker round failed")
         stop.wait(get_settings().worker_poll_seconds)
