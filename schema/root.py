@@ -12,12 +12,13 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
-from schema import lifecycle, mapping, offers, organisations, persons, reference, referrals, reports, users
+from schema import lifecycle, mapping, offers, organisations, persons, reference, referrals, reports, users, webhooks
 from schema.door import AccessTableDoor
 from schema.error_logging import RedactingSchema
 from service.core.settings import get_settings
 
 DOMAINS = [reference, organisations, users, offers, persons, mapping, reports, referrals, lifecycle]
+DOMAINS.append(webhooks)
 
 
 def _merged(kind: str) -> type:

@@ -45,6 +45,7 @@ class Rule(StrEnum):
     public_sector = "every measure (public-sector plans)"
     recording_ministry = "the recording ministry organisation (action_plan/policy)"
     audit_scope = "own organisation's events; system_admin: all"
+    own_webhooks = "own organisation's endpoints and events (webhooks/policy)"
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,27 @@ OPERATIONS: tuple[Operation, ...] = (
         Rule.recording_ministry, "ministries record measures"),
     _op(f"PATCH {V1}/action-plan/measures/{{measure_id}}", "Mutation.updateActionPlanMeasure",
         P.action_plan_manage, Rule.recording_ministry, "only the recording ministry edits"),
+    # --- webhooks (thin events: ids only; the receiver reads details with its own token) ---------------------
+    _op(f"GET {V1}/webhooks", "Query.webhookEndpoints", P.webhooks_manage, Rule.own_webhooks,
+        "the organisation's integrations"),
+    _op(f"POST {V1}/webhooks", "Mutation.createWebhookEndpoint", P.webhooks_manage, Rule.own_webhooks,
+        "the signing secret is shown once; targets checked (https, no private addresses)"),
+    _op(f"GET {V1}/webhooks/events", "Query.webhookEvents", P.webhooks_manage, Rule.own_webhooks,
+        "the event feed: every event told to the organisation, e.g. an endpoint disabled after a day of failures"),
+    _op(f"GET {V1}/webhooks/{{endpoint_id}}", "Query.webhookEndpoint", P.webhooks_manage, Rule.own_webhooks,
+        "never the secret"),
+    _op(f"PATCH {V1}/webhooks/{{endpoint_id}}", "Mutation.updateWebhookEndpoint", P.webhooks_manage,
+        Rule.own_webhooks, "URL, event types, description, enabled"),
+    _op(f"DELETE {V1}/webhooks/{{endpoint_id}}", "Mutation.deleteWebhookEndpoint", P.webhooks_manage,
+        Rule.own_webhooks, "with its deliveries and log"),
+    _op(f"POST {V1}/webhooks/{{endpoint_id}}/rotate-secret", "Mutation.rotateWebhookSecret", P.webhooks_manage,
+        Rule.own_webhooks, "new secret shown once; both sign during the overlap"),
+    _op(f"GET {V1}/webhooks/{{endpoint_id}}/deliveries", "Query.webhookDeliveries", P.webhooks_manage,
+        Rule.own_webhooks, "delivery state per event; no response bodies"),
+    _op(f"GET {V1}/webhooks/{{endpoint_id}}/attempts", None, P.webhooks_manage, Rule.own_webhooks,
+        "the delivery log: status code and latency per attempt"),
+    _op(f"POST {V1}/webhooks/{{endpoint_id}}/deliveries/{{delivery_id}}/redeliver", "Mutation.redeliverWebhook",
+        P.webhooks_manage, Rule.own_webhooks, "same webhook-id, a new retry window"),
     _op(f"GET {V1}/reports/rec4", "Query.rec4Report", P.reports_read, Rule.report_scope,
         "aggregates with disclosure control, within the ministry's or municipality's scope"),
 )

@@ -17,6 +17,7 @@ from service.referrals.router import contacts_router, events_router
 from service.referrals.router import router as referrals_router
 from service.reports.router import router as reports_router
 from service.users.router import clients_router, users_router
+from service.webhooks.router import router as webhooks_router
 
 # Every operation is checked against the access table (service/access.py) before its body is validated.
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(rest_door)])
@@ -31,3 +32,4 @@ api_router.include_router(person_lifecycle_router)
 api_router.include_router(reports_router)
 for router in (referrals_router, contacts_router, events_router):
     api_router.include_router(router)
+api_router.include_router(webhooks_router)

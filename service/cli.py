@@ -48,6 +48,9 @@ def _show_version(value: bool) -> None:
 def _root(show_version: Annotated[bool, typer.Option(
         "--version", callback=_show_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
     """Tværs — case coordination against loneliness."""
+    from service.wiring import wire
+
+    wire()
 
 
 @db_app.command("upgrade")
@@ -104,6 +107,27 @@ def serve(
     if demo:
         seed_demo()
     run_server(host, port, workers)
+
+
+@app.command("worker")
+def worker(once: Annotated[bool, typer.Option(
+        "--once", help="Run the due jobs and deliveries once, then exit (for cron or a test).")] = False,
+           jobs: Annotated[bool, typer.Option(help="Also run the scheduled jobs (off: deliveries only).")] = True,
+           ) -> None:
+    """Deliver webhooks and run the scheduled jobs until SIGTERM; several workers may run at once."""
+    import signal
+    import threading
+
+    from service.worker.loop import run_forever, run_once
+
+    require_database()
+    if once:
+        typer.echo(f"attempted {run_once(jobs)} delivery(ies)")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    run_forever(stop, jobs)
 
 
 @app.command("create-admin")

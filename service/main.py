@@ -16,6 +16,7 @@ from service.docs_assets import install_docs
 from service.logging import configure_logging
 from service.observability import install_observability
 from service.server import exit_unless_ready, lifespan
+from service.wiring import wire
 
 DESCRIPTION = """
 Cross-sector case coordination for Danish municipalities, acting on Recommendation 4 against
@@ -29,6 +30,7 @@ The same domain services answer at `/graphql`.
 
 def create_app() -> FastAPI:
     configure_logging()
+    wire()
     app = FastAPI(title="Tværs API", version="0.1.0", description=DESCRIPTION,
                   dependencies=[Depends(nul_free_parameters)], docs_url=None, redoc_url=None, lifespan=lifespan)
     install_problem_handlers(app)

@@ -3,6 +3,7 @@
 from service.action_plan.models import ActionPlanMeasure, ActionPlanMeasureIndicator, ActionPlanMeasureRiskSetting
 from service.audit.models import AuditChainHead, AuditEvent, AuditEventPerson
 from service.core.idempotency import IdempotencyRecord
+from service.events.models import OutboxEvent
 from service.mapping.models import MappingEntry
 from service.offers.models import Offer, OfferAccessibility, OfferLanguage, OfferMunicipality, OfferRiskSetting
 from service.organisations.models import Organisation
@@ -18,6 +19,7 @@ from service.persons.models import (
 from service.reference.models import Ministry, Municipality, RiskSetting
 from service.referrals.models import ContactAgreement, ContactLogEntry, Referral, ReferralTransition
 from service.users.models import ApiClient, User
+from service.webhooks.models import JobRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = ["ActionPlanMeasure", "ActionPlanMeasureIndicator", "ActionPlanMeasureRiskSetting", "MappingEntry",
            "ApiClient", "AuditEvent", "Ministry", "Municipality", "Organisation", "RiskSetting", "User"]
@@ -26,3 +28,4 @@ __all__ += ["Consent", "ConsentPurposeRow", "ConsentRecipient", "LonelinessMeasu
 __all__ += ["Offer", "OfferAccessibility", "OfferLanguage", "OfferMunicipality", "OfferRiskSetting"]
 __all__ += ["ContactAgreement", "ContactLogEntry", "IdempotencyRecord", "Referral", "ReferralTransition"]
 __all__ += ["AuditChainHead", "AuditEventPerson", "ConsentDocument"]
+__all__ += ["JobRun", "OutboxEvent", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]

@@ -50,10 +50,19 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     """On start refuse a key ring that cannot read the stored data (naming the key id, instead of a 500 for
     every person with a CPR number); on shutdown (SIGTERM, after running requests finished) close the pool's
     connections cleanly."""
+    from service.core.settings import get_settings
     from service.persons.keys import check_at_startup
 
     check_at_startup()
+    background = None
+    if get_settings().worker_in_process:  # the single-machine default: no separate `tvaers worker`
+        from service.worker.loop import start_in_background
+
+        background = start_in_background()
     yield
+    if background is not None:
+        background[1].set()
+        background[0].join(timeout=get_settings().webhook_timeout_seconds + 5)
     from service.core.db import get_engine
 
     get_engine().dispose()

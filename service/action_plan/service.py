@@ -15,6 +15,7 @@ from service.core.etag import check_version, claim_version, etag, parse_if_match
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.types import utcnow
+from service.events import ActionPlanMeasureChanged, EventType, emit
 from service.reference.service import check_risk_setting_codes, resolve_ministry
 
 PURPOSE = "action_plan"
@@ -117,6 +118,8 @@ def create(session: Session, principal: Principal, data: MeasureCreate) -> Measu
     session.flush()
     record(session, principal, "action_plan_measure.create", purpose=PURPOSE, subject_type="action_plan_measure",
            subject_id=measure.id, criterion={"risk_settings": risk_settings, "status": measure.status})
+    emit(session, ActionPlanMeasureChanged(type=EventType.action_plan_measure_created,
+                                           organisation_ids=(measure.organisation_id,), measure_id=measure.id))
     return _read([measure], session)[0]
 
 
@@ -151,4 +154,6 @@ def update(session: Session, principal: Principal, measure_id: uuid.UUID, data: 
                      *(["indicators"] if indicators is not None else [])])
     record(session, principal, "action_plan_measure.update", purpose=PURPOSE, subject_type="action_plan_measure",
            subject_id=measure.id, criterion={"fields": fields})
+    emit(session, ActionPlanMeasureChanged(type=EventType.action_plan_measure_updated,
+                                           organisation_ids=(measure.organisation_id,), measure_id=measure.id))
     return _read([measure], session)[0]

@@ -28,6 +28,7 @@ class Permission(StrEnum):
     reports_read = "reports:read"
     mapping_submit = "mapping:submit"
     action_plan_manage = "action_plan:manage"
+    webhooks_manage = "webhooks:manage"
 
 
 P = Permission
@@ -39,7 +40,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.org_admin: frozenset({
         P.organisations_update_own, P.users_manage_own, P.audit_read_own, P.persons_manage,
         P.persons_read_cpr, P.offers_manage, P.referrals_send, P.referrals_receive, P.contacts_manage,
-        P.reports_read, P.mapping_submit,
+        P.reports_read, P.mapping_submit, P.webhooks_manage,
     }),
     Role.caseworker: frozenset({P.persons_manage, P.referrals_send, P.mapping_submit}),
     Role.coordinator: frozenset({P.offers_manage, P.referrals_receive, P.contacts_manage, P.mapping_submit}),

@@ -95,6 +95,32 @@ class Settings(BaseSettings):
                                   "off the public internet: route only `/api`, `/graphql` and `/docs` there)")
     shutdown_timeout_seconds: int = Field(default=20, ge=1, le=600, description="on SIGTERM, how long running "
                                           "requests may finish before the server closes them")
+    # Webhooks and the worker (issue 16).
+    webhook_timeout_seconds: float = Field(default=10.0, ge=0.5, le=60, description="connect and read timeout "
+                                           "of one webhook delivery attempt")
+    webhook_retry_base_seconds: float = Field(default=30.0, ge=0.01, le=3600, description="first retry delay; "
+                                              "doubles per attempt (capped at 6 h), with random jitter")
+    webhook_retry_hours: float = Field(default=24.0, ge=0.001, le=168, description="how long a failing "
+                                       "delivery is retried before it is dead-lettered")
+    webhook_disable_after_hours: float = Field(default=24.0, ge=0.001, le=168, description="an endpoint failing "
+                                               "this long without a success is disabled and its admins notified")
+    webhook_allowed_targets: list[str] = Field(default_factory=list, description="JSON list of host names or "
+                                               "CIDR ranges webhooks may reach although they are loopback, "
+                                               "private or link-local (default: none)")
+    worker_poll_seconds: float = Field(default=2.0, ge=0.05, le=60, description="how often `tvaers worker` "
+                                       "looks for due deliveries and jobs")
+    worker_in_process: bool = Field(default=False, description="`tvaers serve` also runs the worker in a "
+                                    "background thread (for the single-machine SQLite default)")
+    job_consents_expire_at: str = Field(default="01:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description=(
+        "daily time (HH:MM, Copenhagen) of `consents expire` in the worker"))
+    job_referrals_expire_at: str = Field(default="01:45", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description=(
+        "daily time (HH:MM, Copenhagen) of `referrals expire` in the worker"))
+    job_retention_at: str = Field(default="02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description=(
+        "daily time (HH:MM, Copenhagen) of `retention run` in the worker"))
+    job_contact_due_at: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description=(
+        "daily time (HH:MM, Copenhagen) of the contact-due alerts (`contact.due` events)"))
+    contact_missed_alert_after: int = Field(default=3, ge=1, le=20, description="missed calls in a row that "
+                                            "raise a `contact.missed_alert` event")
 
     @property
     def is_production(self) -> bool:

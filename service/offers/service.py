@@ -23,6 +23,8 @@ from service.core.etag import claim_version
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.types import utcnow
+from service.events import EventType, emit
+from service.events.offers import OFFER_STATUSES, offer_changed
 from service.offers import policy
 from service.offers.dto import CHILD_FIELDS, ROW_FIELDS, OfferCreate, OfferFields, OfferRead, OfferUpdate
 from service.offers.models import (
@@ -282,6 +284,7 @@ def update(session: Session, principal: Principal, offer_id: uuid.UUID, data: Of
         _write_children(session, offer.id, fields, replace=True)
     record(session, principal, "offer.update", purpose=PURPOSE, subject_type="offer", subject_id=offer.id,
            criterion={"fields": sorted(changes)})
+    emit(session, offer_changed(session, EventType.offer_updated, offer))
     return offer
 
 
@@ -311,5 +314,7 @@ def change_status(session: Session, principal: Principal, offer_id: uuid.UUID, s
     session.flush()
     record(session, principal, "offer.status", purpose=PURPOSE, subject_type="offer", subject_id=offer.id,
            criterion={"from": previous, "to": str(status)})
+    if str(status) in OFFER_STATUSES:
+        emit(session, offer_changed(session, OFFER_STATUSES[str(status)], offer))
     return offer
 

@@ -22,7 +22,9 @@ from service.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from service.core.pagination import PageParams, keyset_page
 from service.core.permissions import Permission
 from service.core.principal import Principal
+from service.core.settings import get_settings
 from service.core.types import utcnow
+from service.events import ContactAlert, EventType, emit
 from service.referrals import policy
 from service.referrals.dto import (
     ContactAgreementRead,
@@ -225,7 +227,28 @@ def log_contact(session: Session, principal: Principal, referral_id: uuid.UUID,
         session.flush()
     record(session, principal, action, purpose=PURPOSE, subject_type="referral", subject_id=referral.id,
            criterion={"entry_id": str(entry.id), "elements": entry.elements, "channel": entry.channel})
+    threshold = get_settings().contact_missed_alert_after
+    if is_attempt(data) and _missed_in_a_row(session, referral.id, entry.id) == threshold:
+        emit(session, ContactAlert(type=EventType.contact_missed_alert, referral_id=referral.id,
+                                   organisation_ids=(referral.provider_organisation_id,)))
     return log_read(entry)
+
+
+def _missed_in_a_row(session: Session, referral_id: uuid.UUID, entry_id: uuid.UUID) -> int:
+    """How many of the newest entries, ending with `entry_id`, are missed calls (0 if it is not the newest):
+    the alert fires once, when the run reaches the threshold."""
+    limit = get_settings().contact_missed_alert_after + 1
+    newest = list(session.scalars(select(ContactLogEntry).where(col(ContactLogEntry.referral_id) == referral_id)
+                                  .order_by(col(ContactLogEntry.contacted_at).desc(),
+                                            col(ContactLogEntry.created_at).desc()).limit(limit)))
+    if not newest or newest[0].id != entry_id:
+        return 0
+    run = 0
+    for e in newest:
+        if e.duration_minutes != 0 or e.elements:
+            break
+        run += 1
+    return run
 
 
 def _start_of_local_day(now: datetime) -> datetime:

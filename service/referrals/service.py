@@ -26,6 +26,7 @@ from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.core.settings import get_settings
 from service.core.types import utcnow
+from service.events import ReferralChanged, emit
 from service.offers.models import Offer, OfferStatus
 from service.offers.service import has_capacity_clause
 from service.organisations.models import Organisation
@@ -224,6 +225,7 @@ def create(session: Session, principal: Principal, data: ReferralCreate) -> Refe
         actor_organisation_id=principal.organisation_id, referring_organisation_id=referral.referring_organisation_id,
         provider_organisation_id=provider_id, occurred_at=now))
     session.flush()
+    emit(session, ReferralChanged.of(SEND, referral))
     record(session, principal, "referral.create", purpose=PURPOSE, subject_type="referral", subject_id=referral.id,
            criterion={"person_id": str(person.id), "offer_id": str(offer.id),
                       "shared_categories": referral.shared_categories})
@@ -324,6 +326,7 @@ def _apply(session: Session, referral: Referral, t: Transition, actor: Principal
         provider_organisation_id=referral.provider_organisation_id, occurred_at=now)
     session.add(event)
     session.flush()
+    emit(session, ReferralChanged.of(t.action, referral))
     record(session, actor, "referral.transition", purpose=PURPOSE, subject_type="referral", subject_id=referral.id,
            criterion={"action": str(t.action), "from": previous, "to": str(t.target), "reason_code": reason},
            organisation_id=None if actor else referral.referring_organisation_id,
