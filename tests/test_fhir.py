@@ -235,3 +235,67 @@ def test_organizations_and_healthcare_services(world: World, client):
     assert issue_code(client.get(f"{R4}/HealthcareService/{uuid.uuid4()}"), 404) == "not-found"
     assert issue_code(client.get(f"{R4}/NoSuchType"), 404) == "not-found"
     valid(client.get(f"{R4}/Organization?_id={w.org_b.id}", headers=w.caseworker.headers).json())
+
+
+CANARY = "0101904321"  # a CPR-shaped value: no answer may repeat it
+
+
+@pytest.mark.parametrize("where", ["param_name", "param_value", "body_field", "body_type", "patch_value"])
+def test_rejected_values_are_never_echoed(world: World, where: str):
+    w = world
+    rid = w.refer(w.person())["id"]
+    json_patch = {"Content-Type": "application/json-patch+json"}
+    if where == "param_name":
+        resp = w.client.get(f"{R4}/Task?{CANARY}=1", headers=w.caseworker.headers)
+    elif where == "param_value":
+        resp = w.client.get(f"{R4}/Task?_lastUpdated={CANARY}", headers=w.caseworker.headers)
+    elif where == "body_field":
+        resp = _put(w, rid, w.coordinator, status="accepted", note=[{"text": CANARY}])
+    elif where == "body_type":
+        resp = _put(w, rid, w.coordinator, status="accepted", authoredOn=CANARY)
+    else:
+        resp = w.client.patch(f"{R4}/Task/{rid}", json=[{"op": "replace", "path": f"/{CANARY}", "value": CANARY}],
+                              headers={**w.coordinator.headers, **json_patch})
+    assert 400 <= resp.status_code < 500 and CANARY not in resp.text, resp.text
+    hsds = w.client.get(f"/api/v1/hsds/services?{CANARY}=1&search=ab")
+    assert hsds.status_code == 400 and CANARY not in hsds.text
+
+
+# Written out independently of service/fhir/task.py and referrals/workflow.py.
+TASK_OF = {"sent": "requested", "accepted": "accepted", "declined": "rejected", "started": "in-progress",
+           "completed": "completed", "ended_early": "failed", "withdrawn": "cancelled", "expired": "cancelled"}
+PROVIDER_MOVES = {("sent", "accepted"), ("sent", "rejected"), ("accepted", "in-progress"),
+                  ("started", "completed"), ("started", "failed")}
+ALL_TASK_STATUSES = ["draft", "requested", "received", "accepted", "rejected", "ready", "cancelled", "in-progress",
+                     "on-hold", "failed", "completed", "entered-in-error"]
+
+
+def _move(target: str) -> list[dict]:
+    ops = _status(target)
+    if target in ("rejected", "failed"):
+        ops.append({"op": "add", "path": "/statusReason",
+                    "value": {"coding": [{"system": REASON, "code": "transport_barrier"}]}})
+    if target == "completed":
+        ops.append({"op": "add", "path": "/output", "value": [{
+            "type": {"coding": [{"system": OUTPUT, "code": "outcome"}]},
+            "valueCodeableConcept": {"coding": [{"system": OUTCOME, "code": "attended_some"}]}}]})
+    return ops
+
+
+@pytest.mark.parametrize("state", list(TASK_OF))
+def test_every_task_status_from_every_state_follows_the_workflow(world: World, state: str):
+    w = world
+    rid = w.refer(w.person())["id"]
+    w.drive(rid, state)
+    current = TASK_OF[state]
+    legal = [t for t in ALL_TASK_STATUSES if (state, t) in PROVIDER_MOVES]
+    # every illegal target, then one legal move (it changes the state); writing the current status again is a
+    # harmless no-op
+    for target in [t for t in ALL_TASK_STATUSES if t not in legal] + legal[:1]:
+        resp = _patch(w, rid, w.coordinator, _status(target) if target == current else _move(target))
+        expected = (200 if target == current or (state, target) in PROVIDER_MOVES
+                    else 403 if target == "cancelled" else 409)
+        assert resp.status_code == expected, (state, target, resp.text)
+        fhir(resp, expected)
+    task = fhir(w.client.get(f"{R4}/Task/{rid}", headers=w.caseworker.headers))
+    assert task["status"] == (legal[0] if legal else current)

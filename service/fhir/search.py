@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
+from service.core.dto import safe_name
 from service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
 from service.fhir.errors import BadSearch
 
@@ -45,7 +46,8 @@ class Search:
 
 
 def _err(name: str, message: str) -> dict[str, str]:
-    return {"field": name, "message": message, "code": "invalid_search"}
+    return {"field": safe_name(name), "message": message, "code": "invalid_search"}
+
 
 
 def parse(request: Request, allowed: frozenset[str]) -> Search:
@@ -55,7 +57,7 @@ def parse(request: Request, allowed: frozenset[str]) -> Search:
     unknown = sorted({n for n in names if n not in allowed | COMMON})
     if unknown:
         raise BadSearch("Unsupported search parameter(s); see the CapabilityStatement at /fhir/R4/metadata.",
-                        errors=[_err(n[:40], "not supported") for n in unknown[:10]])
+                        errors=[_err(n, "not supported") for n in unknown[:10]])
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise BadSearch("Give each search parameter once.", errors=[_err(n, "repeated") for n in repeated])

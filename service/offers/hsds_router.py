@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from service.core.db import SessionDep
+from service.core.dto import safe_name
 from service.core.errors import BadRequest
 from service.offers import hsds, hsds_api
 
@@ -31,8 +32,8 @@ def strict(allowed: frozenset[str]) -> Callable[[Request], None]:
         unknown = sorted({n for n in names if n not in allowed})
         repeated = sorted({n for n in names if names.count(n) > 1 and n in allowed})
         if unknown or repeated:
-            errors = [{"field": n[:40], "message": "not a parameter of this endpoint", "code": "unknown_parameter"}
-                      for n in unknown[:10]]
+            errors = [{"field": safe_name(n), "message": "not a parameter of this endpoint",
+                       "code": "unknown_parameter"} for n in unknown[:10]]
             errors += [{"field": n, "message": "given more than once", "code": "repeated_parameter"} for n in repeated]
             raise BadRequest("Unsupported or repeated query parameter(s); see the HSDS 3.0 API reference.",
                              errors=errors)
