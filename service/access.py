@@ -46,6 +46,8 @@ class Rule(StrEnum):
     recording_ministry = "the recording ministry organisation (action_plan/policy)"
     audit_scope = "own organisation's events; system_admin: all"
     own_webhooks = "own organisation's endpoints and events (webhooks/policy)"
+    patient_view = ("own organisation's persons in full (persons/policy); a provider: the consent-gated summary "
+                    "of a person referred to it (referrals/policy)")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ REFERRALS = "referral_coordination"
 ACCOUNT_ADMINS = (P.users_manage_any, P.users_manage_own)
 REFERRAL_ROLES = (P.referrals_send, P.referrals_receive, P.contacts_manage)
 V1 = "/api/v1"
+FHIR = "/fhir/R4"
+PROVIDER_ROLES = (P.referrals_receive, P.contacts_manage)
 
 OPERATIONS: tuple[Operation, ...] = (
     # --- platform, documentation and reference data --------------------------------------------------------
@@ -157,6 +161,15 @@ OPERATIONS: tuple[Operation, ...] = (
     _op(f"GET {V1}/hsds/services/{{service_id}}", None, PUBLIC, Rule.public, "HSDS 3.0 export"),
     _op(f"GET {V1}/hsds/organizations", None, PUBLIC, Rule.public, "HSDS 3.0 export of providers"),
     _op(f"GET {V1}/hsds/organizations/{{organization_id}}", None, PUBLIC, Rule.public, "HSDS 3.0 export"),
+    _op(f"GET {V1}/hsds/", None, PUBLIC, Rule.public, "HSDS 3.0 API information"),
+    _op(f"GET {V1}/hsds/taxonomies", None, PUBLIC, Rule.public, "HSDS 3.0: the Tværs vocabularies"),
+    _op(f"GET {V1}/hsds/taxonomies/{{taxonomy_id}}", None, PUBLIC, Rule.public, "HSDS 3.0 taxonomy"),
+    _op(f"GET {V1}/hsds/taxonomy_terms", None, PUBLIC, Rule.public, "HSDS 3.0 taxonomy terms"),
+    _op(f"GET {V1}/hsds/taxonomy_terms/{{term_id}}", None, PUBLIC, Rule.public, "HSDS 3.0 taxonomy term"),
+    _op(f"GET {V1}/hsds/service_at_locations", None, PUBLIC, Rule.public,
+        "HSDS 3.0: published offers at public locations"),
+    _op(f"GET {V1}/hsds/service_at_locations/{{service_at_location_id}}", None, PUBLIC, Rule.public,
+        "HSDS 3.0 service at location"),
     # --- persons (special-category personal data) -------------------------------------------------------------
     _op(f"GET {V1}/persons", "Query.persons", P.persons_manage, Rule.persons_own,
         "caseworkers work with their own organisation's persons",
@@ -269,6 +282,34 @@ OPERATIONS: tuple[Operation, ...] = (
         P.webhooks_manage, Rule.own_webhooks, "same webhook-id, a new retry window"),
     _op(f"GET {V1}/reports/rec4", "Query.rec4Report", P.reports_read, Rule.report_scope,
         "aggregates with disclosure control, within the ministry's or municipality's scope"),
+    # --- FHIR R4 door (service/fhir): the same services, rules and audit as the rows above ---------------------
+    _op(f"GET {FHIR}/metadata", None, PUBLIC, Rule.none, "CapabilityStatement"),
+    _op(f"GET {FHIR}/ServiceRequest", None, REFERRAL_ROLES, Rule.referral_party, "referrals as FHIR",
+        Audited("referral.list", REFERRALS, "referral")),
+    _op(f"GET {FHIR}/ServiceRequest/{{referral_id}}", None, REFERRAL_ROLES, Rule.referral_party,
+        "a referral as FHIR", Audited("referral.read", REFERRALS, "referral")),
+    _op(f"GET {FHIR}/Task", None, REFERRAL_ROLES, Rule.referral_party, "the loop's status and outcome",
+        Audited("referral.list", REFERRALS, "referral")),
+    _op(f"GET {FHIR}/Task/{{referral_id}}", None, REFERRAL_ROLES, Rule.referral_party,
+        "the loop's status and outcome", Audited("referral.read", REFERRALS, "referral")),
+    _op(f"PUT {FHIR}/Task/{{referral_id}}", None, (P.referrals_send, P.referrals_receive), Rule.referral_party,
+        "a new Task status is a referral transition (referrals/workflow)",
+        Audited("referral.transition", REFERRALS, "referral")),
+    _op(f"PATCH {FHIR}/Task/{{referral_id}}", None, (P.referrals_send, P.referrals_receive),
+        Rule.referral_party, "JSON Patch of the Task status, a referral transition",
+        Audited("referral.transition", REFERRALS, "referral")),
+    _op(f"GET {FHIR}/Consent", None, P.persons_manage, Rule.persons_own, "consent history of one person",
+        Audited("consent.list", CONSENT, "person")),
+    _op(f"GET {FHIR}/Consent/{{consent_id}}", None, P.persons_manage, Rule.persons_own, "one consent",
+        Audited("consent.read", CONSENT, "consent")),
+    _op(f"GET {FHIR}/Patient", None, (P.persons_manage, *PROVIDER_ROLES), Rule.patient_view,
+        "persons without CPR; a provider only by _id", Audited("person.search", CASEWORK, "person")),
+    _op(f"GET {FHIR}/Patient/{{person_id}}", None, (P.persons_manage, *PROVIDER_ROLES), Rule.patient_view,
+        "CPR only with persons:read_cpr", Audited("person.read", CASEWORK, "person")),
+    _op(f"GET {FHIR}/Organization", None, AUTHENTICATED, Rule.directory, "partners find each other"),
+    _op(f"GET {FHIR}/Organization/{{org_id}}", None, AUTHENTICATED, Rule.directory, "partners find each other"),
+    _op(f"GET {FHIR}/HealthcareService", None, PUBLIC, Rule.offers_readable, "offers as FHIR"),
+    _op(f"GET {FHIR}/HealthcareService/{{offer_id}}", None, PUBLIC, Rule.offers_readable, "an offer as FHIR"),
 )
 
 

@@ -7,7 +7,7 @@ from service.audit.router import router as audit_router
 from service.auth.router import router as auth_router
 from service.door import rest_door
 from service.mapping.router import router as mapping_router
-from service.offers.router import hsds_router
+from service.offers.hsds_router import router as hsds_router
 from service.offers.router import router as offers_router
 from service.organisations.router import router as organisations_router
 from service.persons.lifecycle_router import router as person_lifecycle_router

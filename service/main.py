@@ -13,6 +13,8 @@ from service.core.dto import nul_free_parameters
 from service.core.errors import install_problem_handlers
 from service.core.settings import get_settings
 from service.docs_assets import install_docs
+from service.fhir.errors import install_fhir_errors
+from service.fhir.router import router as fhir_router
 from service.logging import configure_logging
 from service.observability import install_observability
 from service.server import exit_unless_ready, lifespan
@@ -34,12 +36,14 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Tværs API", version="0.1.0", description=DESCRIPTION,
                   dependencies=[Depends(nul_free_parameters)], docs_url=None, redoc_url=None, lifespan=lifespan)
     install_problem_handlers(app)
+    install_fhir_errors(app)  # OperationOutcome instead of problem+json under /fhir/
     app.add_middleware(Admission, limit=concurrent_requests(), timeout=lambda: get_settings().lock_timeout_seconds)
     app.add_middleware(BodyLimit)  # outside admission: an oversized body never takes a slot
     install_observability(app, metrics=get_settings().metrics_enabled)
     install_docs(app)
     app.include_router(health.router)
     app.include_router(api_router)
+    app.include_router(fhir_router)
     app.include_router(graphql_router)
     return app
 

@@ -1,5 +1,6 @@
 """Base classes for request bodies: unknown fields are an error, strings are trimmed and NUL-free."""
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,6 +28,15 @@ def refuse_nul(named_values: Iterable[tuple[str, Any]]) -> None:
         raise Unprocessable("The request did not pass validation; see errors.",
                             errors=[{"field": name, "message": NUL_MESSAGE, "code": "nul_character"}
                                     for name in bad])
+
+
+_PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]{0,39}$")
+
+
+def safe_name(name: str) -> str:
+    """An unknown query parameter's name, for an error: repeated only when it looks like a name (a "name" made
+    of data, say a CPR number, is not echoed)."""
+    return name if _PARAMETER_NAME.match(name) else "(parameter)"
 
 
 def nul_free_parameters(request: Request) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from service.core.errors import NotFound
-from service.offers.models import Offer, OfferCategory, OfferMode, OfferStatus
+from service.offers.models import Offer, OfferStatus
 from service.offers.schedule import Frequency
 from service.offers.schedule import load as load_schedule
 from service.offers.service import load_children
@@ -27,14 +27,15 @@ from service.organisations.models import Organisation
 from service.reference.models import Municipality, RiskSetting
 from service.reference.vocabulary import ACCESSIBILITY_LABELS, LANGUAGE_NAMES, AccessibilityFeature
 
+LANGUAGE = "da"  # the directory's language: every text of the export is Danish, as the offers are written
 NAMESPACE = uuid.UUID("5b0c8f0e-51a7-4d55-9a43-0d7f3b2c7e11")
 MAX_PER_PAGE = 200
 
 TAXONOMIES = {
-    "category": ("tvaers-offer-category", "Tværs offer categories"),
-    "mode": ("tvaers-offer-mode", "Tværs ways of taking part"),
-    "accessibility": ("tvaers-accessibility", "Tværs accessibility vocabulary (shared with persons' needs)"),
-    "risk_setting": ("tvaers-risk-setting", "Recommendation 4 risk settings (people at special risk)"),
+    "category": ("tvaers-offer-category", "Tværs' kategorier af tilbud"),
+    "mode": ("tvaers-offer-mode", "Tværs' måder at deltage på"),
+    "accessibility": ("tvaers-accessibility", "Tværs' ordliste for tilgængelighed (den samme som for borgeres behov)"),
+    "risk_setting": ("tvaers-risk-setting", "Anbefaling 4's risikosituationer (mennesker i særlig risiko)"),
 }
 CATEGORY_LABELS: dict[str, str] = {
     "phone_friend": "Telefonven", "visiting_friend": "Besøgsven", "walk_and_talk": "Gå-og-snak",
@@ -66,7 +67,7 @@ def _term(kind: str, code: str, name: str, description: str) -> dict[str, Any]:
     taxonomy, taxonomy_name = TAXONOMIES[kind]
     return {
         "id": _id("taxonomy_term", taxonomy, code), "code": code, "name": name, "description": description,
-        "taxonomy": taxonomy, "language": "da",
+        "taxonomy": taxonomy, "language": LANGUAGE, "taxonomy_id": _id("taxonomy", taxonomy),
         "taxonomy_detail": {"id": _id("taxonomy", taxonomy), "name": taxonomy, "description": taxonomy_name},
     }
 
@@ -86,7 +87,7 @@ def _schedule(offer: Offer) -> list[dict[str, Any]]:
         "valid_to": schedule.valid_to.isoformat() if schedule.valid_to else None,
     }
     if schedule.by_agreement or schedule.freq is None:
-        doc["description"] = "Efter aftale / by agreement"
+        doc["description"] = "Efter aftale"
         return [_clean(doc)]
     byday: str | None
     if schedule.freq == Frequency.weekly:
@@ -141,33 +142,33 @@ def organization_document(org: Organisation, *, full: bool, services: list[dict[
 def service_document(offer: Offer, lookups: _Lookups, *, full: bool) -> dict[str, Any]:
     kids = lookups.kids[offer.id]
     org = lookups.organisations[offer.organisation_id]
-    fees = "Gratis / free of charge" if offer.cost_free else offer.cost_text
+    fees = "Gratis" if offer.cost_free else offer.cost_text
     doc: dict[str, Any] = _clean({
         "id": str(offer.id), "organization_id": str(offer.organisation_id), "name": offer.title,
         "description": offer.description, "url": offer.website, "email": offer.contact_email,
         "status": "active" if offer.status == OfferStatus.published else "inactive",
         "fees_description": fees, "minimum_age": offer.min_age, "maximum_age": offer.max_age,
-        "interpretation_services": "Tolk / interpreter" if AccessibilityFeature.interpreter in kids[
+        "interpretation_services": "Tolk efter behov" if AccessibilityFeature.interpreter in kids[
             "accessibility"] else None,
         "eligibility_description": ", ".join(
-            lookups.risk_settings[c].label_en for c in kids["risk_settings"] if c in lookups.risk_settings) or None,
+            lookups.risk_settings[c].label_da for c in kids["risk_settings"] if c in lookups.risk_settings) or None,
         "last_modified": offer.updated_at.isoformat(),
         "organization": organization_document(org, full=False),
     })
     if not full:
         return doc
     sid = str(offer.id)
-    terms = [_term("category", offer.category, CATEGORY_LABELS.get(offer.category, offer.category),
-                   OfferCategory(offer.category).value.replace("_", " ")),
-             _term("mode", offer.mode, MODE_LABELS.get(offer.mode, offer.mode),
-                   OfferMode(offer.mode).value.replace("_", " "))]
-    terms += [_term("accessibility", f, *ACCESSIBILITY_LABELS[AccessibilityFeature(f)]) for f in kids["accessibility"]]
-    terms += [_term("risk_setting", c, lookups.risk_settings[c].label_da, lookups.risk_settings[c].label_en)
+    category = CATEGORY_LABELS.get(offer.category, offer.category)
+    mode = MODE_LABELS.get(offer.mode, offer.mode)
+    terms = [_term("category", offer.category, category, category), _term("mode", offer.mode, mode, mode)]
+    terms += [_term("accessibility", f, ACCESSIBILITY_LABELS[AccessibilityFeature(f)][0],
+                    ACCESSIBILITY_LABELS[AccessibilityFeature(f)][0]) for f in kids["accessibility"]]
+    terms += [_term("risk_setting", c, lookups.risk_settings[c].label_da, lookups.risk_settings[c].label_da)
               for c in kids["risk_settings"] if c in lookups.risk_settings]
     doc["attributes"] = [_attribute(offer.id, t) for t in terms]
     if offer.nationwide:
         doc["service_areas"] = [{"id": _id("area", offer.id, "DK"), "service_id": sid, "name": "Danmark",
-                                 "description": "Hele landet / nationwide", "extent_type": "country"}]
+                                 "description": "Hele landet", "extent_type": "country"}]
     else:
         doc["service_areas"] = [_clean({
             "id": _id("area", offer.id, code), "service_id": sid,
@@ -217,14 +218,6 @@ def _published() -> Any:
     return select(Offer).where(col(Offer.status) == OfferStatus.published)
 
 
-def list_services(session: Session, page: int, per_page: int) -> dict[str, Any]:
-    total = session.scalar(select(func.count()).select_from(_published().subquery())) or 0
-    offers = list(session.scalars(_published().order_by(col(Offer.title), col(Offer.id))
-                                  .offset((page - 1) * per_page).limit(per_page)))
-    lookups = _Lookups(session, offers)
-    return _page([service_document(o, lookups, full=False) for o in offers], total, page, per_page)
-
-
 def get_service(session: Session, offer_id: uuid.UUID) -> dict[str, Any]:
     offer = session.scalar(_published().where(col(Offer.id) == offer_id))
     if offer is None:
@@ -238,24 +231,37 @@ def _providers() -> Any:
     return select(Organisation).where(has_published)
 
 
-def list_organizations(session: Session, page: int, per_page: int) -> dict[str, Any]:
-    total = session.scalar(select(func.count()).select_from(_providers().subquery())) or 0
-    orgs = list(session.scalars(_providers().order_by(col(Organisation.name), col(Organisation.id))
+def list_organizations(session: Session, page: int, per_page: int, *, search: str | None = None,
+                       full: bool = False, full_service: bool = False) -> dict[str, Any]:
+    """`full`: each organization fully nested, its services too when `full_service`."""
+    stmt = _providers()
+    if search:
+        stmt = stmt.where(func.lower(col(Organisation.name)).contains(search.lower(), autoescape=True))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    orgs = list(session.scalars(stmt.order_by(col(Organisation.name), col(Organisation.id))
                                 .offset((page - 1) * per_page).limit(per_page)))
     codes = {o.municipality_code for o in orgs}
     municipalities = {m.code: m for m in session.scalars(
         select(Municipality).where(col(Municipality.code).in_(codes)))} if codes else {}
-    contents = [organization_document(o, full=False, municipality=municipalities.get(o.municipality_code))
-                for o in orgs]
+    services: dict[uuid.UUID, list[dict[str, Any]]] = {o.id: [] for o in orgs}
+    if full and orgs:
+        offers = list(session.scalars(_published().where(col(Offer.organisation_id).in_(services))
+                                      .order_by(col(Offer.title), col(Offer.id))))
+        lookups = _Lookups(session, offers)
+        for offer in offers:
+            services[offer.organisation_id].append(service_document(offer, lookups, full=full_service))
+    contents = [organization_document(o, full=full, services=services[o.id],
+                                      municipality=municipalities.get(o.municipality_code)) for o in orgs]
     return _page(contents, total, page, per_page)
 
 
-def get_organization(session: Session, org_id: uuid.UUID) -> dict[str, Any]:
+def get_organization(session: Session, org_id: uuid.UUID, *, full_service: bool = False) -> dict[str, Any]:
     org = session.scalar(_providers().where(col(Organisation.id) == org_id))
     if org is None:
         raise NotFound("Organization not found.")
     offers = list(session.scalars(_published().where(col(Offer.organisation_id) == org_id)
                                   .order_by(col(Offer.title), col(Offer.id))))
     lookups = _Lookups(session, offers)
-    return organization_document(org, full=True, services=[service_document(o, lookups, full=True) for o in offers],
+    services = [service_document(o, lookups, full=full_service) for o in offers]
+    return organization_document(org, full=True, services=services,
                                  municipality=session.get(Municipality, org.municipality_code))

@@ -8,13 +8,12 @@ from service.core.errors import DomainError
 from service.core.etag import etag, parse_if_match
 from service.core.pagination import Page, PageParams, page_params
 from service.core.principal import CurrentPrincipal, OptionalPrincipal
-from service.offers import hsds, importer, service
+from service.offers import importer, service
 from service.offers.dto import ImportResult, OfferCreate, OfferRead, OfferUpdate, StatusChange
 from service.offers.models import OfferCategory, OfferMode, OfferStatus
 from service.reference.vocabulary import LANGUAGE_PATTERN, AccessibilityFeature
 
 router = APIRouter(prefix="/offers", tags=["offers"])
-hsds_router = APIRouter(prefix="/hsds", tags=["hsds"])
 
 
 
@@ -96,31 +95,3 @@ def change_status(session: SessionDep, principal: CurrentPrincipal, offer_id: uu
     Anything else is a 409 naming `allowed_actions`. `If-Match` is optional here."""
     offer = service.change_status(session, principal, offer_id, body.status, parse_if_match(if_match))
     return _send(response, service.present_one(session, principal, offer))
-
-
-PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description="HSDS page number, from 1")]
-PerPage = Annotated[int, Query(ge=1, le=hsds.MAX_PER_PAGE, description="Items per page (max 200)")]
-
-
-@hsds_router.get("/services")
-def hsds_services(session: SessionDep, page: PageNumber = 1, per_page: PerPage = 50) -> dict[str, Any]:
-    """Published offers as an HSDS 3.0 paginated list of services."""
-    return hsds.list_services(session, page, per_page)
-
-
-@hsds_router.get("/services/{service_id}")
-def hsds_service(session: SessionDep, service_id: uuid.UUID) -> dict[str, Any]:
-    """One published offer as a full HSDS 3.0 service (confidential locations left out)."""
-    return hsds.get_service(session, service_id)
-
-
-@hsds_router.get("/organizations")
-def hsds_organizations(session: SessionDep, page: PageNumber = 1, per_page: PerPage = 50) -> dict[str, Any]:
-    """Organisations with at least one published offer, as an HSDS 3.0 paginated list."""
-    return hsds.list_organizations(session, page, per_page)
-
-
-@hsds_router.get("/organizations/{organization_id}")
-def hsds_organization(session: SessionDep, organization_id: uuid.UUID) -> dict[str, Any]:
-    """One provider as a full HSDS 3.0 organization with its published services."""
-    return hsds.get_organization(session, organization_id)

@@ -548,6 +548,20 @@ def list_consents(session: Session, principal: Principal, person_id: uuid.UUID,
     return consent_reads(session, rows), cursor
 
 
+def get_consent(session: Session, principal: Principal, consent_id: uuid.UUID) -> ConsentRead:
+    """One consent of a visible person, by its id (the FHIR door reads `Consent/<id>`); else 404, audited."""
+    _require_manage(session, principal, "consent.read")
+    consent = session.scalar(select(Consent).join(Person, col(Person.id) == col(Consent.person_id))
+                             .where(col(Consent.id) == consent_id, policy.visible_persons(principal)))
+    if consent is None:
+        record(session, principal, "consent.read", purpose=PURPOSE_CONSENT, subject_type="consent",
+               subject_id=consent_id, outcome="denied", reason="not_visible")
+        raise NotFound("Consent not found.")
+    record(session, principal, "consent.read", purpose=PURPOSE_CONSENT, subject_type="person",
+           subject_id=consent.person_id, criterion={"consent_id": str(consent.id)})
+    return consent_reads(session, [consent])[0]
+
+
 def give_consent(session: Session, principal: Principal, person_id: uuid.UUID, data: ConsentCreate) -> ConsentRead:
     _require_manage(session, principal, "consent.give")
     person = _load(session, principal, person_id, "consent.give", for_update=True)

@@ -77,9 +77,15 @@ class ReferralFilters:
     status: str | None = None
     offer_id: uuid.UUID | None = None
     person_id: uuid.UUID | None = None
+    # The FHIR door's searches: any of several statuses, given ids, and an updated_at window [from, before).
+    statuses: tuple[str, ...] | None = None
+    referral_ids: tuple[uuid.UUID, ...] | None = None
+    updated_from: datetime | None = None
+    updated_before: datetime | None = None
 
     def criterion(self) -> dict[str, Any]:
-        return {k: str(v) for k, v in self.__dict__.items() if v is not None}
+        return {k: [str(x) for x in v] if isinstance(v, tuple) else str(v)
+                for k, v in self.__dict__.items() if v is not None}
 
 
 # --- read models -------------------------------------------------------------------------------------
@@ -267,6 +273,14 @@ def list_referrals(session: Session, principal: Principal, params: PageParams,
         stmt = stmt.where(col(Referral.offer_id) == filters.offer_id)
     if filters.person_id:
         stmt = stmt.where(col(Referral.person_id) == filters.person_id)
+    if filters.statuses is not None:
+        stmt = stmt.where(col(Referral.status).in_(filters.statuses))
+    if filters.referral_ids is not None:
+        stmt = stmt.where(col(Referral.id).in_(filters.referral_ids))
+    if filters.updated_from is not None:
+        stmt = stmt.where(col(Referral.updated_at) >= filters.updated_from)
+    if filters.updated_before is not None:
+        stmt = stmt.where(col(Referral.updated_at) < filters.updated_before)
     rows, cursor = keyset_page(session, stmt, [Referral.sent_at, Referral.id], params)  # type: ignore[list-item]
     record(session, principal, "referral.list", purpose=PURPOSE, subject_type="referral",
            criterion={**filters.criterion(), "ids": [str(r.id) for r in rows]}, person_ids=[r.person_id for r in rows])
