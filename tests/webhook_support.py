@@ -95,8 +95,7 @@ def _strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
-        for k, v in value.items():
-            yield str(k)
+        for v in value.values():  # keys are the contract's own words ("person_id"), not data
             yield from _strings(v)
     elif isinstance(value, list):
         for v in value:
