@@ -150,10 +150,10 @@ def _routes(request: Request) -> list[tuple[str, set[str]]]:
     """(full path template, methods) of every documented route (FastAPI ≥ 0.165 includes routers lazily)."""
     try:
         from fastapi.routing import iter_route_contexts
-        routes = [(c.path, c.route) for c in iter_route_contexts(request.app.routes)]
+        routes: list[tuple[str, Any]] = [(c.path or "", c.route) for c in iter_route_contexts(request.app.routes)]
     except ImportError:  # pragma: no cover - older FastAPI copied included routes into app.routes
         routes = [(getattr(r, "path", ""), r) for r in request.app.routes]
-    return [(path, set(r.methods)) for path, r in routes
+    return [(path, set(getattr(r, "methods", None) or ())) for path, r in routes
             if getattr(r, "include_in_schema", True) and getattr(r, "methods", None)]
 
 
