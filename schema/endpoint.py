@@ -17,7 +17,7 @@ from schema.error_logging import client_error
 from schema.limits import check_document, check_unicode
 from schema.root import build_schema
 from service.core.db import RawSessionDep, finish
-from service.core.errors import DomainError, busy, is_transient, problem_response, validation_problem
+from service.core.errors import DomainError, busy, is_transient, problem_response
 from service.core.principal import Principal, oauth2_scheme, principal_from_token
 from service.core.settings import get_settings
 from service.docs_assets import graphiql_html
@@ -73,7 +73,8 @@ def graphiql(request: Request) -> Response:
         return problem_response({"type": "about:blank", "title": "Not found", "status": 404,
                                  "detail": "GraphiQL is disabled in production; POST operations here."})
     if "text/html" not in request.headers.get("accept", ""):
-        return problem_response(validation_problem(
-            [{"field": "query", "message": "send operations with POST", "code": "method"}]))
+        # GraphiQL is a browser page; the API itself is POST only (and says so, as the OpenAPI does).
+        return problem_response({"type": "about:blank", "title": "Method not allowed", "status": 405,
+                                 "detail": "Send GraphQL operations with POST."}, {"Allow": "POST"})
     return HTMLResponse(graphiql_html(request.scope.get("root_path", "")))
 

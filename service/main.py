@@ -4,7 +4,7 @@ from fastapi import Depends, FastAPI
 
 import service.models  # noqa: F401  (all tables known before the first query)
 from schema.endpoint import router as graphql_router
-from service import health
+from service import contract, health
 from service.api import api_router
 from service.body_limit import BodyLimit
 from service.core.admission import Admission
@@ -45,6 +45,7 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.include_router(fhir_router)
     app.include_router(graphql_router)
+    contract.install(app)  # problem+json responses declared per operation
     return app
 
 
