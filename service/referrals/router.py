@@ -85,6 +85,10 @@ def transition_referral(session: SessionDep, principal: CurrentPrincipal, referr
         referral = service.transition(session, principal, referral_id, body)
         return 200, service.detail(session, principal, referral)
 
+    if idempotency_key is not None:
+        # A replay must not outlive the consent: the stored body shows the person's summary, and an expired
+        # consent (before the nightly job has forgotten the stored responses) hides the referral now.
+        service.load(session, principal, referral_id, "referral.transition")
     code, payload = run_once(session, principal, idempotency_key, request.url.path,
                              body.model_dump(mode="json"), produce, person_of=_person_of)
     return JSONResponse(jsonable_encoder(payload), status_code=code)
