@@ -167,3 +167,19 @@ def test_expired_registration_closes_the_providers_view_before_any_job(world: Wo
     # the referrer still sees its own referral (the closed loop), without the person's summary
     own = w.client.get(f"/api/v1/referrals/{rid}", headers=w.caseworker.headers)
     assert own.status_code == 200
+
+
+def test_an_idempotent_replay_does_not_outlive_the_registration_consent(world: World):
+    w = world
+    person = w.person()
+    rid = w.refer(person)["id"]
+    key = {"Idempotency-Key": "accept-once"}
+    first = w.client.post(f"/api/v1/referrals/{rid}/transitions", json={"action": "accept"},
+                          headers={**w.coordinator.headers, **key})
+    assert first.status_code == 200 and first.json()["person"]["given_name"] == "Karen"
+    w.db.execute(update(Consent).where(Consent.person_id == uuid.UUID(person["id"]))
+                 .values(expires_at=utcnow() - timedelta(seconds=1)))
+    w.db.commit()
+    replay = w.client.post(f"/api/v1/referrals/{rid}/transitions", json={"action": "accept"},
+                           headers={**w.coordinator.headers, **key})
+    assert replay.status_code == 404 and "Karen" not in replay.text

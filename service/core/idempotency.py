@@ -51,6 +51,13 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def forgotten(session: Session, principal: Principal, key: str) -> bool:
+    """This caller used `key` and its stored response has since been forgotten (a replay answers 410)."""
+    return session.scalar(select(IdempotencyRecord.id).where(
+        IdempotencyRecord.principal_key == f"{principal.kind}:{principal.id}", IdempotencyRecord.key == key,
+        col(IdempotencyRecord.response_body).is_(None))) is not None
+
+
 def run_once(session: Session, principal: Principal, key: str | None, path: str, body: Any,
              produce: Callable[[], tuple[int, Any]],
              person_of: Callable[[Any], uuid.UUID | None] = lambda _: None) -> tuple[int, Any]:

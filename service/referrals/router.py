@@ -8,7 +8,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from service.core.db import SessionDep
-from service.core.idempotency import IdempotencyKey, run_once
+from service.core.errors import NotFound
+from service.core.idempotency import IdempotencyKey, forgotten, run_once
 from service.core.pagination import MAX_LIMIT, Page, PageParams, page_params
 from service.core.principal import CurrentPrincipal
 from service.referrals import contacts, service
@@ -85,6 +86,14 @@ def transition_referral(session: SessionDep, principal: CurrentPrincipal, referr
         referral = service.transition(session, principal, referral_id, body)
         return 200, service.detail(session, principal, referral)
 
+    if idempotency_key is not None:
+        # A replay must not outlive the consent: the stored body shows the person's summary, and an expired
+        # consent (before the nightly job has forgotten the stored responses) hides the referral now.
+        try:
+            service.load(session, principal, referral_id, "referral.transition")
+        except NotFound:
+            if not forgotten(session, principal, idempotency_key):
+                raise  # a forgotten response answers 410 below, as after a withdrawal
     code, payload = run_once(session, principal, idempotency_key, request.url.path,
                              body.model_dump(mode="json"), produce, person_of=_person_of)
     return JSONResponse(jsonable_encoder(payload), status_code=code)
