@@ -369,7 +369,13 @@ def offer_measures(session: Session, q: Query, quarters: Sequence[str]) -> dict[
         overlaps = and_(or_(col(o.min_age).is_(None), col(o.min_age) <= ages.c.high),
                         or_(col(o.max_age).is_(None), col(o.max_age) >= ages.c.low))
         if f.get("age_group"):
-            where.append(exists(select(1).select_from(ages).where(overlaps, ages.c.label.in_(f["age_group"]))))
+            # its own age table: the grouping below joins `ages`, and a shared instance would auto-correlate
+            # the EXISTS to the outer query and leave it with no FROM clause (issue #13, defect 6)
+            f_ages = _age_table()
+            f_overlaps = and_(or_(col(o.min_age).is_(None), col(o.min_age) <= f_ages.c.high),
+                              or_(col(o.max_age).is_(None), col(o.max_age) >= f_ages.c.low))
+            where.append(exists(select(1).select_from(f_ages).where(f_overlaps,
+                                                                   f_ages.c.label.in_(f["age_group"]))))
         if f.get("offer_category"):
             where.append(col(o.category).in_(f["offer_category"]))
         dims = set(sq.group_by)
