@@ -25,6 +25,8 @@ from service.reports.dto import Rec4Params
 from service.reports.policy import ReportScope, scope_for
 
 MAX_PLAN_MEASURES = 25
+# indicator names stored with action-plan measures before the measures were renamed (issue #13)
+INDICATOR_ALIASES = {"persons_registered": "persons_newly_registered"}
 PERSON_COUNTS = ("persons_at_risk", "persons_newly_registered", "persons_severe_loneliness", "unmet_need",
                  "unmet_need_no_suitable_offer", "unmet_need_offer_exists")
 REFERRAL_COUNTS = ("referrals_sent", "referrals_accepted", "referrals_declined", "referrals_started",
@@ -193,7 +195,8 @@ def _action_plan(session: Session, q: sql.Query, categories: Categories, thresho
             key = (quarter,)
             values = {**{k: Value(v.get(key), False, cellkey.PUBLIC).as_dict() for k, v in offers.items()},
                       **{k: v.as_dict() for k, v in report.row(key).items()}}
-            per_quarter.append({"quarter": quarter, "indicators": {i: values.get(i) for i in indicators}})
+            per_quarter.append({"quarter": quarter, "indicators": {
+                i: values.get(INDICATOR_ALIASES.get(i, i)) for i in indicators}})
         out.append({"id": str(m.id), "title": m.title, "status": m.status, "risk_settings": list(scoped),
                     "indicators": indicators, "quarters": per_quarter})
     return out
