@@ -20,9 +20,11 @@ Published tables are therefore not additive (a margin is not exactly the sum of 
 figure says how it was protected (``protection``).
 """
 
+import math
 import secrets
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
+from functools import lru_cache
 
 from service.reports.disclosure import Key, ProtectedReport, Value, key_space
 
@@ -54,16 +56,27 @@ def ptable_row(n: int, threshold: int) -> list[tuple[int, Fraction]]:
     return [(n + d, Fraction(w, total)) for d, w in weights]
 
 
-def perturb(n: int, cell_key: int, threshold: int) -> int:
-    """The published value of a cell with true count n and the given (unreduced) cell key."""
-    u = Fraction(cell_key % MODULUS, MODULUS)
-    acc = Fraction(0)
-    row = ptable_row(n, threshold)
-    for value, p in row:
+@lru_cache(maxsize=4096)
+def _bounds(n: int, threshold: int) -> tuple[tuple[int, int], ...]:
+    """(upper bound of the cell-key interval × MODULUS, published value): the p-table row as integers."""
+    out, acc = [], Fraction(0)
+    for value, p in ptable_row(n, threshold):
         acc += p
-        if u < acc:
+        out.append((math.ceil(acc * MODULUS), value))
+    return tuple(out)
+
+
+def perturb(n: int, cell_key: int, threshold: int) -> int:
+    """The published value of a cell with true count n and the given (unreduced) cell key: the p-table row's
+    inverse CDF at cell_key / MODULUS."""
+    if n == 0:
+        return 0
+    u = cell_key % MODULUS
+    bounds = _bounds(n, threshold)
+    for upper, value in bounds:
+        if u < upper:
             return value
-    return row[-1][0]
+    return bounds[-1][1]
 
 
 def possible_counts(published: int, threshold: int) -> range:

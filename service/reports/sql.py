@@ -219,13 +219,18 @@ def _met_in_period(q: Query, person: Any) -> ColumnElement[bool]:
 
 
 def _needs_list(q: Query, person: Any) -> Any:
+    """The person's accessibility needs as rows; a JSON null (no needs recorded) gives none."""
+    needs = person.accessibility_needs
     if q.dialect == "postgresql":
-        return func.json_array_elements_text(person.accessibility_needs).table_valued("value")
-    return func.json_each(person.accessibility_needs).table_valued("value")
+        array = case((func.json_typeof(needs) == "array", needs), else_=cast(literal("[]"), needs.type))
+        return func.json_array_elements_text(array).table_valued("value")
+    return func.json_each(case((func.json_type(needs) == "array", needs), else_=literal("[]"))).table_valued("value")
 
 
 def _suitable_offer(q: Query, person: Any) -> ColumnElement[bool]:
-    """A published offer serves the person's municipality (or is nationwide), one of the person's risk settings
+    """Nested EXISTS name what they correlate (SQLAlchemy auto-correlates one level only).
+
+    A published offer serves the person's municipality (or is nationwide), one of the person's risk settings
     (or targets none), the person's age in the reference year, and has every accessibility feature the person
     needs."""
     o = aliased(Offer)
@@ -239,13 +244,15 @@ def _suitable_offer(q: Query, person: Any) -> ColumnElement[bool]:
     return exists(select(1).select_from(o).where(
         col(o.status) == "published", col(o.published_at) < q.end,
         or_(col(o.nationwide).is_(True),
-            exists(select(1).where(col(om.offer_id) == o.id, col(om.municipality_code) == person.municipality_code))),
-        or_(~exists(select(1).where(col(ors2.offer_id) == o.id)),
+            exists(select(1).where(col(om.offer_id) == o.id, col(om.municipality_code) == person.municipality_code)
+                   .correlate_except(om))),
+        or_(~exists(select(1).where(col(ors2.offer_id) == o.id).correlate_except(ors2)),
             exists(select(1).select_from(ors).join(prs, col(prs.risk_setting_code) == col(ors.risk_setting_code))
-                   .where(col(ors.offer_id) == o.id, col(prs.person_id) == person.id))),
+                   .where(col(ors.offer_id) == o.id, col(prs.person_id) == person.id).correlate_except(ors, prs))),
         or_(col(o.min_age).is_(None), col(o.min_age) <= age), or_(col(o.max_age).is_(None), col(o.max_age) >= age),
         ~exists(select(1).select_from(needs).where(~exists(select(1).where(
-            col(acc.offer_id) == o.id, col(acc.feature) == needs.c.value)))),
+            col(acc.offer_id) == o.id, col(acc.feature) == needs.c.value).correlate_except(acc)))
+                .correlate_except(needs)),
     ).correlate(person))
 
 
