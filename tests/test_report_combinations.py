@@ -45,7 +45,7 @@ def test_every_grouping_with_every_filter_and_every_filter_set_ungrouped(db, mak
 @pytest.mark.slow
 def test_every_grouping_with_every_filter_combination(db, make_org):
     build(db, make_org)
-    for who, scope in SCOPES.items():
+    for scope in SCOPES.values():
         for group_by in GROUPINGS:
             for filters in FILTER_SETS:
                 _run(db, scope, group_by, filters)

@@ -20,7 +20,8 @@ def _at(year: int, month: int) -> datetime:
 
 
 def _referral(db, p, o, org, *, status, accepted=None, closed=None, sent=None) -> Referral:
-    r = Referral(person_id=p.id, offer_id=o.id, referring_organisation_id=org, provider_organisation_id=o.organisation_id,
+    r = Referral(person_id=p.id, offer_id=o.id, referring_organisation_id=org,
+                 provider_organisation_id=o.organisation_id,
                  created_by=uuid.uuid4(), status=status, sent_at=sent or accepted or _at(2026, 2), accepted_at=accepted,
                  closed_at=closed)
     db.add(r)
@@ -47,7 +48,7 @@ def test_stock_flow_unmet_need_and_its_split(db, make_org):
         p.accessibility_needs = needs
         return p
 
-    a = who(_at(2025, 6))  # stock, not flow; no referral: unmet, a suitable offer exists
+    who(_at(2025, 6))  # a: stock, not flow; no referral: unmet, a suitable offer exists
     b = who(_at(2026, 3))  # completed in the period: met
     c = who(_at(2025, 1))  # accepted and completed in 2025: unmet in 2026
     who(_at(2027, 2))  # registered after the period: neither stock nor flow
