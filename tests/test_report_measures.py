@@ -94,3 +94,38 @@ def test_tils_change_is_stored_and_averaged_over_follow_ups(db, make_org):
     key = ("phone_friend",)
     assert counts["persons_followed_up"][key] == 6
     assert stats["tils_change_sum"][key] == sum(changes)
+
+
+def test_what_works_pools_a_window_of_years_with_a_95_percent_interval(db, make_org):
+    import statistics
+
+    from scipy.stats import t
+
+    from service.reports.what_works import interval, what_works
+
+    kbh = make_org(kind="municipality", municipality_code="0101")
+    ngo = make_org(kind="civil_society", municipality_code="0101")
+    phone = offer(db, ngo.id, category="phone_friend", capacity=10, nationwide=True)
+    changes = [-3, -1, 0, -2, -4, 1, -2]
+    for i, change in enumerate(changes):  # spread over 2024..2026: one period alone would have too few
+        year = 2024 + i % 3
+        p = person(db, kbh.id, settings=["homelessness"], created=_at(year, 1))
+        r = _referral(db, p, phone, kbh.id, status="completed", accepted=_at(year, 2), closed=_at(year, 6))
+        measurement(db, p, 8, "intake", _at(year, 1))
+        measurement(db, p, 8 + change, "follow_up", _at(year, 6), referral_id=r.id)
+    db.commit()
+    params = Rec4Params(**PERIOD)
+    q = reports._effective_query(db, params, ReportScope(None, None, "national"))
+    out = what_works(db, q, ("phone_friend", "culture"), 5)
+    assert out["window"] == {"from": "2024-01-01", "to": "2026-12-31", "years": 3}
+    phone_row, culture = out["categories"]
+    mean, sd, n = statistics.mean(changes), statistics.stdev(changes), len(changes)
+    half = t.ppf(0.975, n - 1) * sd / n ** 0.5
+    assert phone_row["tils_change"]["value"] == round(mean, 2)
+    assert phone_row["tils_change"]["ci95"] == [round(mean - half, 2), round(mean + half, 2)]
+    assert culture["tils_change"]["value"] is None and culture["persons_followed_up"]["value"] == 0
+    for k in (5, 12, 29):
+        sample = list(range(k))
+        m, low, high = interval(k, sum(sample), sum(x * x for x in sample))
+        ref = t.ppf(0.975, k - 1) * statistics.stdev(sample) / k ** 0.5
+        assert abs(m - statistics.mean(sample)) < 1e-9 and abs((high - m) - ref) < 1e-3 and abs((m - low) - ref) < 1e-3

@@ -92,6 +92,7 @@ def document(report: Rec4Report) -> dict[str, Any]:
                                for k in declines.keys],
         },
         "action_plan": report.action_plan,
+        "what_works": report.what_works,
     }
 
 

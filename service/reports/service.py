@@ -23,6 +23,7 @@ from service.reports.dimensions import Categories, load_categories
 from service.reports.disclosure import Key, ProtectedReport, Value
 from service.reports.dto import Rec4Params
 from service.reports.policy import ReportScope, scope_for
+from service.reports.what_works import what_works
 
 MAX_PLAN_MEASURES = 25
 # indicator names stored with action-plan measures before the measures were renamed (issue #13)
@@ -72,6 +73,7 @@ class Rec4Report:
     barriers_from_referrals: ProtectedReport
     action_plan: list[dict[str, Any]]
     generated_at: datetime
+    what_works: dict[str, Any]
 
 
 def _check_codes(session: Session, params: Rec4Params) -> None:
@@ -210,7 +212,8 @@ def rec4(session: Session, principal: Principal, params: Rec4Params, *, fmt: str
     report, offers, not_applicable = compute(session, q, categories, threshold)
     reported, from_referrals = _barriers(session, q, threshold)
     plan = _action_plan(session, q, categories, threshold) if params.include_action_plan else []
+    works = what_works(session, q, categories.values["offer_category"], threshold)
     record(session, principal, "report.rec4", purpose="rec4_mapping", subject_type="report",
            criterion={**params.model_dump(mode="json"), "format": fmt, "scope": scope.description})
     return Rec4Report(params, scope, q, categories, report, offers, not_applicable, reported, from_referrals,
-                      plan, datetime.now(UTC))
+                      plan, datetime.now(UTC), works)
