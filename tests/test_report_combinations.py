@@ -2,7 +2,6 @@
 analyst, a ministry's analyst and a municipality's org_admin, on the database under test."""
 
 import itertools
-import time
 
 import pytest
 
@@ -28,18 +27,24 @@ def _run(db, scope: ReportScope, group_by: tuple[str, ...], filters: tuple[str, 
     assert report.keys and all(isinstance(v, int) for v in offers.get("offers_published", {}).values())
 
 
-@pytest.mark.parametrize("who", list(SCOPES))
-def test_every_grouping_with_every_filter_and_every_filter_set_ungrouped(db, make_org, who):
-    """Every grouping with all six filters at once (each grouping meets the filter on its own dimension — the
-    auto-correlation crash of defect 6), and every set of filters with no grouping. The full cross product
-    (42 groupings × 64 filter sets × 3 roles) is the slow test below."""
+def test_every_grouping_meets_every_filter(db, make_org):
+    """Every grouping with all six filters at once: each grouping meets the filter on its own dimension (the
+    auto-correlation crash of defect 6). A municipality's org_admin always has the municipality filter."""
     build(db, make_org)
-    started = time.monotonic()
+    for group_by in GROUPINGS:
+        _run(db, SCOPES["national analyst"], group_by, tuple(FILTER_VALUES))
+
+
+@pytest.mark.parametrize("who", list(SCOPES))
+@pytest.mark.slow
+def test_every_grouping_with_every_filter_and_every_filter_set_ungrouped(db, make_org, who):
+    """Every grouping with all six filters, and every set of filters with no grouping, per role (about a minute
+    of CPU per role on SQLite)."""
+    build(db, make_org)
     for group_by in GROUPINGS:
         _run(db, SCOPES[who], group_by, tuple(FILTER_VALUES))
     for filters in FILTER_SETS:
         _run(db, SCOPES[who], (), filters)
-    assert time.monotonic() - started < 300
 
 
 @pytest.mark.slow

@@ -267,3 +267,27 @@ def test_action_plan_measures_carry_their_indicators_per_quarter(client, data, n
     assert q2["indicators"]["persons_registered"]["value"] == 0
     assert q2["indicators"]["offers_published"]["value"] == 2  # still published in Q2
     assert _report(client, national_analyst)["action_plan"] == []  # only on request
+
+
+def test_danish_csv_and_xlsx_with_the_action_plan(client, data, national_analyst):
+    created = client.post("/api/v1/action-plan/measures", headers=national_analyst.headers, json={
+        "title": "Flere telefonvenner", "description": "Opskalering", "risk_settings": ["homelessness"],
+        "start_date": "2026-01-01", "indicators": ["referrals_sent", "acceptance_rate"]})
+    assert created.status_code == 201, created.text
+    params = {**PERIOD, "lang": "da", "include_action_plan": "true"}
+    resp = client.get("/api/v1/reports/rec4", params={**params, "format": "csv"}, headers=national_analyst.headers)
+    lines = resp.text.splitlines()
+    header = lines[0].split(";")
+    assert "henvisninger afvist: ingen kapacitet" in header and "acceptrate" in header
+    assert not [h for h in header if h.startswith("referrals_")]
+    table = list(csv.DictReader(io.StringIO(resp.text), delimiter=";"))
+    rate = table[-1]["acceptrate"]
+    assert rate == "" or ("," in rate and "." not in rate)  # a decimal comma
+    assert table[-1]["række"] == "total" and table[-1]["henvisninger sendt (undertrykt)"] == "nej"
+    xlsx = client.get("/api/v1/reports/rec4", params={**params, "format": "xlsx"}, headers=national_analyst.headers)
+    wb = load_workbook(io.BytesIO(xlsx.content))
+    assert wb.sheetnames == ["rapport", "barrierer", "handlingsplan", "om"]
+    plan = list(wb["handlingsplan"].iter_rows(values_only=True))
+    assert plan[0][:3] == ("id", "titel", "status")
+    assert {r[5] for r in plan[1:]} == {"henvisninger sendt", "acceptrate"}
+    assert {r[4] for r in plan[1:]} == {"2026Q1", "2026Q2", "2026Q3", "2026Q4"}

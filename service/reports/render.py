@@ -2,6 +2,7 @@
 
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -96,7 +97,8 @@ def document(report: Rec4Report) -> dict[str, Any]:
     }
 
 
-def _table(report: Rec4Report) -> tuple[list[str], list[list[Any]]]:
+def _table(report: Rec4Report) -> tuple[list[str], Iterator[list[Any]]]:
+    """The header and a generator of rows: rows are built as they are written, never held all at once."""
     dims = report.protected.dimensions
     lang = report.params.lang
     names = measure_names(report)
@@ -105,17 +107,19 @@ def _table(report: Rec4Report) -> tuple[list[str], list[list[Any]]]:
     for n in names:
         label = MEASURE_LABELS_DA.get(n, n) if lang == "da" else n
         header += [label, f"{label} ({head('suppressed', lang)})", f"{label} ({head('protection', lang)})"]
-    body = []
-    for kind, key in rows(report):
-        labels = _labels(report, dims, key, lang)
-        values = _values(report, key)
-        line: list[Any] = [head(kind, lang), *(labels[d] for d in dims), *("" if c is None else c for c in key)]
-        for n in names:
-            v = values[n]
-            line += ["" if v["value"] is None else v["value"], _yes_no(v["suppressed"], lang),
-                     v.get("protection", "")]
-        body.append(line)
-    return header, body
+
+    def body() -> Iterator[list[Any]]:
+        for kind, key in rows(report):
+            labels = _labels(report, dims, key, lang)
+            values = _values(report, key)
+            line: list[Any] = [head(kind, lang), *(labels[d] for d in dims), *("" if c is None else c for c in key)]
+            for n in names:
+                v = values[n]
+                line += ["" if v["value"] is None else v["value"], _yes_no(v["suppressed"], lang),
+                         v.get("protection", "")]
+            yield line
+
+    return header, body()
 
 
 def _yes_no(flag: bool, lang: str) -> str | bool:
@@ -135,7 +139,7 @@ def iter_csv(report: Rec4Report) -> Iterator[str]:
     header, body = _table(report)
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";" if lang == "da" else ",")
-    for line in [header, *body]:
+    for line in itertools.chain([header], body):
         writer.writerow([_csv_cell(v, lang) for v in line])
         yield buf.getvalue()
         buf.seek(0)
