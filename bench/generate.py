@@ -170,6 +170,15 @@ def generate(persons: int, offers: int, referrals_per_person: int, chunk: int) -
     bar.close()
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS bench_offer"))
+        # what the service stores on its own rows (migration 0009_report_facts): Cell Key Method record keys
+        # and each follow-up's T-ILS change against the latest intake before it
+        for table in ("person", "referral"):
+            conn.execute(text(f"UPDATE {table} SET record_key = floor(random() * 1048576)::int"))  # noqa: S608
+        conn.execute(text("""
+            UPDATE loneliness_measurement f SET tils_change = f.total - (
+                SELECT i.total FROM loneliness_measurement i WHERE i.person_id = f.person_id
+                AND i.context = 'intake' AND i.measured_at <= f.measured_at ORDER BY i.measured_at DESC LIMIT 1)
+            WHERE f.context = 'follow_up'"""))
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
         counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()

@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.offers.models import Offer, OfferMunicipality, OfferRiskSetting
@@ -62,9 +63,16 @@ def measurement(db: Session, p: Person, total: int, context: str, when: datetime
     items = [1, 1, 1]
     for i in range(total - 3):
         items[i % 3] += 1
+    change = None
+    if context == "follow_up":  # stored as the service stores it: minus the latest intake at or before
+        db.flush()
+        intake = db.scalar(select(LonelinessMeasurement.total).where(
+            LonelinessMeasurement.person_id == p.id, LonelinessMeasurement.context == "intake",
+            LonelinessMeasurement.measured_at <= when).order_by(LonelinessMeasurement.measured_at.desc()).limit(1))
+        change = None if intake is None else total - intake
     db.add(LonelinessMeasurement(person_id=p.id, item1=items[0], item2=items[1], item3=items[2], total=total,
                                  measured_at=when, context=context, recorded_by=uuid.uuid4(),
-                                 referral_id=referral_id))
+                                 referral_id=referral_id, tils_change=change))
 
 
 def build(db: Session, make_org: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from service.audit.models import AuditEvent
+from service.reports.cellkey import possible_counts
 from tests.report_data import PERIOD, build
 
 
@@ -33,21 +34,28 @@ def _cell(doc, **key):
     raise AssertionError(key)
 
 
-def test_persons_by_risk_setting_with_primary_and_secondary_suppression(client, data, national_analyst):
+def _ok(v, true):
+    """A cell-key-protected count: never 1..4, and one the p-table can publish for the true count."""
+    assert v["suppressed"] is False and v["protection"] == "cell_key", v
+    assert true in possible_counts(v["value"], 5), (v, true)
+    assert not 0 < v["value"] < 5
+
+
+def test_persons_by_risk_setting_are_cell_key_protected(client, data, national_analyst):
     doc = _report(client, national_analyst, group_by="risk_setting")
-    assert doc["disclosure"]["threshold"] == 5
+    assert doc["disclosure"]["threshold"] == 5 and doc["disclosure"]["method"] == "cell_key"
     homeless = _cell(doc, risk_setting="homelessness")
-    assert homeless["persons_registered"] == {"value": 20, "suppressed": False}
-    assert homeless["persons_severe_loneliness"] == {"value": 7, "suppressed": False}
-    assert homeless["unmet_need"] == {"value": 14, "suppressed": False}  # 6 hold an accepted/started place
-    nursing = _cell(doc, risk_setting="nursing_home")["persons_registered"]
-    assert nursing == {"value": None, "suppressed": True}  # 3 < 5: primary
-    prison = _cell(doc, risk_setting="imprisonment")["persons_registered"]
-    assert prison == {"value": None, "suppressed": True}  # 6, but 29 − 20 would give the 3 away: secondary
-    assert _cell(doc, risk_setting="crisis_centre")["persons_registered"] == {"value": 0, "suppressed": False}
-    assert doc["totals"]["values"]["persons_registered"] == {"value": 29, "suppressed": False}
-    published = [r["values"]["persons_registered"]["value"] for r in doc["cells"]]
-    assert all(v is None or v == 0 or v >= 5 for v in published)
+    _ok(homeless["persons_at_risk"], 20)
+    _ok(homeless["persons_newly_registered"], 20)
+    _ok(homeless["persons_severe_loneliness"], 7)
+    _ok(homeless["unmet_need"], 14)  # 6 hold an accepted/started place
+    _ok(_cell(doc, risk_setting="nursing_home")["persons_at_risk"], 3)
+    _ok(_cell(doc, risk_setting="imprisonment")["persons_at_risk"], 6)
+    assert _cell(doc, risk_setting="crisis_centre")["persons_at_risk"]["value"] == 0
+    _ok(doc["totals"]["values"]["persons_at_risk"], 29)
+    again = _report(client, national_analyst, group_by="risk_setting,quarter")
+    assert _cell(again, risk_setting="homelessness")["persons_at_risk"] == homeless["persons_at_risk"]
+    assert again["totals"]["values"]["persons_at_risk"] == doc["totals"]["values"]["persons_at_risk"]
 
 
 def test_offers_places_and_supply_demand(client, data, national_analyst):
@@ -56,32 +64,37 @@ def test_offers_places_and_supply_demand(client, data, national_analyst):
     # the nationwide phone-friend offer serves every setting; the shared meal targets homelessness
     assert homeless["offers_published"]["value"] == 2 and homeless["places"]["value"] == 30
     assert homeless["free_places"]["value"] == 24
-    assert homeless["supply_demand_ratio"] == {"value": 1.5, "suppressed": False}
-    assert _cell(doc, risk_setting="nursing_home")["supply_demand_ratio"]["suppressed"] is True
+    assert homeless["offers_published"]["protection"] == "none (public register)"
+    shown = homeless["persons_at_risk"]["value"]
+    assert homeless["supply_demand_ratio"]["value"] == round(30 / shown, 3)
+    assert _cell(doc, risk_setting="nursing_home")["supply_demand_ratio"] == {
+        "value": None, "suppressed": True, "protection": "withheld (base below threshold)"}
     assert doc["totals"]["values"]["offers_published"]["value"] == 2
 
 
 def test_referral_outcomes_rates_and_median(client, data, national_analyst):
     totals = _report(client, national_analyst)["totals"]["values"]
-    assert totals["referrals_sent"] == {"value": 10, "suppressed": False}
-    assert totals["referrals_accepted"]["value"] == 6
-    assert totals["referrals_started"]["value"] == 5
-    assert totals["acceptance_rate"] == {"value": 0.6, "suppressed": False}
-    assert totals["median_days_to_start"] == {"value": 6.0, "suppressed": False}
-    assert totals["referrals_declined"]["value"] is None  # 4 < 5
-    assert totals["referrals_declined_no_capacity"] == {"value": None, "suppressed": True}
+    _ok(totals["referrals_sent"], 10)
+    _ok(totals["referrals_accepted"], 6)
+    _ok(totals["referrals_started"], 5)
+    assert totals["acceptance_rate"]["value"] == round(totals["referrals_accepted"]["value"]
+                                                       / totals["referrals_sent"]["value"], 3)
+    if totals["referrals_started"]["value"] >= 5:
+        assert totals["median_days_to_start"]["value"] == 6.0
+    _ok(totals["referrals_declined"], 4)
+    _ok(totals["referrals_declined_no_capacity"], 3)
     by_category = _report(client, national_analyst, group_by="offer_category")
     phone = _cell(by_category, offer_category="phone_friend")
-    assert phone["referrals_sent"]["value"] == 10
-    assert "persons_registered" in by_category["not_applicable"]
-    assert "persons_registered" not in phone
+    _ok(phone["referrals_sent"], 10)
+    assert "persons_at_risk" in by_category["not_applicable"]
+    assert "persons_at_risk" not in phone
 
 
-def test_barriers_from_referrals_are_suppressed_like_persons(client, data, national_analyst):
+def test_barriers_from_referrals_are_protected_like_persons(client, data, national_analyst):
     doc = _report(client, national_analyst)
     rows = {(r["barrier_type"], r["risk_setting"]): r["referrals"] for r in doc["barriers"]["from_referrals"]}
-    assert rows[("capacity", "homelessness")] == {"value": None, "suppressed": True}  # 3
-    assert rows[(None, None)]["value"] is None  # 4 declines in all
+    _ok(rows[("capacity", "homelessness")], 3)
+    _ok(rows[(None, None)], 4)
 
 
 def test_ministry_scope_follows_the_reference_data(client, data, make_user, make_org):
@@ -89,7 +102,7 @@ def test_ministry_scope_follows_the_reference_data(client, data, make_user, make
                                            ministry_code="health"))
     doc = _report(client, health, group_by="risk_setting")
     assert [r["key"]["risk_setting"] for r in doc["cells"]] == ["nursing_home", "relative_of_seriously_ill"]
-    assert doc["totals"]["values"]["persons_registered"]["suppressed"] is True  # only the 3 in nursing homes
+    _ok(doc["totals"]["values"]["persons_at_risk"], 3)  # only the 3 in nursing homes
     denied = client.get("/api/v1/reports/rec4", params={**PERIOD, "risk_setting": "homelessness"},
                         headers=health.headers)
     assert denied.status_code == 403
@@ -101,7 +114,7 @@ def test_municipality_admin_sees_its_own_municipality(client, data, make_user):
     admin = make_user("org_admin", data["aarhus"])
     doc = _report(client, admin, group_by="municipality")
     assert [r["key"]["municipality"] for r in doc["cells"]] == ["0751"]
-    assert doc["totals"]["values"]["persons_registered"]["value"] == 8
+    _ok(doc["totals"]["values"]["persons_at_risk"], 8)
     other = client.get("/api/v1/reports/rec4", params={**PERIOD, "municipality": "0101"}, headers=admin.headers)
     assert other.status_code == 403
 
@@ -125,18 +138,20 @@ def test_csv_and_xlsx_parse_back_to_the_same_numbers(client, data, national_anal
         for measure, v in row["values"].items():
             assert by_code[code][measure] == ("" if v["value"] is None else str(v["value"])), (code, measure)
             assert by_code[code][f"{measure} (suppressed)"] == str(v["suppressed"])
+            assert by_code[code][f"{measure} (protection)"] == v["protection"]
     xlsx = client.get("/api/v1/reports/rec4", params={**PERIOD, "group_by": "risk_setting", "format": "xlsx",
                                                       "lang": "da"}, headers=national_analyst.headers)
     wb = load_workbook(io.BytesIO(xlsx.content))
     assert wb.sheetnames == ["rapport", "barrierer", "om"]
     sheet = list(wb["rapport"].iter_rows(values_only=True))
     header = list(sheet[0])
-    assert "risikomiljø" in header and "personer registreret" in header
-    rows = {r[header.index("risk_setting_code")] or "": r for r in sheet[1:]}
-    col = header.index("personer registreret")
-    assert rows["homelessness"][col] == 20 and rows[""][col] == 29
+    label = "personer i risiko i perioden (bestand)"
+    assert "risikomiljø" in header and label in header
+    rows = {r[header.index("risikomiljø_kode")] or "": r for r in sheet[1:]}
+    col = header.index(label)
+    assert rows["homelessness"][col] == _cell(doc, risk_setting="homelessness")["persons_at_risk"]["value"]
     assert rows["homelessness"][header.index("risikomiljø")] == "hjemløshed"
-    assert rows["nursing_home"][col] is None and rows["nursing_home"][col + 1] is True
+    assert rows["nursing_home"][col + 1] == "nej" and rows["nursing_home"][col + 2] == "cell_key"
 
 
 def test_bad_parameters_are_4xx_problems(client, national_analyst):
@@ -180,9 +195,10 @@ def test_quarters_and_graphql(gql, data, national_analyst):
     assert result["__typename"] == "Rec4Report" and result["groupBy"] == ["quarter"]
     assert [c["key"][0]["code"] for c in result["cells"]] == ["2026Q1", "2026Q2"]
     q1 = {v["measure"]: v for v in result["cells"][0]["values"]}
-    assert q1["persons_registered"]["value"] == 29 and q1["referrals_sent"]["value"] == 10
+    assert 29 in possible_counts(int(q1["persons_at_risk"]["value"]), 5)
+    assert 10 in possible_counts(int(q1["referrals_sent"]["value"]), 5)
     totals = {v["measure"]: v["value"] for v in result["totals"]["values"]}
-    assert totals["persons_registered"] == 29
+    assert 29 in possible_counts(int(totals["persons_at_risk"]), 5)
     bad = gql("""query { rec4Report(input: {periodFrom: "2026-06-01", periodTo: "2026-01-01"}) {
         __typename ... on Problem { status } } }""", actor=national_analyst)
     assert bad["data"]["rec4Report"] == {"__typename": "Problem", "status": 422}
@@ -194,8 +210,8 @@ def test_median_of_an_even_count_averages_the_middle_two(client, db, data, natio
     referral(db, data["homeless_kbh"][10], data["phone"], data["kbh"].id, status="started", days_to_start=12)
     db.commit()
     totals = _report(client, national_analyst)["totals"]["values"]
-    assert totals["referrals_started"]["value"] == 6
-    assert totals["median_days_to_start"] == {"value": 7.0, "suppressed": False}  # (6 + 8) / 2
+    _ok(totals["referrals_started"], 6)
+    assert totals["median_days_to_start"]["value"] == 7.0  # (6 + 8) / 2
 
 
 def test_what_works_mean_tils_change_by_offer_category(client, db, data, national_analyst):
@@ -214,9 +230,10 @@ def test_what_works_mean_tils_change_by_offer_category(client, db, data, nationa
     db.commit()
     doc = _report(client, national_analyst, group_by="offer_category")
     phone = _cell(doc, offer_category="phone_friend")
-    assert phone["persons_followed_up"] == {"value": 5, "suppressed": False}
-    assert phone["tils_change"] == {"value": -3.0, "suppressed": False}
-    assert _cell(doc, offer_category="shared_meal")["tils_change"] == {"value": None, "suppressed": False}
+    _ok(phone["persons_followed_up"], 5)
+    if phone["persons_followed_up"]["value"] >= 5:
+        assert phone["tils_change"]["value"] == -3.0
+    assert _cell(doc, offer_category="shared_meal")["tils_change"]["value"] is None
 
 
 def test_offers_by_region_count_each_offer_once(client, db, data, national_analyst):
@@ -245,8 +262,32 @@ def test_action_plan_measures_carry_their_indicators_per_quarter(client, data, n
     assert measure["title"] == "Flere telefonvenner" and measure["risk_settings"] == ["homelessness"]
     q1, q2 = measure["quarters"]
     assert q1["quarter"] == "2026Q1" and q2["quarter"] == "2026Q2"
-    assert q1["indicators"]["persons_registered"] == {"value": 20, "suppressed": False}  # homelessness only
-    assert q1["indicators"]["referrals_sent"] == {"value": 10, "suppressed": False}
-    assert q2["indicators"]["persons_registered"] == {"value": 0, "suppressed": False}
+    _ok(q1["indicators"]["persons_registered"], 20)  # homelessness only; registered in the quarter (flow)
+    _ok(q1["indicators"]["referrals_sent"], 10)
+    assert q2["indicators"]["persons_registered"]["value"] == 0
     assert q2["indicators"]["offers_published"]["value"] == 2  # still published in Q2
     assert _report(client, national_analyst)["action_plan"] == []  # only on request
+
+
+def test_danish_csv_and_xlsx_with_the_action_plan(client, data, national_analyst):
+    created = client.post("/api/v1/action-plan/measures", headers=national_analyst.headers, json={
+        "title": "Flere telefonvenner", "description": "Opskalering", "risk_settings": ["homelessness"],
+        "start_date": "2026-01-01", "indicators": ["referrals_sent", "acceptance_rate"]})
+    assert created.status_code == 201, created.text
+    params = {**PERIOD, "lang": "da", "include_action_plan": "true"}
+    resp = client.get("/api/v1/reports/rec4", params={**params, "format": "csv"}, headers=national_analyst.headers)
+    lines = resp.text.splitlines()
+    header = lines[0].split(";")
+    assert "henvisninger afvist: ingen kapacitet" in header and "acceptrate" in header
+    assert not [h for h in header if h.startswith("referrals_")]
+    table = list(csv.DictReader(io.StringIO(resp.text), delimiter=";"))
+    rate = table[-1]["acceptrate"]
+    assert rate == "" or ("," in rate and "." not in rate)  # a decimal comma
+    assert table[-1]["række"] == "total" and table[-1]["henvisninger sendt (undertrykt)"] == "nej"
+    xlsx = client.get("/api/v1/reports/rec4", params={**params, "format": "xlsx"}, headers=national_analyst.headers)
+    wb = load_workbook(io.BytesIO(xlsx.content))
+    assert wb.sheetnames == ["rapport", "barrierer", "handlingsplan", "om"]
+    plan = list(wb["handlingsplan"].iter_rows(values_only=True))
+    assert plan[0][:3] == ("id", "titel", "status")
+    assert {r[5] for r in plan[1:]} == {"henvisninger sendt", "acceptrate"}
+    assert {r[4] for r in plan[1:]} == {"2026Q1", "2026Q2", "2026Q3", "2026Q4"}

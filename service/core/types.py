@@ -1,3 +1,4 @@
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,3 +33,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+RECORD_KEY_MODULUS = 1 << 20
+
+
+def new_record_key() -> int:
+    """A random record key for the Cell Key Method of the reports (see service/reports/cellkey.py): drawn once,
+    never changed, so the same set of persons or referrals always gets the same noise."""
+    return secrets.randbelow(RECORD_KEY_MODULUS)

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
-from service.core.types import UTCDateTime, utcnow
+from service.core.types import UTCDateTime, new_record_key, utcnow
 
 
 class PersonStatus(StrEnum):
@@ -120,6 +120,8 @@ class Person(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # the Cell Key Method's record key (reports' disclosure control); random, not derived from anything personal
+    record_key: int = Field(default_factory=new_record_key, sa_column_kwargs={"server_default": "0"})
 
 
 class PersonRiskSetting(SQLModel, table=True):
@@ -193,6 +195,9 @@ class LonelinessMeasurement(SQLModel, table=True):
     context: str = Field(max_length=20)
     # set for follow-up measurements recorded when a referral is completed ("what works" in reports)
     referral_id: uuid.UUID | None = Field(default=None, foreign_key="referral.id", index=True)
+    # follow-up total minus the person's latest intake total before it, stored when the follow-up is recorded
+    # so reports need no correlated intake lookup ("what works"); None without an earlier intake
+    tils_change: int | None = None
     recorded_by: uuid.UUID
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 

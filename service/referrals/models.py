@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer
 from sqlmodel import Field, SQLModel
 
-from service.core.types import UTCDateTime, utcnow
+from service.core.types import UTCDateTime, new_record_key, utcnow
 
 
 class ReferralStatus(StrEnum):
@@ -69,6 +69,8 @@ class Referral(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     version: int = 1
+    # the Cell Key Method's record key (reports' disclosure control)
+    record_key: int = Field(default_factory=new_record_key, sa_column_kwargs={"server_default": "0"})
 
 
 class ReferralTransition(SQLModel, table=True):

@@ -318,9 +318,13 @@ class Value:
 
     value: int | float | None
     suppressed: bool
+    protection: str | None = None  # how the figure was protected (e.g. "cell_key"), stated with it
 
     def as_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "suppressed": self.suppressed}
+        out: dict[str, Any] = {"value": self.value, "suppressed": self.suppressed}
+        if self.protection is not None:
+            out["protection"] = self.protection
+        return out
 
 
 @dataclass(frozen=True)

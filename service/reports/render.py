@@ -2,10 +2,13 @@
 
 import csv
 import io
+import itertools
+from collections.abc import Iterator
 from typing import Any
 
 from openpyxl import Workbook
 
+from service.reports.cellkey import MAX_NOISE, PUBLIC
 from service.reports.disclosure import Key, Value
 from service.reports.service import MEASURE_LABELS_DA, Rec4Report
 
@@ -16,10 +19,28 @@ BARRIER_DA = {"capacity": "kapacitet", "accessibility": "tilgængelighed", "tran
               "digital": "digital", "stigma": "stigma", "staff_competences": "personalekompetencer",
               "information": "information", "economy": "økonomi", "other": "andet"}
 ALL_LABEL = {"en": "(all)", "da": "(alle)"}
+DISCLOSURE = {
+    "method": "cell_key",
+    "rule": ("Cell Key Method (ABS, German statistical offices): every count is perturbed by a bounded noise "
+             f"(at most ±{MAX_NOISE}) drawn from the cell's key — the sum of its units' random record keys — "
+             "so the same cell always gets the same value in every request; no value 1..threshold-1 is "
+             "published (small counts become 0 or the threshold); rates are computed from perturbed counts; "
+             "means and medians are withheld over fewer than threshold units; offers are public register data"),
+}
+HEAD_DA = {"row": "række", "cell": "celle", "margin": "margen", "total": "total", "code": "kode",
+           "suppressed": "undertrykt", "protection": "beskyttelse", "source": "kilde", "count": "antal",
+           "mapping_entries": "kortlægning", "referrals": "henvisninger", "period_from": "periode fra",
+           "period_to": "periode til", "scope": "omfang", "threshold": "tærskel", "generated_at": "dannet",
+           "method": "metode", "measure": "målepunkt", "id": "id", "title": "titel", "status": "status",
+           "risk_settings": "risikomiljøer", "indicator": "indikator", "value": "værdi"}
+
+
+def head(word: str, lang: str) -> str:
+    return HEAD_DA.get(word, DIM_LABELS_DA.get(word, word)) if lang == "da" else word
 
 
 def _values(report: Rec4Report, key: Key) -> dict[str, dict[str, Any]]:
-    out = {name: Value(table.get(key, 0), False).as_dict() for name, table in report.offers.items()}
+    out = {name: Value(table.get(key, 0), False, PUBLIC).as_dict() for name, table in report.offers.items()}
     out.update({name: value.as_dict() for name, value in report.protected.row(key).items()})
     return out
 
@@ -58,9 +79,7 @@ def document(report: Rec4Report) -> dict[str, Any]:
         "group_by": list(dims),
         "filters": {k: list(v) for k, v in report.query.filters.items()},
         "scope": report.scope.description,
-        "disclosure": {"threshold": report.protected.threshold,
-                       "rule": "counts 1..threshold-1 and values over such bases are not published; "
-                               "secondary suppression keeps them from being recovered from totals and margins"},
+        "disclosure": DISCLOSURE | {"threshold": report.protected.threshold},
         "measures": [{"name": n, "label": MEASURE_LABELS_DA.get(n, n) if lang == "da" else n.replace("_", " ")}
                      for n in measure_names(report)],
         "not_applicable": report.not_applicable,
@@ -74,66 +93,106 @@ def document(report: Rec4Report) -> dict[str, Any]:
                                for k in declines.keys],
         },
         "action_plan": report.action_plan,
+        "what_works": report.what_works,
     }
 
 
-def _table(report: Rec4Report) -> tuple[list[str], list[list[Any]]]:
+def _table(report: Rec4Report) -> tuple[list[str], Iterator[list[Any]]]:
+    """The header and a generator of rows: rows are built as they are written, never held all at once."""
     dims = report.protected.dimensions
     lang = report.params.lang
     names = measure_names(report)
-    head_dims = [DIM_LABELS_DA.get(d, d) if lang == "da" else d for d in dims]
-    header = ["row", *head_dims, *(f"{d}_code" for d in dims)]
+    header = [head("row", lang), *(head(d, lang) for d in dims), *(f"{head(d, lang)}_{head('code', lang)}"
+                                                                   for d in dims)]
     for n in names:
         label = MEASURE_LABELS_DA.get(n, n) if lang == "da" else n
-        header += [label, f"{label} ({'undertrykt' if lang == 'da' else 'suppressed'})"]
-    body = []
-    for kind, key in rows(report):
-        labels = _labels(report, dims, key, lang)
-        values = _values(report, key)
-        line: list[Any] = [kind, *(labels[d] for d in dims), *("" if c is None else c for c in key)]
-        for n in names:
-            v = values[n]
-            line += ["" if v["value"] is None else v["value"], v["suppressed"]]
-        body.append(line)
-    return header, body
+        header += [label, f"{label} ({head('suppressed', lang)})", f"{label} ({head('protection', lang)})"]
+
+    def body() -> Iterator[list[Any]]:
+        for kind, key in rows(report):
+            labels = _labels(report, dims, key, lang)
+            values = _values(report, key)
+            line: list[Any] = [head(kind, lang), *(labels[d] for d in dims), *("" if c is None else c for c in key)]
+            for n in names:
+                v = values[n]
+                line += ["" if v["value"] is None else v["value"], _yes_no(v["suppressed"], lang),
+                         v.get("protection", "")]
+            yield line
+
+    return header, body()
+
+
+def _yes_no(flag: bool, lang: str) -> str | bool:
+    return ("ja" if flag else "nej") if lang == "da" else flag
+
+
+def _csv_cell(value: Any, lang: str) -> Any:
+    """Danish Excel reads `;`-separated files with a decimal comma."""
+    if lang == "da" and isinstance(value, float):
+        return f"{value}".replace(".", ",")
+    return value
+
+
+def iter_csv(report: Rec4Report) -> Iterator[str]:
+    """The CSV line by line (streamed by the router): `;` and decimal comma for lang=da, `,` and `.` otherwise."""
+    lang = report.params.lang
+    header, body = _table(report)
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";" if lang == "da" else ",")
+    for line in itertools.chain([header], body):
+        writer.writerow([_csv_cell(v, lang) for v in line])
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
 
 
 def to_csv(report: Rec4Report) -> str:
-    header, body = _table(report)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows(body)
-    return buf.getvalue()
+    return "".join(iter_csv(report))
 
 
 def to_xlsx(report: Rec4Report) -> bytes:
     lang = report.params.lang
-    wb = Workbook()
-    sheet = wb.active
-    assert sheet is not None
-    sheet.title = "rapport" if lang == "da" else "report"
+    wb = Workbook(write_only=True)  # rows go straight to the zip stream, not into a cell tree
+    sheet = wb.create_sheet("rapport" if lang == "da" else "report")
     header, body = _table(report)
     sheet.append(header)
     for line in body:
         sheet.append(line)
     barriers = wb.create_sheet("barrierer" if lang == "da" else "barriers")
-    barriers.append(["source", "barrier_type", "risk_setting", "count", "suppressed"])
+    barriers.append([head(w, lang) for w in ("source", "barrier_type", "risk_setting", "count", "suppressed",
+                                             "protection")])
     for (barrier, setting), n in sorted(report.barriers_reported.items()):
-        barriers.append(["mapping_entries", BARRIER_DA.get(barrier, barrier) if lang == "da" else barrier,
-                         setting, n, False])
+        barriers.append([head("mapping_entries", lang), BARRIER_DA.get(barrier, barrier) if lang == "da"
+                         else barrier, setting, n, _yes_no(False, lang), PUBLIC])
     declines = report.barriers_from_referrals
     for key in declines.keys:
         v = declines.measures["referrals"][key]
         barrier = key[0] or ALL_LABEL[lang]
-        barriers.append(["referrals", BARRIER_DA.get(barrier, barrier) if lang == "da" else barrier,
-                         key[1] or ALL_LABEL[lang], "" if v.value is None else v.value, v.suppressed])
+        barriers.append([head("referrals", lang), BARRIER_DA.get(barrier, barrier) if lang == "da" else barrier,
+                         key[1] or ALL_LABEL[lang], "" if v.value is None else v.value, _yes_no(v.suppressed, lang),
+                         v.protection or ""])
+    if report.params.include_action_plan:
+        _plan_sheet(wb.create_sheet("handlingsplan" if lang == "da" else "action_plan"), report, lang)
     about = wb.create_sheet("om" if lang == "da" else "about")
-    about.append(["period_from", report.params.period_from.isoformat()])
-    about.append(["period_to", report.params.period_to.isoformat()])
-    about.append(["scope", report.scope.description])
-    about.append(["threshold", report.protected.threshold])
-    about.append(["generated_at", report.generated_at.isoformat()])
+    for word, value in (("period_from", report.params.period_from.isoformat()),
+                        ("period_to", report.params.period_to.isoformat()), ("scope", report.scope.description),
+                        ("threshold", report.protected.threshold), ("method", DISCLOSURE["rule"]),
+                        ("generated_at", report.generated_at.isoformat())):
+        about.append([head(word, lang), value])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _plan_sheet(sheet: Any, report: Rec4Report, lang: str) -> None:
+    """One row per (measure, quarter, indicator) of the action plan."""
+    sheet.append([head(w, lang) for w in ("id", "title", "status", "risk_settings", "quarter", "indicator",
+                                          "value", "suppressed", "protection")])
+    for m in report.action_plan:
+        for q in m["quarters"]:
+            for name, v in q["indicators"].items():
+                label = MEASURE_LABELS_DA.get(name, name) if lang == "da" else name
+                v = v or {}
+                sheet.append([m["id"], m["title"], m["status"], ", ".join(m["risk_settings"]), q["quarter"], label,
+                              "" if v.get("value") is None else v["value"], _yes_no(bool(v.get("suppressed")), lang),
+                              v.get("protection", "")])

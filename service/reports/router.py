@@ -2,7 +2,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
 from service.core.db import SessionDep
@@ -80,7 +80,7 @@ def rec4_report(
     fmt = _format(request, format)
     report = service.rec4(session, principal, params, fmt=fmt)
     if fmt == "csv":
-        return Response(render.to_csv(report), media_type=MEDIA["csv"],
+        return StreamingResponse(render.iter_csv(report), media_type=MEDIA["csv"],
                         headers={"Content-Disposition": 'attachment; filename="rec4.csv"'})
     if fmt == "xlsx":
         return Response(render.to_xlsx(report), media_type=XLSX,

@@ -17,28 +17,46 @@ from service.core.settings import get_settings
 from service.mapping.models import BarrierType
 from service.mapping.service import BarrierFilters, count_barriers
 from service.reference.service import check_municipality_codes, check_region_codes, check_risk_setting_codes
-from service.reports import sql
+from service.reports import cellkey, sql
+from service.reports.cellkey import DerivedSpec
 from service.reports.dimensions import Categories, load_categories
-from service.reports.disclosure import Derived, Key, ProtectedReport, Value, protect
+from service.reports.disclosure import Key, ProtectedReport, Value
 from service.reports.dto import Rec4Params
 from service.reports.policy import ReportScope, scope_for
+from service.reports.what_works import what_works
 
 MAX_PLAN_MEASURES = 25
-PERSON_COUNTS = ("persons_registered", "persons_severe_loneliness", "unmet_need")
+# indicator names stored with action-plan measures before the measures were renamed (issue #13)
+INDICATOR_ALIASES = {"persons_registered": "persons_newly_registered"}
+PERSON_COUNTS = ("persons_at_risk", "persons_newly_registered", "persons_severe_loneliness", "unmet_need",
+                 "unmet_need_no_suitable_offer", "unmet_need_offer_exists")
 REFERRAL_COUNTS = ("referrals_sent", "referrals_accepted", "referrals_declined", "referrals_started",
                    "referrals_completed", "referrals_ended_early",
                    *(f"referrals_declined_{r}" for r in sql.DECLINE_REASONS))
 OFFER_VALUES = ("offers_published", "places", "free_places")
 
+DECLINE_REASON_DA = {
+    "no_capacity": "ingen kapacitet", "not_eligible": "ikke i målgruppen", "not_reachable": "kunne ikke kontaktes",
+    "person_declined": "personen takkede nej", "accessibility_barrier": "tilgængelighedsbarriere",
+    "transport_barrier": "transportbarriere", "language_barrier": "sprogbarriere",
+    "digital_barrier": "digital barriere", "other": "anden årsag", "consent_withdrawn": "samtykke trukket tilbage",
+    "sla_expired": "svarfrist overskredet",
+}
 MEASURE_LABELS_DA = {
-    "persons_registered": "personer registreret", "persons_severe_loneliness": "personer med svær ensomhed",
-    "unmet_need": "uopfyldt behov (ingen aktiv henvisning)", "offers_published": "offentliggjorte tilbud",
+    "persons_at_risk": "personer i risiko i perioden (bestand)",
+    "persons_newly_registered": "personer nyregistreret i perioden (tilgang)",
+    "persons_severe_loneliness": "personer med svær ensomhed",
+    "unmet_need": "uopfyldt behov (ingen henvisning accepteret, startet eller gennemført i perioden)",
+    "unmet_need_no_suitable_offer": "uopfyldt behov: intet egnet tilbud findes",
+    "unmet_need_offer_exists": "uopfyldt behov: egnet tilbud findes, men ingen henvisning",
+    "offers_published": "offentliggjorte tilbud",
     "places": "pladser", "free_places": "ledige pladser", "referrals_sent": "henvisninger sendt",
     "referrals_accepted": "henvisninger accepteret", "referrals_declined": "henvisninger afvist",
     "referrals_started": "henvisninger startet", "referrals_completed": "forløb gennemført",
     "referrals_ended_early": "forløb afbrudt", "persons_followed_up": "personer fulgt op",
     "acceptance_rate": "acceptrate", "median_days_to_start": "median dage fra henvisning til start",
     "supply_demand_ratio": "pladser pr. person i risiko", "tils_change": "gns. ændring i T-ILS",
+    **{f"referrals_declined_{r}": f"henvisninger afvist: {DECLINE_REASON_DA.get(r, r)}" for r in sql.DECLINE_REASONS},
 }
 
 
@@ -55,6 +73,7 @@ class Rec4Report:
     barriers_from_referrals: ProtectedReport
     action_plan: list[dict[str, Any]]
     generated_at: datetime
+    what_works: dict[str, Any]
 
 
 def _check_codes(session: Session, params: Rec4Params) -> None:
@@ -92,36 +111,53 @@ def _within(table: dict[Key, Any], lists: dict[str, tuple[str, ...]], dims: tupl
             if all(c is None or c in lists[d] for d, c in zip(dims, k, strict=True))}
 
 
-def _ratio(numerators: dict[Key, Any], bases: dict[Key, Any], digits: int = 3) -> dict[Key, float | None]:
-    return {k: round(numerators.get(k, 0) / b, digits) if b else None for k, b in bases.items()}
+def _split_keys(table: dict[str, dict[Key, Any]]) -> tuple[dict[str, dict[Key, Any]], dict[str, dict[Key, Any]]]:
+    counts = {k: v for k, v in table.items() if not k.startswith("ck_")}
+    keys = {k[3:]: v for k, v in table.items() if k.startswith("ck_")}
+    return counts, keys
+
+
+def raw_measures(session: Session, q: sql.Query, categories: Categories) -> tuple[
+        dict[str, dict[Key, Any]], dict[str, dict[Key, Any]], dict[str, dict[Key, Any]], dict[str, dict[Key, Any]]]:
+    """The true figures (never published as such): counts, their cell keys, offer values, other statistics."""
+    lists = _category_lists(q, categories)
+    persons_apply = "offer_category" not in q.group_by and "offer_category" not in q.filters
+    counts: dict[str, dict[Key, Any]] = {}
+    keys: dict[str, dict[Key, Any]] = {}
+    offers = {k: _within(v, lists, q.group_by)
+              for k, v in sql.offer_measures(session, q, categories.values["quarter"]).items()}
+    if persons_apply:
+        c, k = _split_keys(sql.persons_measures(session, q))
+        counts.update(c)
+        keys.update(k)
+    referral_counts, medians = sql.referral_measures(session, q)
+    c, k = _split_keys(referral_counts)
+    counts.update(c)
+    keys.update(k)
+    tils = sql.tils_measures(session, q)
+    counts["persons_followed_up"] = tils["persons_followed_up"]
+    keys["persons_followed_up"] = tils["ck_persons_followed_up"]
+    stats = {"median_days_to_start": medians, "tils_change_sum": tils["tils_change_sum"]}
+    trim = {k: _within(v, lists, q.group_by) for k, v in counts.items()}
+    return trim, keys, offers, {k: _within(v, lists, q.group_by) for k, v in stats.items()}
 
 
 def compute(session: Session, q: sql.Query, categories: Categories, threshold: int) -> tuple[
         ProtectedReport, dict[str, dict[Key, Any]], list[str]]:
     lists = _category_lists(q, categories)
     persons_apply = "offer_category" not in q.group_by and "offer_category" not in q.filters
-    counts: dict[str, dict[Key, Any]] = {}
-    derived: dict[str, Derived] = {}
-    offers = {k: _within(v, lists, q.group_by)
-              for k, v in sql.offer_measures(session, q, categories.values["quarter"]).items()}
+    counts, keys, offers, stats = raw_measures(session, q, categories)
+    medians = {k: None if v is None else round(v, 1) for k, v in stats["median_days_to_start"].items()}
+    followed = counts["persons_followed_up"]
+    means = {k: round(v / followed[k], 2) if followed.get(k) else None for k, v in stats["tils_change_sum"].items()}
+    derived = {
+        "acceptance_rate": DerivedSpec("referrals_sent", numerator="referrals_accepted"),
+        "median_days_to_start": DerivedSpec("referrals_started", values=medians),
+        "tils_change": DerivedSpec("persons_followed_up", values=means),
+    }
     if persons_apply:
-        counts.update(sql.persons_measures(session, q))
-    referral_counts, medians = sql.referral_measures(session, q)
-    counts.update(referral_counts)
-    tils = sql.tils_measures(session, q)
-    counts["persons_followed_up"] = tils["persons_followed_up"]
-    counts = {k: _within(v, lists, q.group_by) for k, v in counts.items()}
-    derived["acceptance_rate"] = Derived(_ratio(counts["referrals_accepted"], counts["referrals_sent"]),
-                                         base="referrals_sent", numerator="referrals_accepted")
-    rounded: dict[Key, float | None] = {k: None if v is None else round(v, 1)
-                                        for k, v in _within(medians, lists, q.group_by).items()}
-    derived["median_days_to_start"] = Derived(rounded, base="referrals_started")
-    derived["tils_change"] = Derived(_ratio(_within(tils["tils_change_sum"], lists, q.group_by),
-                                                 counts["persons_followed_up"], 2), base="persons_followed_up")
-    if persons_apply:
-        derived["supply_demand_ratio"] = Derived(_ratio(offers["places"], counts["persons_registered"]),
-                                                 base="persons_registered")
-    report = protect(q.group_by, counts, derived, threshold=threshold, categories=lists)
+        derived["supply_demand_ratio"] = DerivedSpec("persons_at_risk", numerator_values=offers["places"])
+    report = cellkey.protect(q.group_by, counts, keys, derived, threshold=threshold, categories=lists)
     not_applicable = [] if persons_apply else [*PERSON_COUNTS, "supply_demand_ratio"]
     return report, offers, not_applicable
 
@@ -133,10 +169,12 @@ def _barriers(session: Session, q: sql.Query, threshold: int) -> tuple[dict[tupl
         period_from=q.period_from, period_to=q.period_to))
     declines = sql.referral_barriers(session, q)
     risk = q.risk_codes()
+    dims = ("barrier_type", "risk_setting")
     lists = {"barrier_type": tuple(b.value for b in BarrierType),
-             "risk_setting": risk if risk is not None else tuple(sorted({k[1] for k in declines if k[1]}))}
-    protected = protect(("barrier_type", "risk_setting"), {"referrals": _within(
-        declines, lists, ("barrier_type", "risk_setting"))}, threshold=threshold, categories=lists)
+             "risk_setting": risk if risk is not None else tuple(sorted({k[1] for k in declines["referrals"]
+                                                                         if k[1]}))}
+    protected = cellkey.protect(dims, {"referrals": _within(declines["referrals"], lists, dims)},
+                                {"referrals": declines["ck_referrals"]}, threshold=threshold, categories=lists)
     return reported, protected
 
 
@@ -157,9 +195,10 @@ def _action_plan(session: Session, q: sql.Query, categories: Categories, thresho
         per_quarter = []
         for quarter in categories.values["quarter"]:
             key = (quarter,)
-            values = {**{k: Value(v.get(key), False).as_dict() for k, v in offers.items()},
+            values = {**{k: Value(v.get(key), False, cellkey.PUBLIC).as_dict() for k, v in offers.items()},
                       **{k: v.as_dict() for k, v in report.row(key).items()}}
-            per_quarter.append({"quarter": quarter, "indicators": {i: values.get(i) for i in indicators}})
+            per_quarter.append({"quarter": quarter, "indicators": {
+                i: values.get(INDICATOR_ALIASES.get(i, i)) for i in indicators}})
         out.append({"id": str(m.id), "title": m.title, "status": m.status, "risk_settings": list(scoped),
                     "indicators": indicators, "quarters": per_quarter})
     return out
@@ -173,7 +212,8 @@ def rec4(session: Session, principal: Principal, params: Rec4Params, *, fmt: str
     report, offers, not_applicable = compute(session, q, categories, threshold)
     reported, from_referrals = _barriers(session, q, threshold)
     plan = _action_plan(session, q, categories, threshold) if params.include_action_plan else []
+    works = what_works(session, q, categories.values["offer_category"], threshold)
     record(session, principal, "report.rec4", purpose="rec4_mapping", subject_type="report",
            criterion={**params.model_dump(mode="json"), "format": fmt, "scope": scope.description})
     return Rec4Report(params, scope, q, categories, report, offers, not_applicable, reported, from_referrals,
-                      plan, datetime.now(UTC))
+                      plan, datetime.now(UTC), works)

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
-from service.offers.models import Offer, OfferMunicipality, OfferRiskSetting
+from service.offers.models import Offer, OfferAccessibility, OfferMunicipality, OfferRiskSetting
 from service.persons.ages import AGE_GROUPS, age_group_sql
 from service.persons.models import SEVERE_LONELINESS_MIN, LonelinessMeasurement, Person, PersonRiskSetting
 from service.persons.policy import registration_active
@@ -209,25 +209,94 @@ def _person_dims(q: Query, stmt: Select[Any], person: Any, quarter_column: Any) 
     return stmt, labels
 
 
+def _met_in_period(q: Query, person: Any) -> ColumnElement[bool]:
+    """A referral of the person was accepted, started or completed in the period: accepted before the period
+    ends and not closed before it starts (a place held across the period counts; a decline never does)."""
+    r = aliased(Referral)
+    return exists(select(1).where(col(r.person_id) == person.id, col(r.accepted_at).is_not(None),
+                                  col(r.accepted_at) < q.end,
+                                  or_(col(r.closed_at).is_(None), col(r.closed_at) >= q.start)))
+
+
+def _needs_list(q: Query, person: Any) -> Any:
+    """The person's accessibility needs as rows; a JSON null (no needs recorded) gives none."""
+    needs = person.accessibility_needs
+    if q.dialect == "postgresql":
+        array = case((func.json_typeof(needs) == "array", needs), else_=cast(literal("[]"), needs.type))
+        return func.json_array_elements_text(array).table_valued("value")
+    return func.json_each(case((func.json_type(needs) == "array", needs), else_=literal("[]"))).table_valued("value")
+
+
+def _suitable_offer(q: Query, person: Any) -> ColumnElement[bool]:
+    """Nested EXISTS name what they correlate (SQLAlchemy auto-correlates one level only).
+
+    A published offer serves the person's municipality (or is nationwide), one of the person's risk settings
+    (or targets none), the person's age in the reference year, and has every accessibility feature the person
+    needs."""
+    o = aliased(Offer)
+    om = aliased(OfferMunicipality)
+    ors = aliased(OfferRiskSetting)
+    prs = aliased(PersonRiskSetting)
+    ors2 = aliased(OfferRiskSetting)
+    acc = aliased(OfferAccessibility)
+    age = q.reference_year - person.birth_year
+    needs = _needs_list(q, person)
+    return exists(select(1).select_from(o).where(
+        col(o.status) == "published", col(o.published_at) < q.end,
+        or_(col(o.nationwide).is_(True),
+            exists(select(1).where(col(om.offer_id) == o.id, col(om.municipality_code) == person.municipality_code)
+                   .correlate_except(om))),
+        or_(~exists(select(1).where(col(ors2.offer_id) == o.id).correlate_except(ors2)),
+            exists(select(1).select_from(ors).join(prs, col(prs.risk_setting_code) == col(ors.risk_setting_code))
+                   .where(col(ors.offer_id) == o.id, col(prs.person_id) == person.id).correlate_except(ors, prs))),
+        or_(col(o.min_age).is_(None), col(o.min_age) <= age), or_(col(o.max_age).is_(None), col(o.max_age) >= age),
+        ~exists(select(1).select_from(needs).where(~exists(select(1).where(
+            col(acc.offer_id) == o.id, col(acc.feature) == needs.c.value).correlate_except(acc)))
+                .correlate_except(needs)),
+    ).correlate(person))
+
+
+PERSON_COUNT_FLAGS = ("newly_registered", "severe", "unmet", "unmet_no_offer", "unmet_offer_exists")
+
+
 def persons_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
+    """Stock (at risk during the period: registered before it ends, registration active), flow (registered
+    within it), severe loneliness, unmet need and its split — each with its Cell Key Method cell key."""
     p = Person
 
     def build(sq: Query) -> Select[Any]:
-        # an outer join to the persons holding a place, not a per-person subquery: one hash join
-        holding = (select(col(Referral.person_id).label("person_id")).distinct()
-                   .where(col(Referral.status).in_([ReferralStatus.accepted, ReferralStatus.started]))
-                   .subquery("holding"))
-        start = select().select_from(p).outerjoin(holding, holding.c.person_id == col(p.id))
+        start = select().select_from(p)
         stmt, labels = _person_dims(sq, start, p, p.created_at)
+        unmet = ~_met_in_period(sq, p)
+        suitable = _suitable_offer(sq, p)
         return stmt.add_columns(
-            col(p.id).label("unit"), *labels,
+            col(p.id).label("unit"), col(p.record_key).label("rk"), *labels,
+            _flag(col(p.created_at) >= sq.start).label("newly_registered"),
             _flag(col(p.loneliness_latest_total) >= SEVERE_LONELINESS_MIN).label("severe"),
-            _flag(holding.c.person_id.is_(None)).label("unmet"),
-        ).where(registration_active(), col(p.created_at) >= sq.start, col(p.created_at) < sq.end,
-                *_person_filters(sq, p, p.created_at))
+            _flag(unmet).label("unmet"),
+            _flag(and_(unmet, ~suitable)).label("unmet_no_offer"),
+            _flag(and_(unmet, suitable)).label("unmet_offer_exists"),
+        ).where(registration_active(), col(p.created_at) < sq.end, *_person_filters(sq, p, p.created_at))
 
-    return grouped(session, q, build, {
-        "persons_registered": _count, "persons_severe_loneliness": _sum("severe"), "unmet_need": _sum("unmet")})
+    names = {"persons_at_risk": None, "persons_newly_registered": "newly_registered",
+             "persons_severe_loneliness": "severe", "unmet_need": "unmet",
+             "unmet_need_no_suitable_offer": "unmet_no_offer", "unmet_need_offer_exists": "unmet_offer_exists"}
+    return grouped(session, q, build, _with_cell_keys(names))
+
+
+def _with_cell_keys(names: dict[str, str | None]) -> dict[str, Callable[[Any], ColumnElement[Any]]]:
+    """count/sum-of-flag aggregates and, for each, `ck_<name>`: the sum of the counted units' record keys."""
+    out: dict[str, Callable[[Any], ColumnElement[Any]]] = {}
+    for name, flag in names.items():
+        out[name] = _count if flag is None else _sum(flag)
+        out[f"ck_{name}"] = _rk_sum(flag)
+    return out
+
+
+def _rk_sum(flag: str | None) -> Callable[[Any], ColumnElement[Any]]:
+    if flag is None:
+        return lambda inner: func.coalesce(func.sum(inner.c.rk), 0)
+    return lambda inner: func.coalesce(func.sum(inner.c.rk * inner.c[flag]), 0)
 
 
 # ---- referrals -----------------------------------------------------------------------------------------
@@ -264,7 +333,7 @@ def referral_measures(session: Session, q: Query) -> tuple[dict[str, dict[Key, A
     r = Referral
     declined = col(r.status) == ReferralStatus.declined
     extra = [
-        col(r.id).label("unit"),
+        col(r.id).label("unit"), col(r.record_key).label("rk"),
         _flag(col(r.accepted_at).is_not(None)).label("accepted"),
         _flag(declined).label("declined"),
         _flag(col(r.started_at).is_not(None)).label("started"),
@@ -279,26 +348,27 @@ def referral_measures(session: Session, q: Query) -> tuple[dict[str, dict[Key, A
 
     flags = ["accepted", "declined", "started", "completed", "ended_early",
              *(f"declined_{x}" for x in DECLINE_REASONS)]
-    counts = grouped(session, q, build, {"referrals_sent": _count, **{f"referrals_{f}": _sum(f) for f in flags}})
+    counts = grouped(session, q, build, _with_cell_keys({"referrals_sent": None,
+                                                         **{f"referrals_{f}": f for f in flags}}))
     return counts, grouped_median(session, q, build, "days")
 
 
 def tils_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
+    """Follow-ups (of a referral) in the period with their stored T-ILS change (follow-up − latest intake)."""
     follow = aliased(LonelinessMeasurement)
-    intake = aliased(LonelinessMeasurement)
     r = aliased(Referral)
-    intake_total = (select(intake.total).where(intake.person_id == follow.person_id, intake.context == "intake",
-                                               col(intake.measured_at) <= follow.measured_at)
-                    .order_by(col(intake.measured_at).desc()).limit(1).scalar_subquery())
-    extra = [col(follow.id).label("unit"), (follow.total - intake_total).label("change")]
+    extra = [col(follow.id).label("unit"), col(r.record_key).label("rk"), col(follow.tils_change).label("change"),
+             _flag(col(follow.tils_change).is_not(None)).label("has_change")]
+
     def build(sq: Query) -> Select[Any]:
         return (_referral_base(sq, follow, follow.measured_at, follow.person_id, r.offer_id, extra,
                                joins=[(r, r.id == follow.referral_id)])
                 .where(follow.context == "follow_up"))
 
-    # count(change) skips follow-ups without an intake, so the intake lookup runs once per row
-    return grouped(session, q, build, {"persons_followed_up": lambda inner: func.count(inner.c.change),
-                                       "tils_change_sum": _sum("change")})
+    return grouped(session, q, build, {**_with_cell_keys({"persons_followed_up": "has_change"}),
+                                       "tils_change_sum": _sum("change"),
+                                       "tils_change_sumsq": lambda inner: func.coalesce(
+                                           func.sum(inner.c.change * inner.c.change), 0)})
 
 
 # ---- offers --------------------------------------------------------------------------------------------
@@ -369,7 +439,13 @@ def offer_measures(session: Session, q: Query, quarters: Sequence[str]) -> dict[
         overlaps = and_(or_(col(o.min_age).is_(None), col(o.min_age) <= ages.c.high),
                         or_(col(o.max_age).is_(None), col(o.max_age) >= ages.c.low))
         if f.get("age_group"):
-            where.append(exists(select(1).select_from(ages).where(overlaps, ages.c.label.in_(f["age_group"]))))
+            # its own age table: the grouping below joins `ages`, and a shared instance would auto-correlate
+            # the EXISTS to the outer query and leave it with no FROM clause (issue #13, defect 6)
+            f_ages = _age_table()
+            f_overlaps = and_(or_(col(o.min_age).is_(None), col(o.min_age) <= f_ages.c.high),
+                              or_(col(o.max_age).is_(None), col(o.max_age) >= f_ages.c.low))
+            where.append(exists(select(1).select_from(f_ages).where(f_overlaps,
+                                                                   f_ages.c.label.in_(f["age_group"]))))
         if f.get("offer_category"):
             where.append(col(o.category).in_(f["offer_category"]))
         dims = set(sq.group_by)
@@ -422,7 +498,7 @@ REASON_BARRIER = {
 }
 
 
-def referral_barriers(session: Session, q: Query) -> dict[Key, int]:
+def referral_barriers(session: Session, q: Query) -> dict[str, dict[Key, int]]:
     """Declined or ended-early referrals in the period by (barrier_type, risk_setting) and their margins."""
     r = Referral
     p = aliased(Person)
@@ -438,9 +514,10 @@ def referral_barriers(session: Session, q: Query) -> dict[Key, int]:
             on = col(prs.person_id) == p.id
             stmt = stmt.join(prs, and_(on, col(prs.risk_setting_code).in_(risk)) if risk is not None else on)
             labels["risk_setting"] = col(prs.risk_setting_code)
-        return (stmt.add_columns(col(r.id).label("unit"), *(labels[d].label(d) for d in sq.group_by))
+        return (stmt.add_columns(col(r.id).label("unit"), col(r.record_key).label("rk"),
+                                 *(labels[d].label(d) for d in sq.group_by))
                 .where(col(r.status).in_([ReferralStatus.declined, ReferralStatus.ended_early]),
                        col(r.sent_at) >= sq.start, col(r.sent_at) < sq.end, *_person_filters(sq, p, r.sent_at)))
 
     sub = replace(q, group_by=("barrier_type", "risk_setting"))
-    return grouped(session, sub, build, {"referrals": _count})["referrals"]
+    return grouped(session, sub, build, _with_cell_keys({"referrals": None}))

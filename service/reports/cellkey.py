@@ -1,0 +1,140 @@
+"""Disclosure control by the Cell Key Method (ABS; the German statistical offices' "Cell-Key-Verfahren").
+
+Every person and every referral carries a random *record key*: an integer in ``[0, MODULUS)`` drawn once
+when the row is created and never changed (``person.record_key``, ``referral.record_key``). A cell's *cell
+key* is the sum of the record keys of the units counted in it, modulo ``MODULUS``: it depends only on *which*
+units a cell counts, never on the request that asked for it. The published value is the true count plus a
+noise drawn from the *p-table* row of that count by the cell key (inverse CDF). Hence the same cell always
+gets the same noise, in every grouping, filter, format and request — averaging repeated requests or
+differencing overlapping ones meets noise that does not go away.
+
+The p-table (threshold T, the ``disclosure_threshold`` setting; maximum noise D = ``MAX_NOISE``):
+
+* n = 0: published 0 (no unit, nothing to protect — ABS leaves structural zeros alone);
+* 1 ≤ n < T: published 0 with probability 1 − n/T, T with probability n/T (unbiased; no value 1..T−1 ever
+  appears, and a published 0 or T does not say whether a few units are behind it);
+* n ≥ T: n + d, d ∈ {−k..k} with k = min(D, n − T) and probabilities ∝ ``NOISE_WEIGHTS`` (symmetric, so
+  unbiased; never below T).
+
+Published tables are therefore not additive (a margin is not exactly the sum of its published cells); every
+figure says how it was protected (``protection``).
+"""
+
+import math
+import secrets
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from functools import lru_cache
+
+from service.reports.disclosure import Key, ProtectedReport, Value, key_space
+
+RECORD_KEY_BITS = 20
+MODULUS = 1 << RECORD_KEY_BITS
+MAX_NOISE = 2
+NOISE_WEIGHTS = {0: 4, 1: 2, 2: 1}  # weight of d and of −d
+CELL_KEY = "cell_key"
+PUBLIC = "none (public register)"
+WITHHELD = "withheld (base below threshold)"
+FROM_CELL_KEYS = "computed from cell-key counts"
+
+
+def new_record_key() -> int:
+    return secrets.randbelow(MODULUS)
+
+
+def ptable_row(n: int, threshold: int) -> list[tuple[int, Fraction]]:
+    """(published value, probability) for a true count n, in a fixed order."""
+    if n < 0:
+        raise ValueError("counts are non-negative")
+    if n == 0:
+        return [(0, Fraction(1))]
+    if n < threshold:
+        return [(0, Fraction(threshold - n, threshold)), (threshold, Fraction(n, threshold))]
+    k = min(MAX_NOISE, n - threshold)
+    weights = [(d, NOISE_WEIGHTS[abs(d)]) for d in range(-k, k + 1)]
+    total = sum(w for _, w in weights)
+    return [(n + d, Fraction(w, total)) for d, w in weights]
+
+
+@lru_cache(maxsize=4096)
+def _bounds(n: int, threshold: int) -> tuple[tuple[int, int], ...]:
+    """(upper bound of the cell-key interval × MODULUS, published value): the p-table row as integers."""
+    out, acc = [], Fraction(0)
+    for value, p in ptable_row(n, threshold):
+        acc += p
+        out.append((math.ceil(acc * MODULUS), value))
+    return tuple(out)
+
+
+def perturb(n: int, cell_key: int, threshold: int) -> int:
+    """The published value of a cell with true count n and the given (unreduced) cell key: the p-table row's
+    inverse CDF at cell_key / MODULUS."""
+    if n == 0:
+        return 0
+    u = cell_key % MODULUS
+    bounds = _bounds(n, threshold)
+    for upper, value in bounds:
+        if u < upper:
+            return value
+    return bounds[-1][1]
+
+
+def possible_counts(published: int, threshold: int) -> range:
+    """Every true count the p-table could have published as ``published`` (what an attacker can infer)."""
+    if published == 0:
+        return range(0, threshold)
+    if published == threshold:
+        return range(1, threshold + MAX_NOISE + 1)
+    return range(max(threshold, published - MAX_NOISE), published + MAX_NOISE + 1)
+
+
+def protect(dimensions: Sequence[str], counts: Mapping[str, Mapping[Key, int]],
+            cell_keys: Mapping[str, Mapping[Key, int]], derived: Mapping[str, "DerivedSpec"] | None = None, *,
+            threshold: int, categories: Mapping[str, Sequence[str]]) -> ProtectedReport:
+    """Perturb every count over the key space; derived values are computed from the *published* counts
+    (or withheld when their base is below the threshold)."""
+    dims = tuple(dimensions)
+    cats = {d: tuple(sorted(categories[d])) for d in dims}
+    space = key_space(dims, cats)
+    measures: dict[str, dict[Key, Value]] = {}
+    for name, table in counts.items():
+        keys = cell_keys.get(name, {})
+        measures[name] = {k: Value(perturb(int(table.get(k) or 0), int(keys.get(k) or 0), threshold), False,
+                                   CELL_KEY) for k in space}
+    for name, spec in (derived or {}).items():
+        out: dict[Key, Value] = {}
+        for k in space:
+            true_base = int(counts[spec.base].get(k) or 0)
+            shown_base = measures[spec.base][k].value
+            if true_base >= threshold and isinstance(shown_base, int) and shown_base >= threshold:
+                out[k] = Value(spec.compute(k, measures), False, FROM_CELL_KEYS)
+            else:
+                out[k] = Value(None, true_base > 0, WITHHELD if true_base > 0 else CELL_KEY)
+        measures[name] = out
+    return ProtectedReport(threshold=threshold, dimensions=dims, categories=cats, keys=tuple(space),
+                           measures=measures)
+
+
+class DerivedSpec:
+    """A value over a base count: a ratio of two published counts, or a statistic computed on true data
+    (mean, median) that is shown only over a base of at least the threshold."""
+
+    def __init__(self, base: str, *, numerator: str | None = None, denominator_published: bool = True,
+                 values: Mapping[Key, float | None] | None = None, numerator_values: Mapping[Key, float] | None
+                 = None, digits: int = 3) -> None:
+        self.base, self.numerator, self.values = base, numerator, values
+        self.numerator_values, self.digits = numerator_values, digits
+        self.denominator_published = denominator_published
+
+    def compute(self, key: Key, measures: Mapping[str, Mapping[Key, Value]]) -> float | None:
+        base = measures[self.base][key].value
+        if self.values is not None:
+            return self.values.get(key)
+        top: float | int | None
+        if self.numerator is not None:
+            top = measures[self.numerator][key].value
+        else:
+            top = (self.numerator_values or {}).get(key, 0)
+        if top is None or not base:
+            return None
+        return round(float(top) / float(base), self.digits)
