@@ -2,6 +2,7 @@
 analyst, a ministry's analyst and a municipality's org_admin, on the database under test."""
 
 import itertools
+import os
 
 import pytest
 
@@ -16,6 +17,11 @@ FILTER_VALUES = {"risk_setting": ["homelessness"], "municipality": ["0101"], "re
 SCOPES = {"national analyst": ReportScope(None, None, "national"),
           "ministry analyst": ReportScope(("nursing_home", "homelessness"), None, "ministry"),
           "municipality org_admin": ReportScope(None, ("0101",), "municipality")}
+# The cross products cost a report computation each (0.3–5 s at today's report speed, issue #13 defect 7): hours
+# for the full product. They run when asked (TVAERS_EXHAUSTIVE_REPORTS=1), not in every CI run, until the fast path
+# makes them cheap; the default test above them covers every grouping meeting every filter.
+exhaustive = pytest.mark.skipif(not os.environ.get("TVAERS_EXHAUSTIVE_REPORTS"),
+                                reason="set TVAERS_EXHAUSTIVE_REPORTS=1 (hours at today's report speed)")
 GROUPINGS = [g for n in range(MAX_GROUP_BY + 1) for g in itertools.combinations([d.value for d in Dimension], n)]
 FILTER_SETS = [f for n in range(len(FILTER_VALUES) + 1) for f in itertools.combinations(FILTER_VALUES, n)]
 
@@ -37,6 +43,7 @@ def test_every_grouping_meets_every_filter(db, make_org):
 
 @pytest.mark.parametrize("who", list(SCOPES))
 @pytest.mark.slow
+@exhaustive
 def test_every_grouping_with_every_filter_and_every_filter_set_ungrouped(db, make_org, who):
     """Every grouping with all six filters, and every set of filters with no grouping, per role (about a minute
     of CPU per role on SQLite)."""
@@ -48,6 +55,7 @@ def test_every_grouping_with_every_filter_and_every_filter_set_ungrouped(db, mak
 
 
 @pytest.mark.slow
+@exhaustive
 def test_every_grouping_with_every_filter_combination(db, make_org):
     build(db, make_org)
     for scope in SCOPES.values():
