@@ -109,8 +109,8 @@ def patient(session: Session, principal: Principal, person_id: str) -> dict[str,
         if shared and shared[0].person is not None:
             return resources.shared_patient(shared[0].person)
     if not audited:  # a provider role asking for a person not (or no longer) referred to it: a denied read too
-        record(session, principal, "person.read", purpose=persons.PURPOSE_CASEWORK, subject_type="person", subject_id=pid,
-               outcome="denied", reason="not_visible")
+        record(session, principal, "person.read", purpose=persons.PURPOSE_CASEWORK, subject_type="person",
+               subject_id=pid, outcome="denied", reason="not_visible")
     raise NotFound("Patient not found.")
 
 
