@@ -26,6 +26,7 @@ class RestSpec:
     body_param: str | None = None
     provider_body_param: str | None = None
     has_object: bool | None = None  # None: whether the path names an object
+    search_by_id: bool = False  # a FHIR search by `_id`: an empty Bundle is how it hides the object (a 404)
 
 
 CONTACT = {"contacted_at": "2026-01-05T10:00:00Z", "duration_minutes": 20, "channel": "phone"}
@@ -119,8 +120,8 @@ REST: dict[tuple[str, str], RestSpec] = {
                                                        provider_body=_json_patch("in-progress")),
     ("GET", f"{FHIR}/Consent"): RestSpec(query={"patient": "{person_id}"}, has_object=True),
     ("GET", f"{FHIR}/Consent/{{consent_id}}"): RestSpec(),
-    # a search by _id finds nothing rather than refusing (the refusal is audited): through the door, 200
-    ("GET", f"{FHIR}/Patient"): RestSpec(query={"_id": "{person_id}"}),
+    # a search by _id finds nothing rather than refusing (the refusal is audited all the same)
+    ("GET", f"{FHIR}/Patient"): RestSpec(query={"_id": "{person_id}"}, has_object=True, search_by_id=True),
     ("GET", f"{FHIR}/Patient/{{person_id}}"): RestSpec(),
     ("GET", f"{FHIR}/Organization"): RestSpec(), ("GET", f"{FHIR}/Organization/{{org_id}}"): RestSpec(),
     ("GET", f"{FHIR}/HealthcareService"): RestSpec(), ("GET", f"{FHIR}/HealthcareService/{{offer_id}}"): RestSpec(),
