@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from service.audit.service import record
 from service.core.errors import NotFound
 from service.core.pagination import PageParams
 from service.core.permissions import Permission
@@ -93,10 +94,12 @@ def patient(session: Session, principal: Principal, person_id: str) -> dict[str,
     """The holding organisation reads the person (CPR only with persons:read_cpr); a provider reads the
     consent-gated summary of a person referred to it, while the consent lasts; anyone else gets 404."""
     pid = parse_id(person_id, "Patient")
+    audited = False
     if principal.can(Permission.persons_manage):
         try:
             return resources.patient(persons.get(session, principal, pid))
-        except NotFound:
+        except NotFound:  # persons.get audited the refusal
+            audited = True
             if not referral_policy.can_read_as_provider(principal):
                 raise
     if referral_policy.can_read_as_provider(principal):
@@ -105,6 +108,9 @@ def patient(session: Session, principal: Principal, person_id: str) -> dict[str,
         shared = referrals.present(session, principal, rows)
         if shared and shared[0].person is not None:
             return resources.shared_patient(shared[0].person)
+    if not audited:  # a provider role asking for a person not (or no longer) referred to it: a denied read too
+        record(session, principal, "person.read", purpose=persons.PURPOSE_CASEWORK, subject_type="person",
+               subject_id=pid, outcome="denied", reason="not_visible")
     raise NotFound("Patient not found.")
 
 

@@ -17,7 +17,8 @@ OPEN_RULES = {Rule.none, Rule.public, Rule.directory, Rule.credentials, Rule.sel
               Rule.audit_scope}
 # "own organisation" rules, and the permission that widens each to every organisation (system_admin).
 OWN_RULES = {Rule.own_organisation: P.organisations_update_any, Rule.accounts: P.users_manage_any,
-             Rule.offers_readable: None, Rule.offer_provider: None, Rule.persons_own: None}
+             Rule.offers_readable: None, Rule.offer_provider: None, Rule.persons_own: None,
+             Rule.own_webhooks: None}  # webhooks: strictly the organisation's own, system_admin included
 
 
 def _door(access: Access, actor: Actor) -> int | None:
@@ -50,6 +51,11 @@ def expected(access: Access, actor: Actor, owner: str, world: World, *, has_obje
             return OK if same and P.persons_manage in actor.permissions else 404
         widened = OWN_RULES[rule]
         return OK if same or (widened is not None and widened in actor.permissions) else 404
+    if rule == Rule.patient_view:  # the holder in full; the consented provider its summary; anyone else 404
+        if same and P.persons_manage in actor.permissions:
+            return OK
+        provider_roles = {P.referrals_receive, P.contacts_manage}
+        return OK if actor.org == world.provider_of[owner] and actor.permissions & provider_roles else 404
     if rule == Rule.recording_ministry:
         if kind != "ministry":
             return 403

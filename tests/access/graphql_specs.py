@@ -64,6 +64,10 @@ Q = {
     "Query.contactsDue": GqlSpec("{ contactsDue { items { referralId } } }"),
     "Query.contactAgreement": GqlSpec('{ contactAgreement(referralId: "%(referral_id)s") { id } }', True),
     "Query.contactLog": GqlSpec('{ contactLog(referralId: "%(referral_id)s") { items { id } } }', True),
+    "Query.webhookEndpoints": GqlSpec("{ webhookEndpoints { items { id } } }"),
+    "Query.webhookEndpoint": GqlSpec('{ webhookEndpoint(id: "%(endpoint_id)s") { id } }', True),
+    "Query.webhookDeliveries": GqlSpec('{ webhookDeliveries(endpointId: "%(endpoint_id)s") { items { id } } }', True),
+    "Query.webhookEvents": GqlSpec("{ webhookEvents { items { id } } }"),
 }
 
 M = {
@@ -120,6 +124,17 @@ M = {
     "Mutation.logContact": GqlSpec(
         'mutation { logContact(referralId: "%(referral_id)s", input: {contactedAt: "2026-01-05T10:00:00Z", '
         "durationMinutes: 20, channel: phone}) { __typename " + P + " } }", True),
+    # a loopback target: refused (422) after the door without resolving any name
+    "Mutation.createWebhookEndpoint": GqlSpec('mutation { createWebhookEndpoint(input: {url: "https://127.0.0.1/h", '
+                                              "eventTypes: [referral_sent]}) { __typename " + P + " } }"),
+    "Mutation.updateWebhookEndpoint": GqlSpec('mutation { updateWebhookEndpoint(id: "%(endpoint_id)s", input: '
+                                              '{description: "Matrix"}) { __typename ' + P + " } }", True),
+    "Mutation.deleteWebhookEndpoint": GqlSpec('mutation { deleteWebhookEndpoint(id: "%(endpoint_id)s") '
+                                              "{ __typename " + P + " } }", True),
+    "Mutation.rotateWebhookSecret": GqlSpec('mutation { rotateWebhookSecret(id: "%(endpoint_id)s", overlapHours: 1) '
+                                            "{ __typename " + P + " } }", True),
+    "Mutation.redeliverWebhook": GqlSpec('mutation { redeliverWebhook(endpointId: "%(endpoint_id)s", deliveryId: '
+                                         '"%(delivery_id)s") { __typename ' + P + " } }", True),
 }
 
 PERSON = '{ person(id: "%(person_id)s") { id NESTED } }'

@@ -4,12 +4,6 @@ Each entry: (operation, actor label, owner) → reason. The matrix marks exactly
 `xfail(strict=True)`: when the fix lands they pass, the strict xfail fails, and the entry must go.
 """
 
-DEFECT_3 = "defect 3 — fixed on h-graphql"
-
-# Referral.offer shows the referrer the provider's offer after the provider paused it (no longer readable to
-# anyone else: `offer(id)` answers null, REST GET /offers/{id} 404) — the loader skips the offer read rule.
-KNOWN: dict[tuple[str, str, str], str] = {
-    ("Referral.offer", actor, owner): DEFECT_3
-    for actor, owner in (("A:org_admin", "A"), ("A:caseworker", "A"), ("A:client", "A"),
-                         ("A2:org_admin", "A2"), ("A2:caseworker", "A2"))
-}
+# Empty: defect 3 (Referral.offer skipping the offer read rule) is fixed; add an entry here only for a case
+# another branch is fixing, with its reason.
+KNOWN: dict[tuple[str, str, str], str] = {}

@@ -8,6 +8,7 @@ object answers 404 rather than 422). Creates without an object are sent `{}`: al
 GraphQL: a document with `$id`-style variables filled from the owner's objects.
 """
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +21,26 @@ class RestSpec:
     content_type: str | None = None  # a raw body of this media type instead of JSON
     query: dict[str, str] | None = None
     provider_body: Any = None  # what the referral's provider sends instead (its side of a transition)
+    # A body or query that names the owner's object: a world parameter (tests/access/world.py) holds the body,
+    # query values are templates filled like the path, and `has_object` says the object rule then applies.
+    body_param: str | None = None
+    provider_body_param: str | None = None
+    has_object: bool | None = None  # None: whether the path names an object
+    search_by_id: bool = False  # a FHIR search by `_id`: an empty Bundle is how it hides the object (a 404)
 
 
 CONTACT = {"contacted_at": "2026-01-05T10:00:00Z", "duration_minutes": 20, "channel": "phone"}
 AGREEMENT = {"channel": "phone", "cadence": "weekly", "weekday": 2, "time_of_day": "10:00"}
 V1 = "/api/v1"
+FHIR = "/fhir/R4"
+FHIR_JSON = "application/fhir+json"
+PATCH_JSON = "application/json-patch+json"
+HOOK = f"{V1}/webhooks/{{endpoint_id}}"
+
+
+def _json_patch(status: str) -> bytes:
+    return json.dumps([{"op": "replace", "path": "/status", "value": status}]).encode()
+
 
 REST: dict[tuple[str, str], RestSpec] = {
     ("GET", "/healthz"): RestSpec(), ("GET", "/readyz"): RestSpec(),
@@ -81,4 +97,32 @@ REST: dict[tuple[str, str], RestSpec] = {
     ("GET", f"{V1}/action-plan/measures/{{measure_id}}"): RestSpec(),
     ("PATCH", f"{V1}/action-plan/measures/{{measure_id}}"): RestSpec(body={"title": "Nyt navn"}),
     ("GET", f"{V1}/reports/rec4"): RestSpec(query={"period_from": "2026-01-01", "period_to": "2026-12-31"}),
+    # HSDS 3.0 (public)
+    ("GET", f"{V1}/hsds/"): RestSpec(), ("GET", f"{V1}/hsds/taxonomies"): RestSpec(),
+    ("GET", f"{V1}/hsds/taxonomies/{{taxonomy_id}}"): RestSpec(), ("GET", f"{V1}/hsds/taxonomy_terms"): RestSpec(),
+    ("GET", f"{V1}/hsds/taxonomy_terms/{{term_id}}"): RestSpec(),
+    ("GET", f"{V1}/hsds/service_at_locations"): RestSpec(),
+    ("GET", f"{V1}/hsds/service_at_locations/{{service_at_location_id}}"): RestSpec(),
+    # webhooks: the owner's endpoint and one of its queued deliveries
+    ("GET", f"{V1}/webhooks"): RestSpec(), ("POST", f"{V1}/webhooks"): RestSpec(body={}),
+    ("GET", f"{V1}/webhooks/events"): RestSpec(), ("GET", HOOK): RestSpec(),
+    ("PATCH", HOOK): RestSpec(body={"description": "Matrix"}), ("DELETE", HOOK): RestSpec(),
+    ("POST", f"{HOOK}/rotate-secret"): RestSpec(body={"overlap_hours": 1}),
+    ("GET", f"{HOOK}/deliveries"): RestSpec(), ("GET", f"{HOOK}/attempts"): RestSpec(),
+    ("POST", f"{HOOK}/deliveries/{{delivery_id}}/redeliver"): RestSpec(),
+    # FHIR R4: refusals are OperationOutcomes with the same 401/403/404
+    ("GET", f"{FHIR}/metadata"): RestSpec(),
+    ("GET", f"{FHIR}/ServiceRequest"): RestSpec(), ("GET", f"{FHIR}/ServiceRequest/{{referral_id}}"): RestSpec(),
+    ("GET", f"{FHIR}/Task"): RestSpec(), ("GET", f"{FHIR}/Task/{{referral_id}}"): RestSpec(),
+    ("PUT", f"{FHIR}/Task/{{referral_id}}"): RestSpec(content_type=FHIR_JSON, body_param="task_cancel",
+                                                     provider_body_param="task_start"),
+    ("PATCH", f"{FHIR}/Task/{{referral_id}}"): RestSpec(body=_json_patch("cancelled"), content_type=PATCH_JSON,
+                                                       provider_body=_json_patch("in-progress")),
+    ("GET", f"{FHIR}/Consent"): RestSpec(query={"patient": "{person_id}"}, has_object=True),
+    ("GET", f"{FHIR}/Consent/{{consent_id}}"): RestSpec(),
+    # a search by _id finds nothing rather than refusing (the refusal is audited all the same)
+    ("GET", f"{FHIR}/Patient"): RestSpec(query={"_id": "{person_id}"}, has_object=True, search_by_id=True),
+    ("GET", f"{FHIR}/Patient/{{person_id}}"): RestSpec(),
+    ("GET", f"{FHIR}/Organization"): RestSpec(), ("GET", f"{FHIR}/Organization/{{org_id}}"): RestSpec(),
+    ("GET", f"{FHIR}/HealthcareService"): RestSpec(), ("GET", f"{FHIR}/HealthcareService/{{offer_id}}"): RestSpec(),
 }

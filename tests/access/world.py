@@ -8,22 +8,26 @@ kind), P and Q (civil-society providers: A refers its person to P, A2 to Q), MIN
 (the consented provider for A's person) and an org_admin; A has an API client (role org_admin).
 """
 
+import json
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.core.permissions import Permission, Role, permissions_for
 from service.core.security import hash_secret, issue_token
+from service.events import EventType
 from service.organisations.models import Organisation
 from service.users.models import ApiClient, User
+from service.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 ORG_ROLES = (Role.org_admin, Role.caseworker, Role.coordinator, Role.analyst)
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog>>endobj\nunderskrift\n%%EOF\n"
 OFFER = {"title": "Telefonven", "description": "Vi ringer hver uge", "category": "phone_friend", "mode": "phone",
-         "nationwide": True, "capacity": 10}
+         "nationwide": True, "capacity": 10, "address": "Torvet 1"}
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,13 @@ def build(client: Any, db: Session) -> World:
     measure = _ok(client.post("/api/v1/action-plan/measures", headers=min_analyst, json={
         "title": "Matrixindsats", "description": "Et tiltag", "risk_settings": ["nursing_home"],
         "status": "planned", "start_date": "2026-01-01"}))["id"]
+    # A webhook endpoint per owner, written directly (registration would resolve the target host): the referral
+    # steps below then queue its deliveries. Nothing is sent — no worker runs in the matrix.
+    hooks = {owner: WebhookEndpoint(organisation_id=w.orgs[owner].id, url=f"https://hooks.example.org/{owner}",
+                                    event_types=sorted(str(t) for t in EventType), secret="whsec_" + "A" * 32)
+             for owner in ("A", "A2")}
+    db.add_all(hooks.values())
+    db.commit()
     for owner, provider in (("A", "P"), ("A2", "Q")):
         caseworker = users[(owner, Role.caseworker)][1]
         admin = users[(owner, Role.org_admin)][1]
@@ -132,6 +143,9 @@ def build(client: Any, db: Session) -> World:
         _ok(client.post(f"/api/v1/offers/{provider_offers[provider]}/status", json={"status": "paused"},
                         headers=provider_headers[provider]), 200)
         draft = _ok(client.post("/api/v1/offers", headers=admin, json={**OFFER, "status": "draft"}))
+        task = _ok(client.get(f"/fhir/R4/Task/{referral['id']}", headers=caseworker), 200)
+        delivery = db.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == hooks[owner].id)).first()
+        assert delivery is not None, "the referral steps queued no delivery to the owner's endpoint"
         w.provider_of[owner] = provider
         w.params[owner] = {
             "org_id": w.org_id(owner), "user_id": str(users[(owner, Role.caseworker)][0].id),
@@ -139,7 +153,16 @@ def build(client: Any, db: Session) -> World:
             "person_id": person["id"], "consent_id": consent["id"], "document_id": document["id"],
             "referral_id": referral["id"], "measure_id": measure,
             "service_id": listed[provider], "organization_id": w.org_id(provider),
-            "provider_offer_id": provider_offers[provider]}
+            "provider_offer_id": provider_offers[provider],
+            "endpoint_id": str(hooks[owner].id), "delivery_id": str(delivery.id),
+            # FHIR Task bodies: the referrer cancels (withdraw), the provider starts (in-progress)
+            "task_cancel": json.dumps({**task, "status": "cancelled"}),
+            "task_start": json.dumps({**task, "status": "in-progress"})}
+    hsds = {key: _ok(client.get(f"/api/v1/hsds/{key}"), 200)["contents"][0]["id"]
+            for key in ("taxonomies", "taxonomy_terms", "service_at_locations")}
+    for owner in ("A", "A2"):
+        w.params[owner].update(taxonomy_id=hsds["taxonomies"], term_id=hsds["taxonomy_terms"],
+                               service_at_location_id=hsds["service_at_locations"])
     if not w.params["A2"]["client_pk"]:
         other = ApiClient(client_id="tv_" + secrets.token_hex(8), secret_hash="x", name="Partner 2",
                           organisation_id=w.orgs["A2"].id, role=Role.caseworker)
