@@ -66,11 +66,27 @@ def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     return statuses
 
 
+# The FHIR door answers the same statuses as an OperationOutcome in FHIR's own media type (service/fhir/errors.py).
+FHIR_PREFIX = "/fhir/"
+OPERATION_OUTCOME_SCHEMA: dict[str, Any] = {
+    "title": "OperationOutcome",
+    "type": "object",
+    "description": "FHIR R4 OperationOutcome: the problem's status and code as an issue.",
+    "required": ["resourceType", "issue"],
+    "properties": {"resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+                   "issue": {"type": "array", "items": {"type": "object"}}},
+}
+
+
 def declare_problems(openapi: dict[str, Any]) -> dict[str, Any]:
     """Add the problem responses to every operation of `openapi` (in place; returned for convenience)."""
-    openapi.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-    body = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    schemas["OperationOutcome"] = OPERATION_OUTCOME_SCHEMA
+    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    outcome = {"application/fhir+json": {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}}
     for path, item in openapi.get("paths", {}).items():
+        body = outcome if path.startswith(FHIR_PREFIX) else problem
         for method, operation in item.items():
             if method not in WRITES | {"get"}:
                 continue

@@ -74,7 +74,7 @@ def read_task(session: SessionDep, principal: CurrentPrincipal, referral_id: str
 
 @router.put("/Task/{referral_id}", responses=_RESPONSES)
 def put_task(request: Request, session: SessionDep, principal: CurrentPrincipal, referral_id: str,
-             body: Annotated[Any, Body()] = None, if_match: IfMatch = None) -> Response:
+             body: Annotated[Any, Body(media_type=FHIR_JSON)] = None, if_match: IfMatch = None) -> Response:
     """Move the loop by writing the Task back with a new status (accepted, rejected + statusReason,
     in-progress, completed + output, failed + statusReason; the referrer: cancelled)."""
     _media(request, _JSON_TYPES)
@@ -84,7 +84,8 @@ def put_task(request: Request, session: SessionDep, principal: CurrentPrincipal,
 
 @router.patch("/Task/{referral_id}", responses=_RESPONSES)
 def patch_task(request: Request, session: SessionDep, principal: CurrentPrincipal, referral_id: str,
-               body: Annotated[Any, Body()] = None, if_match: IfMatch = None) -> Response:
+               body: Annotated[Any, Body(media_type="application/json-patch+json")] = None,
+               if_match: IfMatch = None) -> Response:
     """The same with a JSON Patch (`application/json-patch+json`), e.g. replace /status."""
     _media(request, ("application/json-patch+json",))
     rid = reads.parse_id(referral_id, "Task")
