@@ -20,6 +20,7 @@ from service.core.types import utcnow
 from service.events import EventType, ReferralChanged, emit
 from service.events.models import OutboxEvent
 from service.organisations.models import Organisation
+from service.webhooks import secrets as webhook_secrets
 from service.webhooks.delivery import deliver_due
 from service.webhooks.models import JobRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from service.webhooks.sender import new_secret
@@ -48,8 +49,8 @@ def _setup(session: Session, url: str, previous: str | None = None) -> tuple[Org
     session.add(org)
     session.flush()
     endpoint = WebhookEndpoint(organisation_id=org.id, url=url, event_types=[str(t) for t in EventType],
-                               secret=new_secret(), previous_secret=previous,
                                previous_until=utcnow() + timedelta(hours=1) if previous else None)
+    webhook_secrets.store(endpoint, new_secret(), previous)
     session.add(endpoint)
     session.commit()
     return org, endpoint
@@ -78,7 +79,7 @@ def test_signed_delivery_verifies_with_both_secrets_during_rotation(committed: S
     _drain()
     assert len(receiver.received) == 1
     got = receiver.received[0]
-    for secret in (endpoint.secret, old):  # both sign during the overlap
+    for secret in (webhook_secrets.current(endpoint), old):  # both sign during the overlap
         payload = Webhook(secret).verify(got.body, got.headers)
         assert payload["type"] == "referral.accepted" and payload["organisation_id"] == str(org.id)
     with pytest.raises(WebhookVerificationError):

@@ -27,6 +27,8 @@ from service.core.types import utcnow
 from service.persons import cpr as cpr_codec
 from service.persons import keyring
 from service.persons.models import ConsentDocument, Person
+from service.webhooks import secrets as webhook_secrets
+from service.webhooks.models import WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,8 @@ def _stamp_key_id(_mapper: Any, _connection: Any, person: Person) -> None:
 def _used_key_ids(session: Session) -> set[str]:
     persons = session.scalars(select(Person.cpr_key_id).where(col(Person.cpr_encrypted).is_not(None)).distinct())
     documents = session.scalars(select(ConsentDocument.key_id).distinct())
-    return {k for k in persons if k} | set(documents)
+    endpoints = session.scalars(select(WebhookEndpoint.secret_key_id).distinct())
+    return {k for k in persons if k} | set(documents) | set(endpoints)
 
 
 def check_keys(session: Session) -> list[str]:
@@ -70,6 +73,10 @@ def check_keys(session: Session) -> list[str]:
                 from service.persons.documents import decrypt_document
 
                 decrypt_document(document)
+            endpoint = session.scalar(select(WebhookEndpoint).where(
+                col(WebhookEndpoint.secret_key_id) == key_id).limit(1))
+            if endpoint is not None:
+                webhook_secrets.current(endpoint)
         except keyring.UnknownKey:
             raise KeyRingError(f"the encryption key of key id {key_id} does not decrypt the stored data; it is "
                                "not the key the data was written with") from None
@@ -97,6 +104,7 @@ class RotationResult:
     persons: int
     documents: int
     remaining: int
+    webhook_secrets: int = 0
 
 
 Progress = Callable[[str, int], Callable[[int], None]]  # (what, total) -> advance(n)
@@ -113,10 +121,16 @@ def _stale_documents() -> Any:
     return select(ConsentDocument.id).where(col(ConsentDocument.key_id) != keyring.current_key_id())
 
 
+def _stale_endpoints() -> Any:
+    return select(WebhookEndpoint.id).where(col(WebhookEndpoint.secret_key_id) != keyring.current_key_id())
+
+
+def _count(session: Session, stmt: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
 def remaining(session: Session) -> int:
-    persons = session.scalar(select(func.count()).select_from(_stale_persons().subquery())) or 0
-    documents = session.scalar(select(func.count()).select_from(_stale_documents().subquery())) or 0
-    return int(persons) + int(documents)
+    return sum(_count(session, stmt) for stmt in (_stale_persons(), _stale_documents(), _stale_endpoints()))
 
 
 def _rotate_person_batch(session: Session, after: uuid.UUID | None, size: int) -> tuple[int, int, uuid.UUID | None]:
@@ -137,17 +151,17 @@ def _rotate_person_batch(session: Session, after: uuid.UUID | None, size: int) -
 
 def rotate(open_session: Callable[[], Session], batch_size: int = 500, progress: Progress | None = None,
            ) -> RotationResult:
-    """Move every CPR ciphertext/hash and consent document to the current key; one transaction per batch."""
+    """Move every CPR ciphertext/hash, consent document and webhook signing secret to the current key; one
+    transaction per batch."""
     from service.audit.service import record
     from service.persons.documents import reencrypt_batch
 
     with open_session() as session:
         check_keys(session)
-        total_persons = session.scalar(select(func.count()).select_from(_stale_persons().subquery())) or 0
-        total_documents = session.scalar(select(func.count()).select_from(_stale_documents().subquery())) or 0
-    moved = {"persons": 0, "documents": 0}
-    for what, total, batch in (("persons", total_persons, _rotate_person_batch),
-                               ("documents", total_documents, reencrypt_batch)):
+        totals = [_count(session, stmt) for stmt in (_stale_persons(), _stale_documents(), _stale_endpoints())]
+    moved = {"persons": 0, "documents": 0, "webhook_secrets": 0}
+    for what, total, batch in zip(moved, totals, (_rotate_person_batch, reencrypt_batch,
+                                                  webhook_secrets.reencrypt_batch), strict=True):
         after: list[uuid.UUID | None] = [None]
 
         def step(session: Session, what: str = what, batch: Any = batch, after: list = after) -> int:
@@ -156,11 +170,10 @@ def rotate(open_session: Callable[[], Session], batch_size: int = 500, progress:
             return int(seen)
 
         in_batches(open_session, step, batch_size, progress(what, int(total)) if progress else lambda n: None)
-    persons, documents = moved["persons"], moved["documents"]
     with open_session() as session:
         left = remaining(session)
         record(session, None, "keys.rotate", purpose="key_management", actor_type="system", criterion={
-            "key_id": keyring.current_key_id(), "persons": persons, "documents": documents, "remaining": left,
-            "at": utcnow().isoformat()})
+            "key_id": keyring.current_key_id(), **moved, "remaining": left, "at": utcnow().isoformat()})
         session.commit()
-    return RotationResult(keyring.current_key_id(), persons, documents, left)
+    return RotationResult(keyring.current_key_id(), moved["persons"], moved["documents"], left,
+                          moved["webhook_secrets"])

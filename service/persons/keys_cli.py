@@ -43,7 +43,7 @@ def check() -> None:
 def rotate(batch_size: Annotated[int, typer.Option(
         min=1, max=10000, help="Rows re-encrypted and re-hashed per transaction.")] = 500,
            progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True) -> None:
-    """Re-encrypt and re-hash every CPR number and consent document under TVAERS_CURRENT_KEY_ID, in batches.
+    """Re-encrypt and re-hash every CPR number, consent document and webhook secret under TVAERS_CURRENT_KEY_ID.
     Interrupted, run it again: it carries on where it stopped."""
     from service.core.progress import progress_bars
     from service.persons.keys import rotate as run
@@ -51,5 +51,6 @@ def rotate(batch_size: Annotated[int, typer.Option(
     refuse_unreadable_keys()
     with progress_bars(progress) as bars:
         result = run(_open, batch_size=batch_size, progress=bars)
-    typer.echo(f"rotated {result.persons} CPR number(s) and {result.documents} document(s) to key "
-               f"{result.key_id}; remaining under older keys: {result.remaining}")
+    typer.echo(f"rotated {result.persons} CPR number(s), {result.documents} document(s) and "
+               f"{result.webhook_secrets} webhook secret pair(s) to key {result.key_id}; "
+               f"remaining under older keys: {result.remaining}")

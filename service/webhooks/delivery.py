@@ -25,6 +25,7 @@ from service.core.settings import get_settings
 from service.core.types import utcnow
 from service.events import EndpointDisabled, EventType, emit
 from service.events.models import OutboxEvent
+from service.webhooks import secrets
 from service.webhooks.models import OPEN, DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from service.webhooks.sender import Result, post
 
@@ -96,10 +97,7 @@ def _job(session: Session, delivery_id: uuid.UUID, at: datetime) -> _Job | None:
     if row is None:
         return None
     endpoint, event = row
-    keys = [endpoint.secret]
-    if endpoint.previous_secret and endpoint.previous_until and endpoint.previous_until > at:
-        keys.append(endpoint.previous_secret)
-    return _Job(endpoint.url, keys, dict(event.payload), str(event.id))
+    return _Job(endpoint.url, secrets.signing(endpoint, at), dict(event.payload), str(event.id))
 
 
 def backoff(attempts: int) -> timedelta:

@@ -30,8 +30,10 @@ class WebhookEndpoint(SQLModel, table=True):
     description: str | None = Field(default=None, max_length=500)
     event_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Standard Webhooks secrets (whsec_…): shown once; the previous one keeps signing until previous_until.
-    secret: str = Field(max_length=100)
-    previous_secret: str | None = Field(default=None, max_length=100)
+    # Stored encrypted under the key ring, both under secret_key_id (service.webhooks.secrets).
+    secret_encrypted: str = Field(max_length=200)
+    previous_secret_encrypted: str | None = Field(default=None, max_length=200)
+    secret_key_id: str = Field(max_length=20, index=True)
     previous_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     enabled: bool = True
     disabled_reason: str | None = Field(default=None, max_length=40)

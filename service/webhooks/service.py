@@ -16,7 +16,7 @@ from service.core.permissions import Permission
 from service.core.principal import Principal, require
 from service.core.types import utcnow
 from service.events.models import OutboxEvent
-from service.webhooks import policy
+from service.webhooks import policy, secrets
 from service.webhooks.dto import (
     AttemptRead,
     DeliveryRead,
@@ -48,8 +48,9 @@ def _check_target(url: str) -> None:
 def endpoint_read(e: WebhookEndpoint) -> EndpointRead:
     return EndpointRead(id=e.id, organisation_id=e.organisation_id, url=e.url, description=e.description,
                         event_types=list(e.event_types), enabled=e.enabled, disabled_reason=e.disabled_reason,
-                        failing_since=e.failing_since, previous_secret_until=e.previous_until if e.previous_secret
-                        else None, created_at=e.created_at, updated_at=e.updated_at, version=e.version)
+                        failing_since=e.failing_since,
+                        previous_secret_until=e.previous_until if e.previous_secret_encrypted else None,
+                        created_at=e.created_at, updated_at=e.updated_at, version=e.version)
 
 
 def _load(session: Session, principal: Principal, endpoint_id: uuid.UUID, lock: bool = False) -> WebhookEndpoint:
@@ -81,10 +82,11 @@ def get(session: Session, principal: Principal, endpoint_id: uuid.UUID) -> Endpo
 def create(session: Session, principal: Principal, data: EndpointCreate) -> EndpointCreated:
     require(principal, Permission.webhooks_manage)
     _check_target(data.url)
-    secret = new_secret()
-    endpoint = WebhookEndpoint(organisation_id=principal.organisation_id, url=data.url, description=data.description,
-                               event_types=sorted({str(t) for t in data.event_types}), secret=secret,
-                               created_by=principal.id)
+    secret, endpoint_id = new_secret(), uuid.uuid4()
+    token = secrets.seal(endpoint_id, secret)  # only the ciphertext is stored; the secret is shown this once
+    endpoint = WebhookEndpoint(id=endpoint_id, organisation_id=principal.organisation_id, url=data.url,
+                               description=data.description, event_types=sorted({str(t) for t in data.event_types}),
+                               secret_encrypted=token, secret_key_id=secrets.key_id_of(token), created_by=principal.id)
     session.add(endpoint)
     session.flush()
     _audit(session, principal, "webhook_endpoint.create", endpoint.id, {"event_types": endpoint.event_types})
@@ -123,18 +125,16 @@ def delete(session: Session, principal: Principal, endpoint_id: uuid.UUID) -> No
 def rotate_secret(session: Session, principal: Principal, endpoint_id: uuid.UUID, data: SecretRotate) -> SecretRotated:
     """A new secret signs from now; the current one keeps signing beside it for the overlap."""
     endpoint = _load(session, principal, endpoint_id, lock=True)
-    now = utcnow()
-    if data.overlap_hours > 0:
-        endpoint.previous_secret, endpoint.previous_until = endpoint.secret, now + timedelta(hours=data.overlap_hours)
-    else:
-        endpoint.previous_secret, endpoint.previous_until = None, None
-    endpoint.secret = new_secret()
+    now, secret = utcnow(), new_secret()
+    overlap = data.overlap_hours > 0
+    endpoint.previous_until = now + timedelta(hours=data.overlap_hours) if overlap else None
+    secrets.store(endpoint, secret, secrets.current(endpoint) if overlap else None)
     endpoint.version += 1
     endpoint.updated_at = now
     session.add(endpoint)
     session.flush()
     _audit(session, principal, "webhook_endpoint.rotate_secret", endpoint.id, {"overlap_hours": data.overlap_hours})
-    return SecretRotated(endpoint_id=endpoint.id, secret=endpoint.secret, previous_secret_until=endpoint.previous_until)
+    return SecretRotated(endpoint_id=endpoint.id, secret=secret, previous_secret_until=endpoint.previous_until)
 
 
 def _delivery_reads(session: Session, rows: list[WebhookDelivery]) -> list[DeliveryRead]:

@@ -22,6 +22,7 @@ from service.core.security import hash_secret, issue_token
 from service.events import EventType
 from service.organisations.models import Organisation
 from service.users.models import ApiClient, User
+from service.webhooks import secrets as webhook_secrets
 from service.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 ORG_ROLES = (Role.org_admin, Role.caseworker, Role.coordinator, Role.analyst)
@@ -117,8 +118,10 @@ def build(client: Any, db: Session) -> World:
     # A webhook endpoint per owner, written directly (registration would resolve the target host): the referral
     # steps below then queue its deliveries. Nothing is sent — no worker runs in the matrix.
     hooks = {owner: WebhookEndpoint(organisation_id=w.orgs[owner].id, url=f"https://hooks.example.org/{owner}",
-                                    event_types=sorted(str(t) for t in EventType), secret="whsec_" + "A" * 32)
+                                    event_types=sorted(str(t) for t in EventType))
              for owner in ("A", "A2")}
+    for hook in hooks.values():
+        webhook_secrets.store(hook, "whsec_" + "A" * 32, None)
     db.add_all(hooks.values())
     db.commit()
     for owner, provider in (("A", "P"), ("A2", "Q")):
