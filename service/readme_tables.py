@@ -42,7 +42,7 @@ NOTES = {
     "login_lockout_minutes": "how long failures count towards the lock",
     "key_ring": "further keys beside `k1` (= the two `TVAERS_CPR_*` keys), JSON "
                 "`{\"k2\": {\"encryption\": \"…\", \"hash\": \"…\"}}`; see \"Keys\"",
-    "current_key_id": "the key new CPR numbers and consent documents are written with",
+    "current_key_id": "the key new CPR numbers, consent documents and webhook secrets are written with",
     "audit_checkpoint_key": "HMAC key signing the audit chain head and exported checkpoints; at least 32 random "
                             "characters in production",
     "retention_closed_person_days": "retention of erased persons' pseudonymous rows; see \"Retention\"",

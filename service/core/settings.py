@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     retention_contact_log_days: int = Field(default=365, ge=1, le=36500)
     retention_idempotency_hours: int = Field(default=24, ge=1, le=8760)
     retention_audit_days: int = Field(default=183, ge=1, le=36500)
+    retention_webhook_delivered_days: int = Field(default=30, ge=1, le=36500, description=(
+        "retention of succeeded webhook deliveries and their attempt log, from the last attempt; see \"Retention\""))
+    retention_webhook_dead_days: int = Field(default=90, ge=1, le=36500, description=(
+        "retention of dead-lettered webhook deliveries (still redeliverable until then) and their attempt log"))
+    retention_outbox_days: int = Field(default=90, ge=1, le=36500, description=(
+        "retention of outbox events (the organisation's event feed) once no delivery of theirs is left"))
     # A consent document (signed form, PDF/PNG/JPEG) may be at most this large.
     consent_document_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
     # How long a request waits for a database lock (SQLite: the write queue; PostgreSQL: a row lock) before it

@@ -25,5 +25,5 @@ def run(dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what
         outcomes = retention.run(new_session, dry_run=dry_run, batch_size=batch_size, progress=bars)
     verb = "would act on" if dry_run else "acted on"
     for o in outcomes:
-        typer.echo(f"{o.category:<16} {verb} {o.done if not dry_run else o.due:>7} "
+        typer.echo(f"{o.category:<18} {verb} {o.done if not dry_run else o.due:>7} "
                    f"{o.what} before {o.cutoff.date().isoformat()}")

@@ -8,6 +8,10 @@
 - idempotency (TVAERS_RETENTION_IDEMPOTENCY_HOURS, 24): stored responses to retries are deleted.
 - audit_events (TVAERS_RETENTION_AUDIT_DAYS, 183): the oldest sealed events are deleted; the signed anchor
   keeps the rest of the chain verifiable.
+- webhook_delivered / webhook_dead (TVAERS_RETENTION_WEBHOOK_DELIVERED_DAYS 30, _DEAD_DAYS 90): finished
+  deliveries are deleted with their attempt log, counted from their last attempt; open ones are never touched.
+- outbox_events (TVAERS_RETENTION_OUTBOX_DAYS, 90): events no delivery refers to any more are deleted
+  (after the two above in the same run, so an event goes once its deliveries have).
 
 Each category is a pair of SQL functions: `due` (a count) and `batch` (act on at most N rows, return how many).
 A batch is its own transaction, so an interrupted run loses nothing and the next run carries on.
@@ -32,6 +36,8 @@ from service.core.types import utcnow
 from service.persons.models import Consent, ConsentDocument, ConsentPurposeRow, ConsentRecipient, Person
 from service.referrals.models import ContactAgreement, ContactLogEntry, Referral, ReferralTransition
 from service.referrals.workflow import OPEN_STATUSES
+from service.webhooks import retention as webhooks
+from service.webhooks.models import DeliveryStatus
 
 PURPOSE = "retention"
 
@@ -144,6 +150,13 @@ CATEGORIES = [
              lambda now: now - timedelta(hours=get_settings().retention_idempotency_hours), _idempotency_due,
              _idempotency_batch),
     Category("audit_events", "sealed audit events", _days("retention_audit_days"), _audit_due, _audit_batch),
+    # Deliveries before events: an event is deleted only once no delivery refers to it.
+    Category("webhook_delivered", "succeeded webhook deliveries finished", _days("retention_webhook_delivered_days"),
+             *webhooks.finished(DeliveryStatus.succeeded)),
+    Category("webhook_dead", "dead-lettered webhook deliveries finished", _days("retention_webhook_dead_days"),
+             *webhooks.finished(DeliveryStatus.dead)),
+    Category("outbox_events", "outbox events without deliveries from", _days("retention_outbox_days"),
+             webhooks.events_due, webhooks.events_batch),
 ]
 
 
