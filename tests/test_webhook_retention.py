@@ -43,8 +43,11 @@ def _arrange(db: Session) -> dict[str, int]:
         "bare_old": (91, None, None), "bare_recent": (89, None, None)}
     seqs = {}
     for name, (age, status, finished) in plan.items():
-        event = OutboxEvent(type="referral.sent", organisation_id=org.id, subject=f"referral/{name}",
-                            payload={"type": "referral.sent"}, occurred_at=_days_ago(age))
+        event_id, referral_id = uuid.uuid4(), uuid.uuid4()
+        payload = {"id": str(event_id), "type": "referral.sent", "timestamp": _days_ago(age).isoformat(),
+                   "organisation_id": str(org.id), "data": {"referral_id": str(referral_id)}}  # the thin envelope
+        event = OutboxEvent(id=event_id, type="referral.sent", organisation_id=org.id,
+                            subject=f"referral/{referral_id}", payload=payload, occurred_at=_days_ago(age))
         db.add(event)
         db.flush()
         assert event.seq is not None
