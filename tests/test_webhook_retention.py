@@ -115,3 +115,35 @@ def test_a_redelivery_racing_the_batch_keeps_its_row(db, monkeypatch):
     assert db.get(WebhookDelivery, delivery.id) is not None
     assert db.scalar(select(func.count()).select_from(WebhookAttempt)
                      .where(WebhookAttempt.delivery_id == delivery.id)) == 2, "and its log"
+
+
+def test_two_concurrent_runs_delete_each_row_once(committed: Session):
+    """Two retention workers (real threads, own connections) on the same categories: no errors, nothing open
+    touched, and the end state is the one a single run leaves."""
+    import threading
+
+    from service.core.db import new_session
+    from service.core.progress import in_batches
+
+    seqs = _arrange(committed)
+    categories = [c for c in retention.CATEGORIES if c.name in WEBHOOK_CATEGORIES]
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def worker() -> None:
+        try:
+            start.wait()
+            for category in categories:
+                cutoff = category.cutoff(utcnow())
+                in_batches(new_session, lambda s, c=category, cut=cutoff: c.batch(s, cut, 1), 1, lambda n: None)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, [type(e).__name__ for e in errors]
+    kept = {"delivered_recent", "dead_recent", "pending_old", "in_flight_old"}
+    assert _left(committed, seqs) == (kept | {"bare_recent", "delivered_old"}, kept, 8)
