@@ -71,10 +71,8 @@ def previous(endpoint: WebhookEndpoint) -> str | None:
 
 def signing(endpoint: WebhookEndpoint, at: datetime) -> list[str]:
     """The secrets that sign at `at`: the current one, and the previous one during a rotation's overlap."""
-    keys = [current(endpoint)]
-    if endpoint.previous_secret_encrypted and endpoint.previous_until and endpoint.previous_until > at:
-        keys.append(unseal(endpoint.id, endpoint.previous_secret_encrypted))
-    return keys
+    old = previous(endpoint) if endpoint.previous_until and endpoint.previous_until > at else None
+    return [current(endpoint)] + ([old] if old else [])
 
 
 def reencrypt_batch(session: Session, after: uuid.UUID | None, size: int) -> tuple[int, int, uuid.UUID | None]:
