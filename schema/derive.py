@@ -19,13 +19,16 @@ type (derive the inner type first); an enum becomes its GraphQL enum when one is
 """
 
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 import strawberry
 from pydantic import BaseModel
 from strawberry.scalars import JSON
+from strawberry.types.enum import has_enum_definition
+
+import schema.enums  # noqa: F401  (the GraphQL enums are registered before any type is derived)
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -76,14 +79,16 @@ def graphql_annotation(annotation: Any) -> Any:
             raise TypeError(f"derive a GraphQL type for {annotation.__name__} before the types that nest it")
         return DERIVED[annotation]
     if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return annotation if hasattr(annotation, "_enum_definition") else str
+        return annotation if has_enum_definition(annotation) else str
     return annotation
 
 
 def read_type(model: type[BaseModel], *, name: str | None = None, description: str | None = None,
-              exclude: Iterable[str] = ()) -> Callable[[C], C]:
-    """Make the decorated class the Strawberry type of `model` (see the module docstring)."""
+              exclude: Iterable[str] = (), descriptions: Mapping[str, str | None] | None = None) -> Callable[[C], C]:
+    """Make the decorated class the Strawberry type of `model` (see the module docstring). `descriptions`
+    replaces a field's description from the model where the GraphQL contract words it differently (None: none)."""
     skip = set(exclude)
+    described = dict(descriptions or {})
 
     def derive(cls: C) -> C:
         own = dict(cls.__dict__.get("__annotations__", {}))
@@ -97,8 +102,9 @@ def read_type(model: type[BaseModel], *, name: str | None = None, description: s
                 continue
             else:
                 annotations[field_name] = graphql_annotation(info.annotation)
-            if info.description and field_name not in cls.__dict__:
-                setattr(cls, field_name, strawberry.field(description=info.description))
+            field_description = described.get(field_name, info.description)
+            if field_description and field_name not in cls.__dict__:
+                setattr(cls, field_name, strawberry.field(description=field_description))
         annotations.update(own)
         cls.__annotations__ = annotations
         cls.__read_model__ = model  # type: ignore[attr-defined]

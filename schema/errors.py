@@ -89,6 +89,8 @@ def plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)
                 if getattr(value, f.name) is not strawberry.UNSET}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items() if v is not strawberry.UNSET}
     if isinstance(value, list):
         return [plain(v) for v in value]
     if isinstance(value, Enum):
@@ -99,10 +101,7 @@ def plain(value: Any) -> Any:
 def parse(model: type[M], data: Any) -> M:
     """Strawberry input (or a dict of arguments) → the domain's Pydantic input model (extra fields forbidden
     there too). The one conversion from GraphQL input to the domain."""
-    payload = plain(data)
-    if isinstance(payload, dict):
-        payload = {k: v for k, v in payload.items() if v is not strawberry.UNSET}
-    return model.model_validate(payload)
+    return model.model_validate(plain(data))
 
 
 def or_none(action: Callable[[], T]) -> T | None:

@@ -22,7 +22,8 @@ DOMAINS.append(webhooks)
 
 
 def _merged(kind: str) -> type:
-    parts = tuple(getattr(m, kind) for m in DOMAINS if getattr(m, kind).__strawberry_definition__.fields)
+    parts = tuple(getattr(m, kind) for m in DOMAINS
+                  if hasattr(m, kind) and getattr(m, kind).__strawberry_definition__.fields)
     return merge_types(kind, parts)
 
 
