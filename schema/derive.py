@@ -24,9 +24,12 @@ from enum import Enum
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 import strawberry
+from graphql import GraphQLObjectType, GraphQLSchema
 from pydantic import BaseModel
 from strawberry.scalars import JSON
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.enum import has_enum_definition
+from strawberry.types.field import StrawberryField
 
 import schema.enums  # noqa: F401  (the GraphQL enums are registered before any type is derived)
 
@@ -113,3 +116,22 @@ def read_type(model: type[BaseModel], *, name: str | None = None, description: s
         return derived
 
     return derive
+
+
+def _attribute(name: str) -> Callable[..., Any]:
+    def resolve(source: Any, _info: Any, **_: Any) -> Any:
+        return getattr(source, name)
+    return resolve
+
+
+def resolve_plain_fields_directly(schema: GraphQLSchema) -> None:
+    """Every field without a resolver becomes one attribute lookup on its source (the read model), instead of
+    Strawberry's three-call default chain: a list of 50 items × 26 fields pays this per field."""
+    for graphql_type in schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+            continue
+        for graphql_field in graphql_type.fields.values():
+            field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if (isinstance(field, StrawberryField) and field.is_basic_field and not field.extensions
+                    and getattr(graphql_field.resolve, "__name__", "") == "_get_basic_result"):
+                graphql_field.resolve = _attribute(field.python_name)

@@ -14,6 +14,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from schema import lifecycle, mapping, offers, organisations, persons, reference, referrals, reports, users, webhooks
+from schema.derive import resolve_plain_fields_directly
 from schema.door import install as install_door
 from schema.error_logging import RedactingSchema
 from service.core.settings import get_settings
@@ -48,5 +49,6 @@ def build_schema(production: bool | None = None) -> RedactingSchema:
     if production:
         extensions.append(DisableIntrospection)
     schema = RedactingSchema(query=_merged("Query"), mutation=_merged("Mutation"), extensions=extensions)
+    resolve_plain_fields_directly(schema._schema)
     install_door(schema._schema)  # the access table's permission check, on exactly the fields it names
     return schema
