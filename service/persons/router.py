@@ -9,11 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
 
-from service.core.db import SessionDep
 from service.core.errors import BadRequest
-from service.core.etag import etag, parse_if_match
-from service.core.pagination import Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal
+from service.core.pagination import Page, PageParams
+from service.core.versions import etag
 from service.persons import consents, measurements, narrowing, service
 from service.persons.dto import (
     ConsentCreate,
@@ -27,6 +25,10 @@ from service.persons.dto import (
     PersonSummary,
     PersonUpdate,
 )
+from service.web.etag import parse_if_match
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/persons", tags=["persons"])
 

@@ -14,10 +14,10 @@ from sqlmodel import col
 
 from service.audit.service import record
 from service.core.errors import Unprocessable
-from service.core.etag import claim_version
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.types import utcnow
+from service.core.versions import claim_version
 from service.persons import cpr as cpr_codec
 from service.persons import duplicates, policy
 from service.persons import keys as _keys  # noqa: F401  (stamps person.cpr_key_id from the ciphertext)

@@ -7,11 +7,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from service.core.db import SessionDep
 from service.core.errors import NotFound
-from service.core.idempotency import IdempotencyKey, forgotten, run_once
-from service.core.pagination import MAX_LIMIT, Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal
+from service.core.pagination import MAX_LIMIT, Page, PageParams
 from service.referrals import contacts, feed, guards, reads, service, transitions
 from service.referrals.dto import (
     ContactAgreementRead,
@@ -26,6 +23,10 @@ from service.referrals.dto import (
     TransitionRequest,
 )
 from service.referrals.models import ReferralStatus
+from service.web.idempotency import IdempotencyKey, forgotten, run_once
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
 contacts_router = APIRouter(prefix="/contacts", tags=["referrals"])
