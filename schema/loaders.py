@@ -20,9 +20,9 @@ from service.offers import service as offers
 from service.offers.dto import OfferRead
 from service.organisations import service as organisations
 from service.organisations.dto import OrganisationRead
-from service.persons import service as persons
+from service.persons import reads as persons
 from service.persons.dto import ConsentRead, MeasurementRead
-from service.referrals import service as referrals
+from service.referrals import reads as referrals
 from service.referrals.dto import SharedPerson, TransitionRead
 
 K = TypeVar("K")

@@ -25,7 +25,7 @@ from schema.enums import (
 )
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.pagination import Connection, connection, page_args
-from service.persons import narrowing, service
+from service.persons import consents, measurements, narrowing, service
 from service.persons.dto import (
     ConsentCreate,
     ConsentRead,
@@ -189,7 +189,7 @@ class Mutation:
     @strawberry.mutation
     @mutation_result
     def give_consent(self, info: Info, person_id: uuid.UUID, input: ConsentInput) -> ConsentResult:
-        return Consent.from_read(service.give_consent(info.context.session, info.context.require_principal(),
+        return Consent.from_read(consents.give_consent(info.context.session, info.context.require_principal(),
                                                       person_id, parse(ConsentCreate, input)))
 
     @strawberry.mutation(description="Withdraw a consent — whole, or only some purposes / recipients (the rest "
@@ -211,5 +211,5 @@ class Mutation:
     @mutation_result
     def record_loneliness_measurement(self, info: Info, person_id: uuid.UUID,
                                       input: LonelinessMeasurementInput) -> LonelinessMeasurementResult:
-        return LonelinessMeasurement.from_read(service.record_measurement(
+        return LonelinessMeasurement.from_read(measurements.record_measurement(
             info.context.session, info.context.require_principal(), person_id, parse(MeasurementCreate, input)))

@@ -19,7 +19,7 @@ from schema.offers import Offer
 from schema.organisations import Organisation
 from schema.pagination import Connection, connection, page_args
 from service.core.principal import Principal
-from service.referrals import contacts, service
+from service.referrals import contacts, feed, reads, service, transitions
 from service.referrals.dto import (
     ContactAgreementRead,
     ContactAgreementSet,
@@ -184,19 +184,19 @@ class Query:
             info.context.session, principal, page_args(first, after),
             service.ReferralFilters(direction=f.direction, status=f.status.value if f.status else None,
                                     offer_id=f.offer_id, person_id=f.person_id))
-        return connection((service.read_models(principal, rows), cursor))
+        return connection((reads.read_models(principal, rows), cursor))
 
     @strawberry.field
     @null_if_not_found
     def referral(self, info: Info, id: uuid.UUID) -> Referral | None:
         principal = _principal(info)
-        return Referral.from_read(service.read_models(principal, [service.get_model(info.context.session,
+        return Referral.from_read(reads.read_models(principal, [service.get_model(info.context.session,
                                                                                      principal, id)])[0])
 
     @strawberry.field(description="Referral transitions your organisation may see, after the cursor, ascending.")
     def events(self, info: Info, after: str | None = None, first: int | None = None) -> EventFeed:
         limit = page_args(first, None, default=100).limit  # REST's limit rules and errors
-        return EventFeed.from_read(service.events(info.context.session, _principal(info), after, limit))
+        return EventFeed.from_read(feed.events(info.context.session, _principal(info), after, limit))
 
     @strawberry.field(description="Your organisation's agreed contacts that are due or overdue, soonest first.")
     def contacts_due(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[DueContact]:
@@ -222,15 +222,15 @@ class Mutation:
     def create_referral(self, info: Info, input: ReferralCreateInput) -> ReferralResult:
         principal = _principal(info)
         referral = service.create(info.context.session, principal, parse(ReferralCreate, input))
-        return Referral.from_read(service.read_models(principal, [referral])[0])
+        return Referral.from_read(reads.read_models(principal, [referral])[0])
 
     @strawberry.mutation(description="accept | decline | start | complete | end_early | withdraw "
                                      "(illegal → Problem 409 with allowedActions).")
     @mutation_result
     def transition_referral(self, info: Info, id: uuid.UUID, input: TransitionInput) -> ReferralResult:
         principal = _principal(info)
-        referral = service.transition(info.context.session, principal, id, parse(TransitionRequest, input))
-        return Referral.from_read(service.read_models(principal, [referral])[0])
+        referral = transitions.transition(info.context.session, principal, id, parse(TransitionRequest, input))
+        return Referral.from_read(reads.read_models(principal, [referral])[0])
 
     @strawberry.mutation(description="Record or replace the contact agreement (provider only).")
     @mutation_result
