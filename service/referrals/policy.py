@@ -16,7 +16,6 @@ from sqlmodel import col
 
 from service.core.permissions import Permission
 from service.core.principal import Principal
-from service.offers.policy import register_location_grant
 from service.persons.policy import provider_consent_live
 from service.referrals.models import Referral, ReferralStatus, ReferralTransition
 from service.referrals.workflow import Side
@@ -93,8 +92,7 @@ def events_visible(principal: Principal) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
-@register_location_grant
-def _accepted_referrals() -> Select[Any]:
+def accepted_referral_grant() -> Select[Any]:
     """The referring organisation of an accepted or started referral may see a confidential location."""
     grant: Select[Any] = select(col(Referral.offer_id).label("offer_id"),  # type: ignore[assignment]
                                 col(Referral.referring_organisation_id).label("organisation_id")).where(

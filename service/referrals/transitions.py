@@ -1,10 +1,10 @@
 """Referral transitions: the one state table in `workflow.TRANSITIONS` applied by `_apply`, seats, expiry,
-and the consent hook. Nothing here commits.
+and the consent reaction. Nothing here commits.
 
 Every transition appends a `ReferralTransition` (the event log) and is audited. Acceptance takes a place on the
 offer with one conditional UPDATE (no overbooking, whatever the concurrency); withdrawal, completion and early
-end give it back. A consent hook withdraws open referrals when the `referral_sharing` consent (or the
-registration) ends, so the provider loses access at once.
+end give it back. `on_consent_ended` (wired in `service.wiring`) withdraws open referrals when the
+`referral_sharing` consent (or the registration) ends, so the provider loses access at once.
 """
 
 import uuid
@@ -24,7 +24,6 @@ from service.core.types import utcnow
 from service.events import ReferralChanged, emit
 from service.offers.models import Offer
 from service.offers.service import has_capacity_clause
-from service.persons.consents import register_consent_hook
 from service.persons.models import ConsentPurpose, LonelinessMeasurement, MeasurementContext, Person
 from service.persons.policy import active_consent, provider_consent_live
 from service.referrals import policy
@@ -193,8 +192,7 @@ def _scrub_free_text(session: Session, person_id: uuid.UUID) -> None:
                     .execution_options(synchronize_session="fetch"))
 
 
-@register_consent_hook
-def _on_consent_ended(session: Session, principal: Principal | None, person: Person, consent: Any,
+def on_consent_ended(session: Session, principal: Principal | None, person: Person, consent: Any,
                       purposes: frozenset[str], cause: str) -> None:
     """`referral_sharing` (or the registration) ended: open referrals it covered are withdrawn at once."""
     if not purposes & {ConsentPurpose.referral_sharing, ConsentPurpose.registration}:
