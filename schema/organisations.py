@@ -94,10 +94,10 @@ class Query:
     @strawberry.field
     def organisations(self, info: Info, filter: OrganisationFilter | None = None, first: int | None = None,
                       after: str | None = None) -> Connection[Organisation]:
-        info.context.require_principal()
+        principal = info.context.require_principal()
         f = filter or OrganisationFilter()
-        items, cursor = service.list_organisations(info.context.session, page_args(first, after), kind=f.kind,
-                                     municipality_code=f.municipality_code, q=f.q)
+        items, cursor = service.list_organisations(info.context.session, principal, page_args(first, after),
+                                                   kind=f.kind, municipality_code=f.municipality_code, q=f.q)
         return Connection(items=[Organisation.from_model(o) for o in items], next_cursor=cursor)
 
 

@@ -91,8 +91,3 @@ class Query:
         result = attempt(info, run)
         info.context.failed = False
         return result
-
-
-@strawberry.type
-class Mutation:
-    pass

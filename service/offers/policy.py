@@ -76,10 +76,6 @@ def visible_location_ids(session: Session, principal: Principal | None, offers: 
     return visible
 
 
-def can_see_location(session: Session, principal: Principal | None, offer: Offer) -> bool:
-    return offer.id in visible_location_ids(session, principal, [offer])
-
-
 def organisations_with_location_access(session: Session, offer_id: uuid.UUID) -> set[uuid.UUID]:
     """Organisations that may see this offer's confidential location (the provider, plus registered grants)."""
     grants = location_grants()
@@ -115,4 +111,3 @@ def ensure_can_create(principal: Principal) -> None:
 
 def own_clause(principal: Principal | None) -> ColumnElement[bool]:
     return col(Offer.organisation_id) == principal.organisation_id if principal else false()
-
