@@ -1,5 +1,5 @@
 """The personal-data lifecycle over GraphQL: a person's access log and the subject-access export. The same
-service functions as REST (service.audit.access_log, service.persons.export); both are audited there.
+service functions as REST (service.persons.access_log, service.persons.export); both are audited there.
 (Narrowed withdrawal is `withdrawConsent(…, purposes, recipientOrganisationIds, recipientOrganisationKinds)`.)"""
 
 import uuid
@@ -12,8 +12,7 @@ from strawberry.scalars import JSON
 from schema.context import Info
 from schema.errors import or_none
 from schema.pagination import Connection, page_args
-from service.audit import access_log
-from service.persons import export
+from service.persons import access_log, export
 
 
 @strawberry.type(description="One consultation or change of a person's data (GDPR art. 15).")
