@@ -74,11 +74,11 @@ class Query:
     @strawberry.field
     def organisations(self, info: Info, filter: OrganisationFilter | None = None, first: int | None = None,
                       after: str | None = None) -> Connection[Organisation]:
-        info.context.require_principal()
+        principal = info.context.require_principal()
         f = filter or OrganisationFilter()
-        return connection(service.list_organisations(info.context.session, page_args(first, after), kind=f.kind,
-                                                     municipality_code=f.municipality_code, q=f.q),
-                          OrganisationRead.model_validate)
+        page = service.list_organisations(info.context.session, principal, page_args(first, after), kind=f.kind,
+                                          municipality_code=f.municipality_code, q=f.q)
+        return connection(page, OrganisationRead.model_validate)
 
 
 @strawberry.type

@@ -24,8 +24,9 @@ DOMAINS.append(webhooks)
 
 
 def _merged(kind: str) -> type:
-    parts = tuple(getattr(m, kind) for m in DOMAINS
-                  if hasattr(m, kind) and getattr(m, kind).__strawberry_definition__.fields)
+    # A read-only domain (reports) has no Mutation class.
+    types = (getattr(m, kind, None) for m in DOMAINS)
+    parts = tuple(t for t in types if t is not None and t.__strawberry_definition__.fields)
     return merge_types(kind, parts)
 
 
