@@ -57,19 +57,28 @@ def attempt(info: Info, action: Callable[[], T]) -> T | Problem:
         return to_problem(exc)
 
 
-def mutation_result(resolver: Callable[P, T]) -> Callable[P, T | Problem]:
-    """A mutation resolver whose refusals answer its typed `Problem` (and roll the request back): write the
-    resolver as the happy path, under `@strawberry.mutation`."""
-
+def _problems(resolver: Callable[P, T], roll_back: bool) -> Callable[P, T | Problem]:
     @functools.wraps(resolver)
     def run(*args: P.args, **kwargs: P.kwargs) -> T | Problem:
         try:
             return resolver(*args, **kwargs)
         except (DomainError, ValidationError) as exc:
-            info = kwargs["info"]
-            info.context.failed = True  # type: ignore[attr-defined]
+            if roll_back:
+                kwargs["info"].context.failed = True  # type: ignore[attr-defined]
             return to_problem(exc)
     return run
+
+
+def mutation_result(resolver: Callable[P, T]) -> Callable[P, T | Problem]:
+    """A mutation resolver whose refusals answer its typed `Problem` (and roll the request back): write the
+    resolver as the happy path, under `@strawberry.mutation`."""
+    return _problems(resolver, roll_back=True)
+
+
+def query_result(resolver: Callable[P, T]) -> Callable[P, T | Problem]:
+    """A query field with a typed `Problem`: the refusal is answered and the transaction kept, so the audit
+    event of the refused read is committed (nothing else was written)."""
+    return _problems(resolver, roll_back=False)
 
 
 def null_if_not_found(resolver: Callable[P, T]) -> Callable[P, T | None]:

@@ -45,7 +45,9 @@ def test_every_derived_type_has_its_read_models_fields():
 
 
 def test_no_output_type_in_schema_copies_fields_by_hand():
-    """A hand-written @strawberry.type with many plain annotations is a read model copied field by field."""
+    """A hand-written @strawberry.type with many plain annotations is a read model copied field by field.
+    Rec4Report is not: the report has no read model (the service renders a document; `schema/reports.py`)."""
+    no_read_model = {"Rec4Report"}
     offenders = []
     for path in sorted(SCHEMA.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -55,7 +57,7 @@ def test_no_output_type_in_schema_copies_fields_by_hand():
             if not any(d.startswith("strawberry.type") for d in decorators):
                 continue
             plain = [s for s in node.body if isinstance(s, ast.AnnAssign)]
-            if len(plain) > 8:
+            if len(plain) > 8 and node.name not in no_read_model:
                 offenders.append(f"{path.name}:{node.name} ({len(plain)} fields)")
     assert offenders == []
 
