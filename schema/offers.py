@@ -16,6 +16,7 @@ from service.offers.models import OfferMode as OfferModeEnum
 from service.offers.models import OfferStatus as OfferStatusEnum
 from service.offers.schedule import Frequency as FrequencyEnum
 from service.offers.schedule import Weekday as WeekdayEnum
+from service.offers.search import check_near
 from service.reference.vocabulary import AccessibilityFeature as AccessibilityFeatureEnum
 
 OfferCategory = strawberry.enum(OfferCategoryEnum)
@@ -39,6 +40,12 @@ class OfferSchedule:
     valid_from: date | None
     valid_to: date | None
     notes: str | None
+
+
+@strawberry.type(description="One meeting of an offer, computed from its schedule (Europe/Copenhagen).")
+class Occurrence:
+    starts_at: datetime
+    ends_at: datetime
 
 
 @strawberry.type
@@ -74,6 +81,11 @@ class Offer:
     contact_email: str | None
     contact_phone: str | None
     website: str | None
+    external_id: str | None
+    eligibility: str | None
+    intake: str | None
+    transport_notes: str | None
+    next_occurrences: list[Occurrence]
     status: OfferStatus  # type: ignore[valid-type]
     version: int = strawberry.field(description="Pass as `version` to updateOffer (optimistic locking).")
     published_at: datetime | None
@@ -93,11 +105,18 @@ class Offer:
 
     @classmethod
     def from_read(cls, r: OfferRead) -> "Offer":
-        data = r.model_dump(exclude={"schedule"})
+        data = r.model_dump(exclude={"schedule", "provider_name", "next_occurrences"})
         schedule = None
         if r.schedule is not None:
             schedule = OfferSchedule(**r.schedule.model_dump())
-        return cls(**data, schedule=schedule)
+        occurrences = [Occurrence(starts_at=o.starts_at, ends_at=o.ends_at) for o in r.next_occurrences]
+        return cls(**data, schedule=schedule, next_occurrences=occurrences)
+
+
+@strawberry.input(description="A point in WGS84 decimal degrees.")
+class GeoPoint:
+    latitude: float
+    longitude: float
 
 
 @strawberry.input
@@ -110,9 +129,13 @@ class OfferFilter:
     accessibility: list[AccessibilityFeature] | None = None  # type: ignore[valid-type]
     language: str | None = None
     has_capacity: bool | None = None
-    q: str | None = None
+    q: str | None = strawberry.field(default=None, description=(
+        "Free text; Danish letters fold both ways (laese finds Læsevenner); ranked by relevance."))
     mine: bool = False
     status: OfferStatus | None = None  # type: ignore[valid-type]
+    near: GeoPoint | None = strawberry.field(default=None, description="With withinKm: offers within that "
+                                             "distance (nationwide offers always match).")
+    within_km: float | None = None
 
 
 @strawberry.input
@@ -157,6 +180,10 @@ class OfferCreateInput:
     contact_email: str | None = strawberry.UNSET
     contact_phone: str | None = strawberry.UNSET
     website: str | None = strawberry.UNSET
+    external_id: str | None = strawberry.UNSET
+    eligibility: str | None = strawberry.UNSET
+    intake: str | None = strawberry.UNSET
+    transport_notes: str | None = strawberry.UNSET
     status: OfferStatus | None = strawberry.UNSET  # type: ignore[valid-type]
 
 
@@ -187,6 +214,10 @@ class OfferUpdateInput:
     contact_email: str | None = strawberry.UNSET
     contact_phone: str | None = strawberry.UNSET
     website: str | None = strawberry.UNSET
+    external_id: str | None = strawberry.UNSET
+    eligibility: str | None = strawberry.UNSET
+    intake: str | None = strawberry.UNSET
+    transport_notes: str | None = strawberry.UNSET
 
 
 OfferResult = Annotated[Offer | Problem, strawberry.union("OfferResult")]
@@ -196,7 +227,8 @@ def _filters(f: OfferFilter) -> service.OfferFilters:
     return service.OfferFilters(
         municipality_code=f.municipality_code, risk_setting=f.risk_setting, category=f.category, mode=f.mode,
         age=f.age, accessibility=[str(a) for a in f.accessibility or []], language=f.language,
-        has_capacity=f.has_capacity, q=f.q, mine=f.mine, status=f.status)
+        has_capacity=f.has_capacity, q=f.q, mine=f.mine, status=f.status, within_km=f.within_km,
+        near=check_near((f.near.latitude, f.near.longitude) if f.near else None, f.within_km))
 
 
 @strawberry.type

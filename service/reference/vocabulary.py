@@ -4,7 +4,12 @@ Import from here rather than redefining: an offer matches a person's needs only 
 the same words.
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+from service.core.folding import fold
 
 
 class AccessibilityFeature(StrEnum):
@@ -45,3 +50,62 @@ LANGUAGE_NAMES: dict[str, str] = {
     "dsl": "Dansk tegnsprog",
 }
 LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
+
+
+# --- one vocabulary: every code list with a Danish and an English label ------------------------------------
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A closed code list: its codes in order, each with a Danish and an English label.
+
+    Domains register their lists here (at import; `service/vocabularies.py` registers those of domains that
+    this module must not import); `GET /reference/vocabularies` serves them all and a test checks that every
+    enum a DTO uses has one, with both labels for every code.
+    """
+
+    name: str
+    description: str
+    labels: dict[str, tuple[str, str]]
+    enum: type[StrEnum] | None = None
+    aliases: dict[str, str] = field(default_factory=dict)  # more spellings accepted on import → code
+
+    def label(self, code: str, language: str = "da") -> str:
+        da, en = self.labels[code]
+        return da if language == "da" else en
+
+    def lookup(self, text: str) -> str | None:
+        """The code a person typed: the code itself, a label in either language, or an alias (folded)."""
+        wanted = fold(text).replace(" ", "_")
+        if text in self.labels:
+            return text
+        for code, (da, en) in self.labels.items():
+            if wanted in (fold(code), fold(da).replace(" ", "_"), fold(en).replace(" ", "_")):
+                return code
+        return self.aliases.get(wanted)
+
+
+_VOCABULARIES: dict[str, Vocabulary] = {}
+
+
+def register_vocabulary(name: str, labels: Mapping[Any, tuple[str, str]], *, description: str,
+                        enum: type[StrEnum] | None = None, aliases: dict[str, str] | None = None) -> Vocabulary:
+    """Register a code list; an enum's labels must cover exactly its members (checked here, at import)."""
+    plain = {str(code.value if isinstance(code, StrEnum) else code): pair for code, pair in labels.items()}
+    if enum is not None and set(plain) != {m.value for m in enum}:
+        raise ValueError(f"vocabulary {name}: labels do not match the members of {enum.__name__}")
+    vocabulary = Vocabulary(name=name, description=description, labels=plain, enum=enum, aliases=aliases or {})
+    _VOCABULARIES[name] = vocabulary
+    return vocabulary
+
+
+def vocabularies() -> list[Vocabulary]:
+    return [_VOCABULARIES[name] for name in sorted(_VOCABULARIES)]
+
+
+def vocabulary(name: str) -> Vocabulary | None:
+    return _VOCABULARIES.get(name)
+
+
+ACCESSIBILITY = register_vocabulary(
+    "accessibility", ACCESSIBILITY_LABELS, enum=AccessibilityFeature,
+    description="What a person needs to take part, and what an offer provides.")
