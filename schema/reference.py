@@ -48,8 +48,33 @@ class RiskSetting:
                    responsible_ministry_code=r["responsible_ministry_code"], sensitivity=r["sensitivity"])
 
 
+@strawberry.type(description="A code and its Danish and English labels.")
+class CodeLabel:
+    code: str
+    label_da: str
+    label_en: str
+
+
+@strawberry.type(description="A code list of the API (offer categories, reasons, outcomes, elements, …).")
+class Vocabulary:
+    name: str
+    description: str
+    codes: list[CodeLabel]
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> "Vocabulary":
+        return cls(name=r["name"], description=r["description"], codes=[CodeLabel(**c) for c in r["codes"]])
+
+
 @strawberry.type
 class Query:
+    @strawberry.field(description="Every code list with Danish and English labels (optionally only `names`).")
+    def vocabularies(self, names: list[str] | None = None) -> list[Vocabulary]:
+        if names is not None and (len(names) > 40 or any(len(n) > 40 for n in names)):
+            return []  # bounded like the REST parameter; no code list has such a name
+        return [Vocabulary.from_row(r) for r in service.list_vocabularies(names)]
+
+
     @strawberry.field(description="The 98 Danish municipalities.")
     def municipalities(self, info: Info, region_code: str | None = None) -> list[Municipality]:
         return [Municipality.from_model(m) for m in service.list_municipalities(info.context.session, region_code)]

@@ -16,6 +16,7 @@ def wire() -> None:
         import service.models  # noqa: F401  (every table known before the first flush)
         import service.persons.documents  # noqa: F401  (its consent hook deletes an erased person's documents)
         import service.referrals.service  # noqa: F401  (its consent hook withdraws uncovered referrals first)
+        import service.vocabularies  # noqa: F401  (every code list's Danish and English labels, for /reference)
         from service.events import subscribe
         from service.events.consents import consent_ended
         from service.observability import register_gauge

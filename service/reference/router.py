@@ -1,11 +1,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import Field
 
 from service.core.db import SessionDep
 from service.core.pagination import Page, PageParams, page_params
 from service.reference import service
-from service.reference.dto import MinistryRead, MunicipalityRead, RiskSettingRead
+from service.reference.dto import MinistryRead, MunicipalityRead, RiskSettingRead, VocabularyRead
 
 router = APIRouter(prefix="/reference", tags=["reference"])
 
@@ -30,3 +31,12 @@ def list_ministries(session: SessionDep, page: Annotated[PageParams, Depends(pag
     """The ministries responsible for Recommendation 4 risk settings: a stable code and the current name."""
     items, cursor = service.page_ministries(session, page)
     return {"items": items, "next_cursor": cursor}
+
+
+@router.get("/vocabularies", response_model=Page[VocabularyRead])
+def list_vocabularies(name: Annotated[list[Annotated[str, Field(pattern=r"^[a-z_]{2,40}$")]] | None,
+                                      Query(max_length=40, description="Repeatable: only these code lists")] = None,
+                      ) -> dict:
+    """Every code list of the API — offer categories and modes, accessibility, psychosocial elements, reasons,
+    outcomes, statuses, … — with a Danish and an English label for each code, in one page (no cursor)."""
+    return {"items": service.list_vocabularies(name), "next_cursor": None}

@@ -8,6 +8,18 @@ from sqlmodel import col
 from service.core.errors import Unprocessable
 from service.core.pagination import PageParams, keyset_page
 from service.reference.models import Ministry, Municipality, RiskSetting
+from service.reference.vocabulary import Vocabulary, vocabularies
+
+
+def vocabulary_read(v: Vocabulary) -> dict[str, Any]:
+    return {"name": v.name, "description": v.description,
+            "codes": [{"code": c, "label_da": v.label(c, "da"), "label_en": v.label(c, "en")} for c in v.codes()]}
+
+
+def list_vocabularies(names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Every code list with its Danish and English labels (static: no statement), optionally only `names`."""
+    wanted = set(names) if names else None
+    return [vocabulary_read(v) for v in vocabularies() if wanted is None or v.name in wanted]
 
 
 def list_municipalities(session: Session, region_code: str | None = None) -> list[Municipality]:
