@@ -97,7 +97,7 @@ class PlannedRow:
     row: int
     data: OfferCreate
     existing: Offer | None  # the offer this row updates (same provider, same external_id)
-    status_given: bool  # the row's status cell is filled (an update changes the status only then)
+    status: str | None  # the row's status cell (an update changes the status only when it is filled)
 
 
 @dataclass
@@ -131,13 +131,13 @@ def plan(session: Session, principal: Principal, sheet: Sheet, lock: bool) -> Im
     errors = [_error(n, None, "field_count", f"expected one cell per column, got {w}")
               for n, w in sheet.bad_width.items()]
     valid: list[tuple[int, OfferCreate]] = []
-    status_given: set[int] = set()
+    inputs: dict[int, dict[str, Any]] = {}
     for number, row in sheet.rows:
-        data = row_to_input(row)
-        if "status" in data:
-            status_given.add(number)
+        inputs[number] = row_to_input(row)
         try:
-            valid.append((number, OfferCreate.model_validate(data)))
+            # The status is checked below: a new offer starts as draft or published, an existing one may move on.
+            valid.append((number, OfferCreate.model_validate({k: v for k, v in inputs[number].items()
+                                                              if k != "status"})))
         except ValidationError as exc:
             errors += [{"row": number, **e} for e in field_errors(list(exc.errors()))]
     municipalities = {c for _, o in valid for c in o.municipality_codes}
@@ -159,9 +159,15 @@ def plan(session: Session, principal: Principal, sheet: Sheet, lock: bool) -> Im
                                  f"the same external_id as row {seen[offer.external_id]}"))
         elif offer.external_id:
             seen[offer.external_id] = number
+        status = inputs[number].get("status")
         if current is not None:
-            errors += _update_errors(number, offer, current, number in status_given)
-        planned.append(PlannedRow(number, offer, current, number in status_given))
+            errors += _update_errors(number, offer, current, status)
+        elif status is not None:
+            try:
+                offer = OfferCreate.model_validate(inputs[number])
+            except ValidationError as exc:
+                errors += [{"row": number, **e} for e in field_errors(list(exc.errors()))]
+        planned.append(PlannedRow(number, offer, current, status))
     if errors:
         bad_rows = sorted({e["row"] for e in errors})
         named = [{**e, "column": _column(sheet, e["field"])} for e in errors]
@@ -179,23 +185,25 @@ def _column(sheet: Sheet, field: str | None) -> str | None:
     return sheet.written.get(key)
 
 
-def _update_errors(number: int, data: OfferCreate, current: Offer, status_given: bool) -> list[dict[str, Any]]:
+def _update_errors(number: int, data: OfferCreate, current: Offer, status: str | None) -> list[dict[str, Any]]:
     errors = []
     if data.capacity is not None and data.capacity < current.seats_taken:
         errors.append(_error(number, "capacity", "below_taken", f"{current.seats_taken} places are taken"))
-    if status_given and data.status != current.status and data.status not in TRANSITIONS[OfferStatus(current.status)]:
+    if status is not None and status not in set(OfferStatus):
+        errors.append(_error(number, "status", "enum", "not one of the offer statuses"))
+    elif status is not None and status != current.status and status not in TRANSITIONS[OfferStatus(current.status)]:
         errors.append(_error(number, "status", "status_transition",
-                             f"an offer cannot go from {current.status} to {data.status}"))
+                             f"an offer cannot go from {current.status} to {status}"))
     return errors
 
 
-def _update(session: Session, current: Offer, data: OfferCreate, status_given: bool) -> None:
+def _update(session: Session, current: Offer, data: OfferCreate, status: str | None) -> None:
     apply_fields(session, current, data)
     current.version += 1
     previous = current.status
-    if status_given and data.status != previous:
-        current.status = str(data.status)
-        if data.status == OfferStatus.published and current.published_at is None:
+    if status is not None and status != previous:
+        current.status = status
+        if status == OfferStatus.published and current.published_at is None:
             current.published_at = utcnow()
     session.add(current)
     session.flush()
@@ -221,7 +229,7 @@ def import_offers(session: Session, principal: Principal, content: bytes, *, dry
         if planned.existing is None:
             result.written_ids.append(add_offer(session, principal.organisation_id, planned.data).id)
         else:
-            _update(session, planned.existing, planned.data, planned.status_given)
+            _update(session, planned.existing, planned.data, planned.status)
             result.written_ids.append(planned.existing.id)
     body = result.result(dry_run=False)
     record(session, principal, "offer.import", purpose=PURPOSE, subject_type="organisation",
