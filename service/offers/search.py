@@ -7,10 +7,10 @@ so a search never reveals a hidden location. With `q` the list is ranked (title 
 of the title starts with it, the title contains it, anything else), then by title and id; the keyset cursor
 carries the rank.
 
-Distance (`near` + `within_km`) uses an equirectangular approximation — arithmetic only, identical on SQLite
-and PostgreSQL, and within 0.5 % of the great-circle distance at Danish latitudes for the distances a person
-travels. Nationwide offers always match. A confidential location never takes part (a distance filter could
-locate it); such an offer matches only when the caller may see its location.
+Distance (`near` + `within_km`) uses an equirectangular approximation at the mid-latitude — arithmetic only,
+identical on SQLite and PostgreSQL, and within 0.1 % of the great-circle distance across Denmark. Nationwide
+offers always match. A confidential location never takes part (a distance filter could locate it); such an
+offer matches only when the caller may see its location.
 """
 
 import math
@@ -88,14 +88,21 @@ def has_capacity_clause() -> ColumnElement[bool]:
 def distance_km_squared(latitude: float, longitude: float) -> Any:
     """SQL: the squared distance in km from (latitude, longitude) to the offer's coordinates."""
     dy = (col(Offer.latitude) - latitude) * KM_PER_DEGREE
-    dx = (col(Offer.longitude) - longitude) * (KM_PER_DEGREE * math.cos(math.radians(latitude)))
+    dx = (col(Offer.longitude) - longitude) * KM_PER_DEGREE * mid_cos(col(Offer.latitude), latitude)
     return dy * dy + dx * dx
+
+
+def mid_cos(other: Any, latitude: float) -> Any:
+    """cos of the mid-latitude, to first order around `latitude` (arithmetic only, so the same in SQL and Python):
+    cos(φ0 + δ/2) ≈ cos φ0 − sin φ0 · δ/2."""
+    phi = math.radians(latitude)
+    return math.cos(phi) - math.sin(phi) * (other - latitude) * (math.pi / 360)
 
 
 def within_clause(principal: Principal | None, near: tuple[float, float], km: float) -> ColumnElement[bool]:
     latitude, longitude = near
     delta_lat = km / KM_PER_DEGREE
-    delta_lon = km / (KM_PER_DEGREE * math.cos(math.radians(latitude)))
+    delta_lon = km / (KM_PER_DEGREE * math.cos(math.radians(min(abs(latitude) + delta_lat, 89.0))))
     close = and_(col(Offer.latitude).between(latitude - delta_lat, latitude + delta_lat),
                  col(Offer.longitude).between(longitude - delta_lon, longitude + delta_lon),
                  distance_km_squared(latitude, longitude) <= km * km,
