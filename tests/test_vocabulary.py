@@ -53,7 +53,7 @@ def test_every_enum_of_every_dto_has_danish_and_english_labels():
 
 def test_rest_and_graphql_serve_the_same_labels(client, gql):
     rest = client.get("/api/v1/reference/vocabularies").json()
-    assert rest["next_cursor"] is None
+    assert rest["next_cursor"] is None  # every list fits the default page
     by_name = {v["name"]: v for v in rest["items"]}
     for name in ("offer_category", "offer_mode", "accessibility", "psychosocial_element", "reason_code",
                  "referral_outcome"):
@@ -67,3 +67,17 @@ def test_rest_and_graphql_serve_the_same_labels(client, gql):
     data = gql("{ vocabularies { name codes { code labelDa labelEn } } }")["data"]["vocabularies"]
     assert {v["name"]: [(c["code"], c["labelDa"], c["labelEn"]) for c in v["codes"]] for v in data} == {
         v["name"]: [(c["code"], c["label_da"], c["label_en"]) for c in v["codes"]] for v in rest["items"]}
+
+
+def test_vocabularies_page_with_limit_and_cursor(client):
+    everything = [v["name"] for v in client.get("/api/v1/reference/vocabularies?limit=200").json()["items"]]
+    assert everything == sorted(everything)
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/v1/reference/vocabularies?limit=7" + (f"&cursor={cursor}" if cursor else "")).json()
+        seen += [v["name"] for v in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == everything
+    assert client.get("/api/v1/reference/vocabularies?cursor=not-a-cursor").status_code == 400

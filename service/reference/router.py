@@ -34,9 +34,12 @@ def list_ministries(session: SessionDep, page: Annotated[PageParams, Depends(pag
 
 
 @router.get("/vocabularies", response_model=Page[VocabularyRead])
-def list_vocabularies(name: Annotated[list[Annotated[str, Field(pattern=r"^[a-z_]{2,40}$")]] | None,
+def list_vocabularies(page: Annotated[PageParams, Depends(page_params)],
+                      name: Annotated[list[Annotated[str, Field(pattern=r"^[a-z_]{2,40}$")]] | None,
                                       Query(max_length=40, description="Repeatable: only these code lists")] = None,
                       ) -> dict:
     """Every code list of the API — offer categories and modes, accessibility, psychosocial elements, reasons,
-    outcomes, statuses, … — with a Danish and an English label for each code, in one page (no cursor)."""
-    return {"items": service.list_vocabularies(name), "next_cursor": None}
+    outcomes, statuses, … — with a Danish and an English label for each code, by name (all fit on the default
+    page)."""
+    items, cursor = service.page_vocabularies(name, page)
+    return {"items": items, "next_cursor": cursor}
