@@ -4,11 +4,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
-from service.core.db import SessionDep
 from service.core.errors import DomainError, Unprocessable
-from service.core.etag import etag, parse_if_match
-from service.core.pagination import Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal, OptionalPrincipal
+from service.core.pagination import Page, PageParams
+from service.core.versions import etag
 from service.offers import importer, policy, service
 from service.offers.dto import ImportResult, OfferCreate, OfferRead, OfferUpdate, StatusChange
 from service.offers.import_messages import prefers_danish
@@ -16,6 +14,10 @@ from service.offers.models import OfferCategory, OfferMode, OfferStatus
 from service.offers.search import check_near
 from service.offers.spreadsheet import MAX_BYTES, XLSX_MEDIA_TYPE, ContentTooLarge
 from service.reference.vocabulary import LANGUAGE_PATTERN, AccessibilityFeature
+from service.web.etag import parse_if_match
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal, OptionalPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/offers", tags=["offers"])
 

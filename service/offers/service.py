@@ -11,16 +11,11 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from service.audit.service import record
-from service.core.errors import (
-    Conflict,
-    NotFound,
-    Unprocessable,
-    field_errors,
-)
-from service.core.etag import claim_version
+from service.core.errors import Conflict, NotFound, Unprocessable, field_errors
 from service.core.folding import fold, search_text
 from service.core.principal import Principal
 from service.core.types import utcnow
+from service.core.versions import claim_version
 from service.events import EventType, emit
 from service.events.offers import OFFER_STATUSES, offer_changed
 from service.offers import policy
