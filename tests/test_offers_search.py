@@ -120,3 +120,31 @@ def test_folding_is_symmetric_for_danish_words(word):
         spelled = spelled.replace(letter, plain)
     assert fold(word) == fold(spelled) == fold(word.upper()) == fold(spelled.lower())
     assert fold(word) in fold(f"Klubben {spelled}sen") and fold(spelled) in fold(f"Klubben {word}sen")
+
+
+def test_upgrade_fills_the_folded_columns_of_existing_offers(tmp_path):
+    """0017_directory folds the texts of offers written before it, so they are found like new ones."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from service.migrations import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0013_webhook_secrets")
+    org, offer = uuid.uuid4().hex, uuid.uuid4().hex
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisation (id, name, kind, municipality_code, is_national, created_at, "
+                          "updated_at) VALUES (:id, 'Forening', 'civil_society', '0101', 0, '2026-01-01', "
+                          "'2026-01-01')"), {"id": org})
+        conn.execute(text("INSERT INTO offer (id, organisation_id, title, description, category, mode, nationwide, "
+                          "address, city, confidential_location, seats_taken, cost_free, status, version, created_at, "
+                          "updated_at) VALUES (:id, :org, 'Læsevenner', 'Højtlæsning', 'culture', 'in_person', 0, "
+                          "'Åboulevard 3', 'Århus', 0, 0, 1, 'published', 1, '2026-01-01', '2026-01-01')"),
+                     {"id": offer, "org": org})
+    engine.dispose()
+    upgrade(url)
+    with create_engine(url).connect() as conn:
+        row = conn.execute(text("SELECT title_folded, search_text, address_folded, external_id FROM offer")).one()
+    assert tuple(row) == ("laesevenner", "laesevenner | aarhus | hoejtlaesning", "aaboulevard 3", None)

@@ -21,8 +21,8 @@ down_revision: str | Sequence[str] | None = "0013_webhook_secrets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_offer = sa.table("offer", sa.column("id", sa.Uuid()), sa.column("title", sa.String), sa.column("description", sa.String),
-                  sa.column("city", sa.String), sa.column("address", sa.String), sa.column("title_folded", sa.String),
+_offer = sa.table("offer", sa.column("id", sa.Uuid()), sa.column("title", sa.String),
+                  sa.column("description", sa.String), sa.column("city", sa.String), sa.column("address", sa.String), sa.column("title_folded", sa.String),
                   sa.column("search_text", sa.Text), sa.column("address_folded", sa.String))
 
 
@@ -45,10 +45,13 @@ def upgrade() -> None:
     bind = op.get_bind()
     rows = bind.execute(sa.select(_offer.c.id, _offer.c.title, _offer.c.description, _offer.c.city,
                                   _offer.c.address)).all()
-    for offer_id, title, description, city, address in rows:
-        bind.execute(_offer.update().where(_offer.c.id == offer_id).values(
-            title_folded=fold(title), search_text=search_text(title, city, description),
-            address_folded=fold(address) or None))
+    update = _offer.update().where(_offer.c.id == sa.bindparam("b_id")).values(
+        title_folded=sa.bindparam("b_title"), search_text=sa.bindparam("b_text"),
+        address_folded=sa.bindparam("b_address"))
+    for start in range(0, len(rows), 5000):  # one executemany per batch, not a statement per offer
+        bind.execute(update, [{"b_id": offer_id, "b_title": fold(title),
+                               "b_text": search_text(title, city, description), "b_address": fold(address) or None}
+                              for offer_id, title, description, city, address in rows[start:start + 5000]])
 
 
 def downgrade() -> None:
