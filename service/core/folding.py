@@ -16,10 +16,13 @@ FIELD_SEPARATOR = " | "  # between fields of search_text, so a phrase never matc
 def fold(text: str | None) -> str:
     if not text:
         return ""
+    if text.isascii():  # the common case, and fast: nothing to translate or decompose
+        return " ".join(text.lower().split())
     folded = unicodedata.normalize("NFC", text).casefold().translate(_LETTERS)
-    decomposed = unicodedata.normalize("NFKD", folded)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.split())
+    if not folded.isascii():
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(folded.split())
 
 
 def search_text(*fields: str | None) -> str:

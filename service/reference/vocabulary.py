@@ -7,6 +7,7 @@ the same words.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from service.core.folding import fold
@@ -83,13 +84,18 @@ class Vocabulary:
 
     def lookup(self, text: str) -> str | None:
         """The code a person typed: the code itself, a label in either language, or an alias (folded)."""
-        wanted = fold(text).replace(" ", "_")
         if text in self.labels:
             return text
-        for code, (da, en) in self.labels.items():
-            if wanted in (fold(code), fold(da).replace(" ", "_"), fold(en).replace(" ", "_")):
-                return code
-        return self.aliases.get(wanted)
+        return self._spellings.get(fold(text).replace(" ", "_"))
+
+    @cached_property
+    def _spellings(self) -> dict[str, str]:
+        """Folded code, labels and aliases → code (built once; an import looks up thousands of cells)."""
+        spellings = dict(self.aliases)
+        for code, (da, en) in reversed(list(self.labels.items())):  # the first code wins a shared label
+            for spelling in (en, da, code):
+                spellings[fold(spelling).replace(" ", "_")] = code
+        return spellings
 
 
 _VOCABULARIES: dict[str, Vocabulary] = {}
