@@ -107,11 +107,6 @@ def load(data: dict[str, Any] | None) -> Schedule | None:
     return Schedule.model_validate(data) if data else None
 
 
-def rrule_of(data: dict[str, Any] | None) -> str | None:
-    schedule = load(data)
-    return schedule.rrule() if schedule else None
-
-
 def next_occurrences(data: dict[str, Any] | None, anchor: date, now: datetime,
                      count: int = 5) -> list[tuple[datetime, datetime]]:
     """The next `count` meetings after `now` as (start, end) in Europe/Copenhagen local time.
