@@ -13,13 +13,20 @@ from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.organisations import Organisation
 from schema.pagination import Connection, connection, page_args
 from service.offers import service
-from service.offers.dto import OfferCreate, OfferRead, OfferUpdate
+from service.offers.dto import Occurrence, OfferCreate, OfferRead, OfferUpdate
 from service.offers.schedule import Schedule
+from service.offers.search import check_near
 
 
 @read_type(Schedule, name="OfferSchedule", description="When an offer meets (iCalendar RRULE semantics), or by "
                                                         "agreement.")
 class OfferSchedule(ReadType[Schedule]):
+    pass
+
+
+@read_type(Occurrence, name="Occurrence", description="One meeting of an offer, computed from its schedule "
+                                                        "(Europe/Copenhagen).")
+class OfferOccurrence(ReadType[Occurrence]):
     pass
 
 
@@ -38,6 +45,12 @@ class Offer(ReadType[OfferRead]):
         return await info.context.loaders.offer_provider_name.load(root.id)
 
 
+@strawberry.input(description="A point in WGS84 decimal degrees.")
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
 @strawberry.input
 class OfferFilter:
     municipality_code: str | None = None
@@ -48,9 +61,13 @@ class OfferFilter:
     accessibility: list[AccessibilityFeature] | None = None
     language: str | None = None
     has_capacity: bool | None = None
-    q: str | None = None
+    q: str | None = strawberry.field(default=None, description=(
+        "Free text; Danish letters fold both ways (laese finds Læsevenner); ranked by relevance."))
     mine: bool = False
     status: OfferStatus | None = None
+    near: GeoPoint | None = strawberry.field(default=None, description="With withinKm: offers within that "
+                                             "distance (nationwide offers always match).")
+    within_km: float | None = None
 
 
 @strawberry.input
@@ -95,6 +112,10 @@ class OfferCreateInput:
     contact_email: str | None = strawberry.UNSET
     contact_phone: str | None = strawberry.UNSET
     website: str | None = strawberry.UNSET
+    external_id: str | None = strawberry.UNSET
+    eligibility: str | None = strawberry.UNSET
+    intake: str | None = strawberry.UNSET
+    transport_notes: str | None = strawberry.UNSET
     status: OfferStatus | None = strawberry.UNSET
 
 
@@ -125,6 +146,10 @@ class OfferUpdateInput:
     contact_email: str | None = strawberry.UNSET
     contact_phone: str | None = strawberry.UNSET
     website: str | None = strawberry.UNSET
+    external_id: str | None = strawberry.UNSET
+    eligibility: str | None = strawberry.UNSET
+    intake: str | None = strawberry.UNSET
+    transport_notes: str | None = strawberry.UNSET
 
 
 OfferResult = Annotated[Offer | Problem, strawberry.union("OfferResult")]
@@ -134,7 +159,8 @@ def _filters(f: OfferFilter) -> service.OfferFilters:
     return service.OfferFilters(
         municipality_code=f.municipality_code, risk_setting=f.risk_setting, category=f.category, mode=f.mode,
         age=f.age, accessibility=[str(a) for a in f.accessibility or []], language=f.language,
-        has_capacity=f.has_capacity, q=f.q, mine=f.mine, status=f.status)
+        has_capacity=f.has_capacity, q=f.q, mine=f.mine, status=f.status, within_km=f.within_km,
+        near=check_near((f.near.latitude, f.near.longitude) if f.near else None, f.within_km))
 
 
 @strawberry.type

@@ -1,11 +1,12 @@
-"""Reference data over GraphQL (municipalities, ministries, risk settings), derived from the read models."""
+"""Reference data over GraphQL (municipalities, ministries, risk settings, vocabularies), derived from the read
+models."""
 
 import strawberry
 
 from schema.context import Info
 from schema.derive import ReadType, read_type
 from service.reference import service
-from service.reference.dto import MinistryRead, MunicipalityRead, RiskSettingRead
+from service.reference.dto import CodeLabel, MinistryRead, MunicipalityRead, RiskSettingRead, VocabularyRead
 
 
 @read_type(MunicipalityRead, name="Municipality")
@@ -26,8 +27,25 @@ class RiskSetting(ReadType[RiskSettingRead]):
     pass
 
 
+@read_type(CodeLabel, name="CodeLabel", description="A code and its Danish and English labels.")
+class CodeLabelType(ReadType[CodeLabel]):
+    pass
+
+
+@read_type(VocabularyRead, name="Vocabulary",
+           description="A code list of the API (offer categories, reasons, outcomes, elements, …).")
+class Vocabulary(ReadType[VocabularyRead]):
+    pass
+
+
 @strawberry.type
 class Query:
+    @strawberry.field(description="Every code list with Danish and English labels (optionally only `names`).")
+    def vocabularies(self, names: list[str] | None = None) -> list[Vocabulary]:
+        if names is not None and (len(names) > 40 or any(len(n) > 40 for n in names)):
+            return []  # bounded like the REST parameter; no code list has such a name
+        return Vocabulary.from_reads(VocabularyRead.model_validate(r) for r in service.list_vocabularies(names))
+
     @strawberry.field(description="The 98 Danish municipalities.")
     def municipalities(self, info: Info, region_code: str | None = None) -> list[Municipality]:
         return Municipality.from_reads(MunicipalityRead.model_validate(m)

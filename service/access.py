@@ -113,6 +113,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _op(f"GET {V1}/reference/municipalities", "Query.municipalities", PUBLIC, Rule.public, "code list"),
     _op(f"GET {V1}/reference/risk-settings", "Query.riskSettings", PUBLIC, Rule.public, "code list"),
     _op(f"GET {V1}/reference/ministries", "Query.ministries", PUBLIC, Rule.public, "code list"),
+    _op(f"GET {V1}/reference/vocabularies", "Query.vocabularies", PUBLIC, Rule.public,
+        "every code list with Danish and English labels"),
     _op(None, "Query.viewer", PUBLIC, Rule.self, "who am I (null without a token)"),
     _op(None, "Viewer.organisation", AUTHENTICATED, Rule.self, "the caller's own organisation"),
     # --- organisations ---------------------------------------------------------------------------------------

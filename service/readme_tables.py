@@ -124,16 +124,21 @@ def demo_users() -> str:
 
 
 def csv_columns() -> str:
-    from service.offers import importer
+    from service.offers import importer, spreadsheet
 
     conditional = {"municipality_codes": "unless `nationwide` is true",
                    "cost_text": "when `cost_free` is false"}
-    rows = ["| column | required | cell |", "|---|---|---|"]
-    for column in importer.COLUMNS:
-        required = "yes" if column in importer.REQUIRED_COLUMNS else conditional.get(column, "")
-        kind = ("values separated by `;`" if column in importer.LIST_COLUMNS else
-                "`true/false`, `ja/nej`, `yes/no`, `1/0`" if column in importer.BOOL_COLUMNS else "text")
-        rows.append(f"| `{column}` | {required} | {kind} |")
+    danish: dict[str, list[str]] = {}
+    for alias, column in spreadsheet.DANISH_HEADERS.items():
+        danish.setdefault(column, []).append(alias)
+    rows = ["| column | Danish header | required | cell |", "|---|---|---|---|"]
+    for column in spreadsheet.COLUMNS:
+        required = "yes" if column in spreadsheet.REQUIRED_COLUMNS else conditional.get(column, "")
+        kind = ("values separated by `;`, `,` or `|`" if column in importer.LIST_COLUMNS else
+                "`ja/nej`, `sand/falsk`, `true/false`, `yes/no`, `1/0`" if column in importer.BOOL_COLUMNS else
+                "code, or its Danish or English label" if column in importer.CODED else "text")
+        aliases = ", ".join(f"`{a}`" for a in danish.get(column, [])[:2])
+        rows.append(f"| `{column}` | {aliases} | {required} | {kind} |")
     return "\n".join(rows)
 
 

@@ -23,6 +23,7 @@ def wire() -> None:
         if _wired:
             return
         import service.models  # noqa: F401  (every table known before the first flush)
+        import service.vocabularies  # noqa: F401  (every code list's Danish and English labels, for /reference)
         from service.events import subscribe
         from service.events.consents import consent_ended
         from service.observability import register_gauge

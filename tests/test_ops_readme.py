@@ -26,5 +26,5 @@ def test_csv_columns_the_table_marks_conditional_are_really_required(client, mak
     resp = client.post("/api/v1/offers/import", content=csv.encode(), headers={**coordinator.headers,
                                                                                "Content-Type": "text/csv"})
     assert resp.status_code == 422
-    assert "municipality_codes" in resp.text and "| `municipality_codes` | unless `nationwide` is true |" in \
-        README.read_text()
+    row = next(line for line in README.read_text().splitlines() if line.startswith("| `municipality_codes` |"))
+    assert "municipality_codes" in resp.text and "| unless `nationwide` is true |" in row

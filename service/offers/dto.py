@@ -55,6 +55,15 @@ class OfferFields(InputModel):
     contact_email: EmailStr | None = None
     contact_phone: Phone | None = None
     website: str | None = Field(default=None, max_length=300, pattern=r"^https?://")
+    external_id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$",
+                                    description="The provider's own key (e.g. its spreadsheet row id), unique per "
+                                                "provider; re-importing a file updates the offer with this key.")
+    eligibility: str | None = Field(default=None, max_length=1000,
+                                    description="Who the offer is for and any conditions, in plain words.")
+    intake: str | None = Field(default=None, max_length=1000,
+                               description="How to join: sign-up, visitation, the first meeting.")
+    transport_notes: str | None = Field(default=None, max_length=500,
+                                        description="Getting there: public transport, parking, pick-up.")
 
     @model_validator(mode="after")
     def _consistent(self) -> "OfferFields":
@@ -113,15 +122,25 @@ class OfferUpdate(InputModel):
     contact_email: str | None = None
     contact_phone: str | None = None
     website: str | None = None
+    external_id: str | None = None
+    eligibility: str | None = None
+    intake: str | None = None
+    transport_notes: str | None = None
 
 
 class StatusChange(InputModel):
     status: OfferStatus
 
 
+class Occurrence(OutputModel):
+    starts_at: datetime = Field(description="Local time in Europe/Copenhagen, with its UTC offset.")
+    ends_at: datetime
+
+
 class OfferRead(OutputModel):
     id: uuid.UUID
     organisation_id: uuid.UUID
+    provider_name: str = Field(description="The provider organisation's name (public with the offer).")
     title: str
     description: str
     category: OfferCategory
@@ -151,6 +170,12 @@ class OfferRead(OutputModel):
     contact_email: str | None
     contact_phone: str | None
     website: str | None
+    external_id: str | None
+    eligibility: str | None
+    intake: str | None
+    transport_notes: str | None
+    next_occurrences: list[Occurrence] = Field(
+        description="The next (at most 5) meetings computed from the schedule; empty when by agreement.")
     status: OfferStatus
     version: int
     published_at: datetime | None
@@ -158,13 +183,24 @@ class OfferRead(OutputModel):
     updated_at: datetime
 
 
+class ImportRow(OutputModel):
+    row: int = Field(description="The spreadsheet row (the header is row 1).")
+    action: str = Field(description="create or update (an existing offer with the row's external_id).")
+    id: uuid.UUID | None = Field(description="The offer; null for a create in a dry run.")
+    external_id: str | None
+
+
 class ImportResult(OutputModel):
+    dry_run: bool = Field(description="True: validated and reported, nothing written.")
     created: int
-    ids: list[uuid.UUID]
+    updated: int
+    ids: list[uuid.UUID] = Field(description="The offers written (in a dry run: the ones that would be updated).")
+    rows: list[ImportRow]
 
 
 # Fields of the offer row itself (the rest live in child tables).
 ROW_FIELDS = ("title", "description", "category", "min_age", "max_age", "mode", "nationwide", "address",
               "postcode", "city", "latitude", "longitude", "confidential_location", "capacity", "cost_free",
-              "cost_text", "contact_name", "contact_email", "contact_phone", "website")
+              "cost_text", "contact_name", "contact_email", "contact_phone", "website", "external_id", "eligibility",
+              "intake", "transport_notes")
 CHILD_FIELDS = ("municipality_codes", "risk_settings", "languages", "accessibility")

@@ -12,6 +12,7 @@ they are stable between exports.
 
 import math
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,8 +20,9 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from service.core.errors import NotFound
+from service.offers.labels import CATEGORIES, MODES
 from service.offers.models import Offer, OfferStatus
-from service.offers.schedule import Frequency
+from service.offers.schedule import LOCAL, Frequency, next_occurrences
 from service.offers.schedule import load as load_schedule
 from service.offers.service import load_children
 from service.organisations.models import Organisation
@@ -37,16 +39,9 @@ TAXONOMIES = {
     "accessibility": ("tvaers-accessibility", "Tværs' ordliste for tilgængelighed (den samme som for borgeres behov)"),
     "risk_setting": ("tvaers-risk-setting", "Anbefaling 4's risikosituationer (mennesker i særlig risiko)"),
 }
-CATEGORY_LABELS: dict[str, str] = {
-    "phone_friend": "Telefonven", "visiting_friend": "Besøgsven", "walk_and_talk": "Gå-og-snak",
-    "shared_meal": "Fællesspisning", "activity_group": "Aktivitetsgruppe", "culture": "Kultur",
-    "sport_outdoor": "Idræt og friluftsliv", "digital_community": "Digitalt fællesskab",
-    "peer_support_group": "Samtalegruppe for ligestillede", "relatives_group": "Pårørendegruppe",
-    "mentoring": "Mentorordning", "intergenerational": "På tværs af generationer", "counselling": "Rådgivning",
-    "other": "Andet",
-}
-MODE_LABELS: dict[str, str] = {"in_person": "Fremmøde", "phone": "Telefon", "online": "Online",
-                               "hybrid": "Fremmøde og online"}
+# One vocabulary: the Danish labels of /reference/vocabularies (service/offers/labels.py).
+CATEGORY_LABELS: dict[str, str] = {code: da for code, (da, _) in CATEGORIES.labels.items()}
+MODE_LABELS: dict[str, str] = {code: da for code, (da, _) in MODES.labels.items()}
 ORG_KIND_LABELS: dict[str, str] = {
     "school": "Skole", "care_home": "Plejehjem", "shelter": "Herberg/forsorgshjem", "crisis_centre": "Krisecenter",
     "residential_institution": "Døgninstitution", "social_housing_facility": "Socialt botilbud",
@@ -77,6 +72,13 @@ def _attribute(offer_id: uuid.UUID, term: dict[str, Any]) -> dict[str, Any]:
             "link_entity": "service", "taxonomy_term_id": term["id"], "value": term["code"], "taxonomy_term": term}
 
 
+def _eligibility(offer: Offer, kids: dict[str, list[str]], lookups: "_Lookups") -> str | None:
+    settings = ", ".join(lookups.risk_settings[c].label_da for c in kids["risk_settings"]
+                         if c in lookups.risk_settings)
+    parts = [offer.eligibility, f"Målgrupper: {settings}" if settings and offer.eligibility else settings]
+    return ". ".join(p for p in parts if p) or None
+
+
 def _schedule(offer: Offer) -> list[dict[str, Any]]:
     schedule = load_schedule(offer.schedule)
     if schedule is None:
@@ -101,9 +103,18 @@ def _schedule(offer: Offer) -> list[dict[str, Any]]:
         "until": schedule.valid_to.isoformat() if schedule.valid_to else None,
         "opens_at": schedule.start_time.isoformat(timespec="minutes") if schedule.start_time else None,
         "closes_at": schedule.end_time.isoformat(timespec="minutes") if schedule.end_time else None,
-        "description": schedule.rrule(),
+        "description": _next_times(offer) or schedule.rrule(),
     })
     return [_clean(doc)]
+
+
+def _next_times(offer: Offer) -> str | None:
+    """The next meetings in words (HSDS has no field for computed occurrences): "Næste gange: 24.11.2026
+    10:00–12:00, …", in Danish local time."""
+    upcoming = next_occurrences(offer.schedule, offer.created_at.astimezone(LOCAL).date(), datetime.now(UTC))
+    if not upcoming:
+        return None
+    return "Næste gange: " + ", ".join(f"{s:%d.%m.%Y %H:%M}–{e:%H:%M}" for s, e in upcoming)
 
 
 class _Lookups:
@@ -150,8 +161,8 @@ def service_document(offer: Offer, lookups: _Lookups, *, full: bool) -> dict[str
         "fees_description": fees, "minimum_age": offer.min_age, "maximum_age": offer.max_age,
         "interpretation_services": "Tolk efter behov" if AccessibilityFeature.interpreter in kids[
             "accessibility"] else None,
-        "eligibility_description": ", ".join(
-            lookups.risk_settings[c].label_da for c in kids["risk_settings"] if c in lookups.risk_settings) or None,
+        "eligibility_description": _eligibility(offer, kids, lookups),
+        "application_process": offer.intake,
         "last_modified": offer.updated_at.isoformat(),
         "organization": organization_document(org, full=False),
     })
@@ -196,7 +207,8 @@ def _locations(offer: Offer, kids: dict[str, list[str]], lookups: _Lookups) -> l
     location_id = _id("location", offer.id)
     location: dict[str, Any] = _clean({
         "id": location_id, "location_type": "physical", "name": offer.title, "organization_id":
-        str(offer.organisation_id), "latitude": offer.latitude, "longitude": offer.longitude})
+        str(offer.organisation_id), "latitude": offer.latitude, "longitude": offer.longitude,
+        "transportation": offer.transport_notes})
     first = lookups.municipalities.get(kids["municipality_codes"][0]) if kids["municipality_codes"] else None
     if offer.address and offer.postcode and offer.city:
         location["addresses"] = [{

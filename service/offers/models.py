@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column
+from sqlalchemy import JSON, CheckConstraint, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.core.types import UTCDateTime, utcnow
@@ -56,6 +56,8 @@ class Offer(SQLModel, table=True):
         CheckConstraint("capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("seats_taken >= 0", name="seats_taken_not_negative"),
         CheckConstraint("min_age <= max_age", name="age_range"),
+        # Re-importing a provider's spreadsheet updates the offer with the same external_id (NULLs never clash).
+        UniqueConstraint("organisation_id", "external_id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -85,6 +87,15 @@ class Offer(SQLModel, table=True):
     contact_email: str | None = Field(default=None, max_length=254)
     contact_phone: str | None = Field(default=None, max_length=30)
     website: str | None = Field(default=None, max_length=300)
+    # The provider's own key for the offer (its spreadsheet row), unique per provider: the CSV import upserts on it.
+    external_id: str | None = Field(default=None, max_length=100)
+    eligibility: str | None = Field(default=None, max_length=1000)  # who the offer is for, in the provider's words
+    intake: str | None = Field(default=None, max_length=1000)  # how to join: sign-up, visitation, first meeting
+    transport_notes: str | None = Field(default=None, max_length=500)
+    # Folded copies for the Danish-aware search (service/core/folding.py), written with every change.
+    title_folded: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    address_folded: str | None = Field(default=None, max_length=400)
     status: str = Field(max_length=20, index=True)
     version: int = 1
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -8,11 +8,14 @@ validity window, so a rule that can never happen is refused.
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from pydantic import Field, model_validator
 
 from service.core.dto import InputModel
+
+LOCAL = ZoneInfo("Europe/Copenhagen")  # offers meet in Danish local time, across DST changes
 
 
 class Weekday(StrEnum):
@@ -102,3 +105,28 @@ class Schedule(InputModel):
 
 def load(data: dict[str, Any] | None) -> Schedule | None:
     return Schedule.model_validate(data) if data else None
+
+
+def next_occurrences(data: dict[str, Any] | None, anchor: date, now: datetime,
+                     count: int = 5) -> list[tuple[datetime, datetime]]:
+    """The next `count` meetings after `now` as (start, end) in Europe/Copenhagen local time.
+
+    The rule counts its interval ("every other week") from `valid_from`, else from `anchor` (the day the offer
+    was created), so the same offer gives the same dates on every read. Wall-clock times are kept across DST:
+    a 10:00 meeting is at 10:00 in winter and in summer.
+    """
+    schedule = load(data)
+    if schedule is None or schedule.start_time is None or schedule.end_time is None:
+        return []
+    rule_text = schedule.rrule()
+    if rule_text is None:
+        return []
+    start = datetime.combine(schedule.valid_from or anchor, schedule.start_time)
+    rule = rrulestr(rule_text, dtstart=start)
+    local_now = now.astimezone(LOCAL).replace(tzinfo=None)
+    length = datetime.combine(date.min, schedule.end_time) - datetime.combine(date.min, schedule.start_time)
+    out: list[tuple[datetime, datetime]] = []
+    for moment in rule.xafter(local_now, count=count):
+        out.append((moment.replace(tzinfo=LOCAL), (moment + length).replace(tzinfo=LOCAL)))
+    return out
+

@@ -2,18 +2,17 @@
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from service.audit.service import record
-from service.core.dto import refuse_nul
-from service.core.errors import Conflict, NotFound, Unauthorized, Unprocessable, field_errors
-from service.core.pagination import PageParams, keyset_page
+from service.core.errors import Conflict, NotFound, Unprocessable, field_errors
+from service.core.folding import fold, search_text
 from service.core.principal import Principal
 from service.core.types import utcnow
 from service.core.versions import claim_version
@@ -29,9 +28,13 @@ from service.offers.models import (
     OfferRiskSetting,
     OfferStatus,
 )
+from service.offers.schedule import LOCAL, next_occurrences
 from service.offers.schedule import load as load_schedule
+from service.offers.search import OfferFilters, filter_statement, has_capacity_clause, list_offers
 from service.organisations.models import Organisation
 from service.reference.service import check_municipality_codes, check_risk_setting_codes
+
+__all__ = ["OfferFilters", "filter_statement", "has_capacity_clause", "list_offers"]  # the search, re-exported
 
 PURPOSE = "offer_directory"
 S = OfferStatus
@@ -52,81 +55,6 @@ CHILDREN: dict[str, tuple[Any, Any]] = {
 LOCATION_FIELDS = ("address", "postcode", "latitude", "longitude")
 
 
-@dataclass(frozen=True)
-class OfferFilters:
-    municipality_code: str | None = None
-    risk_setting: str | None = None
-    category: str | None = None
-    mode: str | None = None
-    age: int | None = None
-    accessibility: list[str] = field(default_factory=list)
-    language: str | None = None
-    has_capacity: bool | None = None
-    q: str | None = None
-    mine: bool = False
-    status: str | None = None
-
-    def __post_init__(self) -> None:
-        # REST validates its query parameters at the edge; GraphQL arguments arrive here unchecked.
-        refuse_nul(self.__dict__.items())
-
-    def criterion(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, [], False)}
-
-
-def _has(table: Any, value_column: Any, value: Any) -> ColumnElement[bool]:
-    return select(table.offer_id).where(table.offer_id == Offer.id, value_column == value).exists()
-
-
-def has_capacity_clause() -> ColumnElement[bool]:
-    return or_(col(Offer.capacity).is_(None), col(Offer.seats_taken) < col(Offer.capacity))
-
-
-def filter_statement(principal: Principal | None, f: OfferFilters) -> Any:
-    """SELECT offer … with the caller's visibility and every filter combined with AND, all in SQL."""
-    stmt = select(Offer).where(policy.readable_clause(principal))
-    if f.mine:
-        if principal is None:
-            raise Unauthorized("Authentication required for mine=true.")
-        stmt = stmt.where(policy.own_clause(principal))
-    if f.status:
-        stmt = stmt.where(col(Offer.status) == f.status)
-    if f.municipality_code:
-        stmt = stmt.where(or_(col(Offer.nationwide).is_(True),
-                              _has(OfferMunicipality, OfferMunicipality.municipality_code, f.municipality_code)))
-    if f.risk_setting:
-        stmt = stmt.where(_has(OfferRiskSetting, OfferRiskSetting.risk_setting_code, f.risk_setting))
-    if f.category:
-        stmt = stmt.where(col(Offer.category) == f.category)
-    if f.mode:
-        stmt = stmt.where(col(Offer.mode) == f.mode)
-    if f.age is not None:
-        stmt = stmt.where(or_(col(Offer.min_age).is_(None), col(Offer.min_age) <= f.age),
-                          or_(col(Offer.max_age).is_(None), col(Offer.max_age) >= f.age))
-    for feature in dict.fromkeys(f.accessibility):
-        stmt = stmt.where(_has(OfferAccessibility, OfferAccessibility.feature, feature))
-    if f.language:
-        stmt = stmt.where(_has(OfferLanguage, OfferLanguage.language, f.language))
-    if f.has_capacity is True:
-        stmt = stmt.where(has_capacity_clause())
-    elif f.has_capacity is False:
-        stmt = stmt.where(~has_capacity_clause())
-    if f.q:
-        needle = f.q.lower()
-        texts = [func.lower(c).contains(needle, autoescape=True)
-                 for c in (col(Offer.title), col(Offer.description), col(Offer.city))]
-        # The address only matches where the caller may see it: a search must not reveal a hidden location.
-        hidden_aware = func.lower(col(Offer.address)).contains(needle, autoescape=True) & \
-            policy.location_visible_clause(principal)
-        stmt = stmt.where(or_(*texts, hidden_aware))
-    return stmt
-
-
-def list_offers(session: Session, principal: Principal | None, params: PageParams,
-                filters: OfferFilters) -> tuple[list[Offer], str | None]:
-    return keyset_page(session, filter_statement(principal, filters), [Offer.title, Offer.id], params)
-
-
 def load_children(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, list[str]]]:
     """The multi-valued attributes of many offers: one statement per child table, whatever the count."""
     out: dict[uuid.UUID, dict[str, list[str]]] = {i: {name: [] for name in CHILDREN} for i in ids}
@@ -140,9 +68,14 @@ def load_children(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dic
     return out
 
 
-def to_read(offer: Offer, kids: dict[str, list[str]], location_visible: bool) -> OfferRead:
+def to_read(offer: Offer, kids: dict[str, list[str]], location_visible: bool, provider_name: str,
+            now: datetime | None = None) -> OfferRead:
     data = {name: getattr(offer, name) for name in OfferRead.model_fields if hasattr(offer, name)}
     data.update(kids)
+    data["provider_name"] = provider_name
+    anchor = offer.created_at.astimezone(LOCAL).date()
+    data["next_occurrences"] = [{"starts_at": s, "ends_at": e} for s, e in next_occurrences(
+        offer.schedule, anchor, now or datetime.now(UTC))]
     schedule = load_schedule(offer.schedule)
     data["schedule"] = schedule
     data["rrule"] = schedule.rrule() if schedule else None
@@ -158,7 +91,16 @@ def present(session: Session, principal: Principal | None, offers: list[Offer]) 
     """Offers as the caller may see them (batched: constant statements per page)."""
     kids = load_children(session, [o.id for o in offers])
     visible = policy.visible_location_ids(session, principal, offers)
-    return [to_read(o, kids[o.id], o.id in visible) for o in offers]
+    names = organisation_names(session, {o.organisation_id for o in offers})
+    now = datetime.now(UTC)
+    return [to_read(o, kids[o.id], o.id in visible, names.get(o.organisation_id, ""), now) for o in offers]
+
+
+def organisation_names(session: Session, organisation_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not organisation_ids:
+        return {}
+    return dict(session.execute(  # type: ignore[arg-type]
+        select(Organisation.id, Organisation.name).where(col(Organisation.id).in_(organisation_ids))).all())
 
 
 def present_one(session: Session, principal: Principal | None, offer: Offer) -> OfferRead:
@@ -214,7 +156,22 @@ def _row_values(data: OfferFields) -> dict[str, Any]:
         values[enum_field] = str(values[enum_field])
     if values["contact_email"] is not None:
         values["contact_email"] = str(values["contact_email"])
+    values["title_folded"] = fold(data.title)
+    values["search_text"] = search_text(data.title, data.city, data.description)
+    values["address_folded"] = fold(data.address) or None
     return values
+
+
+def check_external_id(session: Session, organisation_id: uuid.UUID, external_id: str | None,
+                      offer_id: uuid.UUID | None = None) -> None:
+    """A provider's external ids are unique (the import upserts on them); a clash is a 409 naming no value."""
+    if external_id is None:
+        return
+    clash = session.scalar(select(Offer.id).where(col(Offer.organisation_id) == organisation_id,
+                                                  col(Offer.external_id) == external_id))
+    if clash is not None and clash != offer_id:
+        raise Conflict("Another offer of your organisation has this external_id.", errors=[
+            {"field": "external_id", "message": "already used by another offer", "code": "duplicate"}])
 
 
 def _write_children(session: Session, offer_id: uuid.UUID, data: OfferFields, replace: bool) -> None:
@@ -240,6 +197,7 @@ def add_offer(session: Session, organisation_id: uuid.UUID, data: OfferCreate) -
 def create(session: Session, principal: Principal, data: OfferCreate) -> Offer:
     policy.ensure_can_create(principal)
     check_references(session, data)
+    check_external_id(session, principal.organisation_id, data.external_id)
     offer = add_offer(session, principal.organisation_id, data)
     record(session, principal, "offer.create", purpose=PURPOSE, subject_type="offer", subject_id=offer.id,
            criterion={"status": offer.status})
@@ -266,20 +224,26 @@ def update(session: Session, principal: Principal, offer_id: uuid.UUID, data: Of
         raise Unprocessable("The offer did not pass validation; see errors.",
                             errors=field_errors(list(exc.errors()))) from exc
     check_references(session, fields)
+    check_external_id(session, offer.organisation_id, fields.external_id, offer.id)
     if fields.capacity is not None and fields.capacity < offer.seats_taken:
         raise Unprocessable("Capacity cannot go below the places already taken.", errors=[
             {"field": "capacity", "message": f"{offer.seats_taken} places are taken", "code": "below_taken"}])
+    apply_fields(session, offer, fields, children=bool(set(changes) & set(CHILD_FIELDS)))
+    record(session, principal, "offer.update", purpose=PURPOSE, subject_type="offer", subject_id=offer.id,
+           criterion={"fields": sorted(changes)})
+    emit(session, offer_changed(session, EventType.offer_updated, offer))
+    return offer
+
+
+def apply_fields(session: Session, offer: Offer, fields: OfferFields, children: bool = True) -> None:
+    """Write validated fields onto an existing offer (update and the re-import of a spreadsheet row)."""
     for name, value in _row_values(fields).items():
         setattr(offer, name, value)
     offer.updated_at = utcnow()
     session.add(offer)
     session.flush()
-    if set(changes) & set(CHILD_FIELDS):
+    if children:
         _write_children(session, offer.id, fields, replace=True)
-    record(session, principal, "offer.update", purpose=PURPOSE, subject_type="offer", subject_id=offer.id,
-           criterion={"fields": sorted(changes)})
-    emit(session, offer_changed(session, EventType.offer_updated, offer))
-    return offer
 
 
 def allowed_actions(status: str) -> list[str]:

@@ -1,10 +1,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import Field
 
 from service.core.pagination import Page, PageParams
 from service.reference import service
-from service.reference.dto import MinistryRead, MunicipalityRead, RiskSettingRead
+from service.reference.dto import MinistryRead, MunicipalityRead, RiskSettingRead, VocabularyRead
 from service.web.parameters import page_params
 from service.web.session import SessionDep
 
@@ -30,4 +31,16 @@ def list_risk_settings(session: SessionDep, page: Annotated[PageParams, Depends(
 def list_ministries(session: SessionDep, page: Annotated[PageParams, Depends(page_params)]) -> dict:
     """The ministries responsible for Recommendation 4 risk settings: a stable code and the current name."""
     items, cursor = service.page_ministries(session, page)
+    return {"items": items, "next_cursor": cursor}
+
+
+@router.get("/vocabularies", response_model=Page[VocabularyRead])
+def list_vocabularies(page: Annotated[PageParams, Depends(page_params)],
+                      name: Annotated[list[Annotated[str, Field(pattern=r"^[a-z_]{2,40}$")]] | None,
+                                      Query(max_length=40, description="Repeatable: only these code lists")] = None,
+                      ) -> dict:
+    """Every code list of the API — offer categories and modes, accessibility, psychosocial elements, reasons,
+    outcomes, statuses, … — with a Danish and an English label for each code, by name (all fit on the default
+    page)."""
+    items, cursor = service.page_vocabularies(name, page)
     return {"items": items, "next_cursor": cursor}

@@ -6,8 +6,32 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from service.core.errors import Unprocessable
-from service.core.pagination import PageParams, keyset_page
+from service.core.pagination import PageParams, check_limit, decode_cursor, encode_cursor, keyset_page
 from service.reference.models import Ministry, Municipality, RiskSetting
+from service.reference.vocabulary import Vocabulary, vocabularies
+
+
+def vocabulary_read(v: Vocabulary) -> dict[str, Any]:
+    return {"name": v.name, "description": v.description,
+            "codes": [{"code": c, "label_da": v.label(c, "da"), "label_en": v.label(c, "en")} for c in v.codes()]}
+
+
+def list_vocabularies(names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Every code list with its Danish and English labels (static: no statement), optionally only `names`."""
+    wanted = set(names) if names else None
+    return [vocabulary_read(v) for v in vocabularies() if wanted is None or v.name in wanted]
+
+
+def page_vocabularies(names: Iterable[str] | None, page: PageParams) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of `list_vocabularies` (ordered by name; the cursor is the last name)."""
+    items = list_vocabularies(names)
+    check_limit(page.limit)
+    if page.cursor:
+        after = decode_cursor(page.cursor, 1)[0]
+        items = [v for v in items if v["name"] > after]
+    more = len(items) > page.limit
+    items = items[:page.limit]
+    return items, encode_cursor([items[-1]["name"]]) if more else None
 
 
 def list_municipalities(session: Session, region_code: str | None = None) -> list[Municipality]:

@@ -23,7 +23,7 @@ from service.core.settings import get_settings
 from service.core.types import utcnow
 from service.events import ReferralChanged, emit
 from service.offers.models import Offer
-from service.offers.service import has_capacity_clause
+from service.offers.search import has_capacity_clause
 from service.persons.measurements import add_measurement
 from service.persons.models import ConsentPurpose, MeasurementContext, Person
 from service.persons.policy import active_consent, provider_consent_live

@@ -42,6 +42,7 @@ Q = {
     "Query.municipalities": GqlSpec("{ municipalities { code } }"),
     "Query.riskSettings": GqlSpec("{ riskSettings { code } }"),
     "Query.ministries": GqlSpec("{ ministries { code } }"),
+    "Query.vocabularies": GqlSpec("{ vocabularies { name codes { code labelDa labelEn } } }"),
     "Query.viewer": GqlSpec("{ viewer { __typename } }"),
     "Query.organisations": GqlSpec("{ organisations { items { id } } }"),
     "Query.organisation": GqlSpec('{ organisation(id: "%(org_id)s") { id } }', True),

@@ -47,7 +47,7 @@ REST: dict[tuple[str, str], RestSpec] = {
     ("POST", "/graphql"): RestSpec(body={"query": "{ __typename }"}),
     ("POST", f"{V1}/auth/token"): RestSpec(body={}),
     ("GET", f"{V1}/reference/ministries"): RestSpec(), ("GET", f"{V1}/reference/municipalities"): RestSpec(),
-    ("GET", f"{V1}/reference/risk-settings"): RestSpec(),
+    ("GET", f"{V1}/reference/risk-settings"): RestSpec(), ("GET", f"{V1}/reference/vocabularies"): RestSpec(),
     ("GET", f"{V1}/organisations"): RestSpec(), ("GET", f"{V1}/organisations/{{org_id}}"): RestSpec(),
     ("POST", f"{V1}/organisations"): RestSpec(body={}),
     ("PATCH", f"{V1}/organisations/{{org_id}}"): RestSpec(body={"email": "kontakt@example.org"}),
