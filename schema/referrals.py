@@ -18,7 +18,7 @@ from schema.offers import Offer
 from schema.organisations import Organisation
 from schema.pagination import Connection, page_args
 from service.core.principal import Principal
-from service.referrals import contacts, policy, service
+from service.referrals import contacts, due, policy, service
 from service.referrals.dto import (
     ContactAgreementRead,
     ContactAgreementSet,
@@ -340,7 +340,7 @@ class Query:
 
     @strawberry.field(description="Your organisation's agreed contacts that are due or overdue, soonest first.")
     def contacts_due(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[DueContact]:
-        items, cursor = contacts.due_contacts(info.context.session, _principal(info), page_args(first, after))
+        items, cursor = due.due_contacts(info.context.session, _principal(info), page_args(first, after))
         return Connection(items=[DueContact.from_read(d) for d in items], next_cursor=cursor)
 
     @strawberry.field

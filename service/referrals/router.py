@@ -12,7 +12,7 @@ from service.core.errors import NotFound
 from service.core.idempotency import IdempotencyKey, forgotten, run_once
 from service.core.pagination import MAX_LIMIT, Page, PageParams, page_params
 from service.core.principal import CurrentPrincipal
-from service.referrals import contacts, service
+from service.referrals import contacts, due, service
 from service.referrals.dto import (
     ContactAgreementRead,
     ContactAgreementSet,
@@ -25,6 +25,7 @@ from service.referrals.dto import (
     ReferralRead,
     TransitionRequest,
 )
+from service.referrals.due import DueWindow
 from service.referrals.models import ReferralStatus
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
@@ -133,9 +134,14 @@ def log_contact(session: SessionDep, principal: CurrentPrincipal, referral_id: u
 
 @contacts_router.get("/due", response_model=Page[DueContact])
 def due_contacts(session: SessionDep, principal: CurrentPrincipal,
-                 page: Annotated[PageParams, Depends(page_params)]) -> dict:
-    """Your organisation's agreed contacts that are due or overdue, soonest first, with the parked topics."""
-    items, cursor = contacts.due_contacts(session, principal, page)
+                 page: Annotated[PageParams, Depends(page_params)],
+                 window: Annotated[DueWindow, Query(description=(
+                     "due: now or earlier (default); today / this_week (to Sunday's end) / overdue (before today), "
+                     "in Copenhagen time"))] = DueWindow.due,
+                 mine: Annotated[bool, Query(description="only the agreements you are volunteer or stand-in of")]
+                 = False) -> dict:
+    """Your organisation's agreed contacts in the window, soonest first, with the parked topics."""
+    items, cursor = due.due_contacts(session, principal, page, window, mine)
     return {"items": items, "next_cursor": cursor}
 
 
