@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from schema.contact_types import ParkedTopic
 from schema.context import Info
 from schema.errors import Problem, attempt, or_none, parse
 from schema.loaders import history_loader, offer_loader, organisation_loader, shared_person_loader
@@ -30,8 +31,10 @@ from service.referrals.dto import (
 )
 from service.referrals.dto import DueContact as DueContactRead
 from service.referrals.dto import SharedPerson as SharedPersonRead
+from service.referrals.due import DueWindow as DueWindowEnum
 from service.referrals.models import Cadence as CadenceEnum
 from service.referrals.models import ContactChannel as ContactChannelEnum
+from service.referrals.models import ContactOutcome as ContactOutcomeEnum
 from service.referrals.models import Outcome as OutcomeEnum
 from service.referrals.models import PsychosocialElement as PsychosocialElementEnum
 from service.referrals.models import ReasonCode as ReasonCodeEnum
@@ -46,6 +49,8 @@ ReasonCode = strawberry.enum(ReasonCodeEnum)
 ReferralOutcome = strawberry.enum(OutcomeEnum, name="ReferralOutcome")
 ContactChannel = strawberry.enum(ContactChannelEnum)
 ContactCadence = strawberry.enum(CadenceEnum, name="ContactCadence")
+ContactOutcome = strawberry.enum(ContactOutcomeEnum, name="ContactOutcome")
+DueWindow = strawberry.enum(DueWindowEnum, name="DueWindow")
 PsychosocialElement = strawberry.enum(PsychosocialElementEnum)
 
 
@@ -190,12 +195,20 @@ class ContactAgreement:
     next_contact_agenda: str | None
     parked_topics: list[str] = strawberry.field(description="Topics parked at the last contact.")
     last_contact_at: datetime | None
+    topics: list[ParkedTopic] = strawberry.field(description="Parked topics not yet resolved.")
+    missed_in_a_row: int
+    volunteer_user_id: uuid.UUID | None
+    standin_user_id: uuid.UUID | None
+    closed_at: datetime | None
+    ending: str | None
+    ending_next_step: str | None
+    ending_offer_id: uuid.UUID | None
     updated_by: uuid.UUID
     updated_at: datetime
 
     @classmethod
     def from_read(cls, a: ContactAgreementRead) -> "ContactAgreement":
-        return cls(**a.model_dump())
+        return cls(**a.model_dump(exclude={"topics"}), topics=[ParkedTopic.from_read(t) for t in a.topics])
 
 
 @strawberry.type
@@ -205,6 +218,7 @@ class ContactLogEntry:
     contacted_at: datetime
     duration_minutes: int
     channel: str
+    outcome: str
     elements: list[str]
     parked_topics: list[str]
     next_contact_at: datetime | None
@@ -230,6 +244,8 @@ class DueContact:
     next_contact_agenda: str | None
     parked_topics: list[str]
     last_contact_at: datetime | None
+    volunteer_user_id: uuid.UUID | None
+    standin_user_id: uuid.UUID | None
     person: SharedPerson | None
 
     @classmethod
@@ -279,6 +295,8 @@ class ContactAgreementInput:
     time_of_day: time | None = strawberry.UNSET
     note: str | None = strawberry.UNSET
     next_contact_at: datetime | None = strawberry.UNSET
+    volunteer_user_id: uuid.UUID | None = strawberry.UNSET
+    standin_user_id: uuid.UUID | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -286,11 +304,14 @@ class ContactLogInput:
     contacted_at: datetime
     duration_minutes: int
     channel: ContactChannel  # type: ignore[valid-type]
+    outcome: ContactOutcome | None = strawberry.UNSET  # type: ignore[valid-type]
     elements: list[PsychosocialElement] | None = strawberry.UNSET  # type: ignore[valid-type]
     parked_topics: list[str] | None = strawberry.UNSET
     next_contact_at: datetime | None = strawberry.UNSET
     next_contact_agenda: str | None = strawberry.UNSET
     note: str | None = strawberry.UNSET
+    taken_up_topic_ids: list[uuid.UUID] | None = strawberry.UNSET
+    resolved_topic_ids: list[uuid.UUID] | None = strawberry.UNSET
 
 
 ReferralResult = Annotated[Referral | Problem, strawberry.union("ReferralResult")]
@@ -338,9 +359,13 @@ class Query:
         return EventFeed(items=[ReferralEvent.from_read(e) for e in page.items], next_cursor=page.next_cursor,
                          has_more=page.has_more)
 
-    @strawberry.field(description="Your organisation's agreed contacts that are due or overdue, soonest first.")
-    def contacts_due(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[DueContact]:
-        items, cursor = due.due_contacts(info.context.session, _principal(info), page_args(first, after))
+    @strawberry.field(description="Your organisation's agreed contacts in the window (Copenhagen time), soonest "
+                                  "first; mine: those you are volunteer or stand-in of.")
+    def contacts_due(self, info: Info, first: int | None = None, after: str | None = None,
+                     window: DueWindow = DueWindowEnum.due,  # type: ignore[valid-type]
+                     mine: bool = False) -> Connection[DueContact]:
+        items, cursor = due.due_contacts(info.context.session, _principal(info), page_args(first, after),
+                                         DueWindowEnum(window), mine)
         return Connection(items=[DueContact.from_read(d) for d in items], next_cursor=cursor)
 
     @strawberry.field

@@ -20,8 +20,10 @@ def wire() -> None:
         from service.events.consents import consent_ended
         from service.observability import register_gauge
         from service.persons.service import register_consent_hook
+        from service.referrals.followups import on_events as follow_ups_on_events
         from service.webhooks.delivery import fan_out
 
+        subscribe(follow_ups_on_events)  # referral.started schedules the T-ILS follow-ups, same transaction
         subscribe(fan_out)  # outbox rows → one delivery per subscribed endpoint, same transaction
         register_consent_hook(consent_ended)  # consent.withdrawn / consent.expired to the affected organisations
         register_gauge("tvaers_outbox_backlog", "Webhook deliveries not yet succeeded or dead-lettered",
