@@ -124,7 +124,7 @@ class MissedContacts(DomainEvent):
         return self.referral_id
 
     def data(self, organisation_id: uuid.UUID) -> dict[str, str]:
-        out = {"referral_id": str(self.referral_id), "missed_in_a_row": str(self.missed_in_a_row)}
+        out = {"referral_id": str(self.referral_id)}  # ids only: the count is read from the contact summary
         if organisation_id == self.referring_organisation_id:
             out["caseworker_id"] = str(self.caseworker_id)
         return out
