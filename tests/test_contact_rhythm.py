@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEvent
+from service.auth.tokens import principal_from_token
 from service.core.pagination import PageParams
-from service.core.principal import principal_from_token
 from service.core.settings import get_settings
 from service.core.types import utcnow
 from service.events.models import OutboxEvent

@@ -15,6 +15,7 @@ from service.core.types import utcnow
 from service.referrals import policy, rhythm
 from service.referrals.contacts import _agreement_read, _latest_entries, _load_for_contacts, topic_read
 from service.referrals.dto import ContactAgreementRead, ParkedTopicRead
+from service.referrals.guards import PURPOSE, load
 from service.referrals.models import (
     ATTEMPTS,
     ELEMENT_LABELS,
@@ -28,7 +29,6 @@ from service.referrals.models import (
     TopicState,
 )
 from service.referrals.rhythm_dto import AgreementClose, ContactSummaryRead, ElementCount, ElementHistory, ElementMonth
-from service.referrals.service import PURPOSE, load
 
 
 def close_agreement(session: Session, principal: Principal, referral_id: uuid.UUID,

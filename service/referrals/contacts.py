@@ -33,6 +33,7 @@ from service.referrals.dto import (
     ContactLogRead,
     ParkedTopicRead,
 )
+from service.referrals.guards import PURPOSE, load
 from service.referrals.models import (
     ATTEMPTS,
     Cadence,
@@ -42,7 +43,6 @@ from service.referrals.models import (
     Referral,
     ReferralStatus,
 )
-from service.referrals.service import PURPOSE, load
 from service.users.models import User
 
 LOCAL = ZoneInfo("Europe/Copenhagen")

@@ -22,8 +22,8 @@ from service.core.types import utcnow
 from service.referrals import policy
 from service.referrals.contacts import ACTIVE, _latest_entries
 from service.referrals.dto import DueContact
+from service.referrals.guards import PURPOSE
 from service.referrals.models import ContactAgreement, Referral
-from service.referrals.service import PURPOSE
 from service.referrals.summary import shared_persons
 
 LOCAL = ZoneInfo("Europe/Copenhagen")

@@ -27,10 +27,10 @@ from service.events.types import EventType
 from service.persons.models import ConsentPurpose, LonelinessMeasurement, MeasurementContext, Person
 from service.persons.policy import active_consent
 from service.referrals import policy
+from service.referrals.guards import PURPOSE, load
 from service.referrals.models import FollowUp, Referral, ReferralGoal, ReferralStatus
 from service.referrals.rhythm import LOCAL
 from service.referrals.rhythm_dto import FollowUpMeasurementRecord, FollowUpRead, GoalCreate, GoalRead
-from service.referrals.service import PURPOSE, load
 
 GOALS_OPEN = (ReferralStatus.sent, ReferralStatus.accepted, ReferralStatus.started)
 GOALS_ASSESSED = (ReferralStatus.completed, ReferralStatus.ended_early)

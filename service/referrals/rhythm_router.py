@@ -6,9 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
 
-from service.core.db import SessionDep
-from service.core.pagination import Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal
+from service.core.pagination import Page, PageParams
 from service.referrals import contact_reads, followups
 from service.referrals.dto import ContactAgreementRead, ParkedTopicRead
 from service.referrals.models import TopicState
@@ -22,6 +20,9 @@ from service.referrals.rhythm_dto import (
     GoalRead,
     GoalsAssess,
 )
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
 follow_ups_router = APIRouter(prefix="/follow-ups", tags=["referrals"])
