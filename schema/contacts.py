@@ -1,6 +1,6 @@
 """The contact rhythm over GraphQL: ending an agreement, parked topics, the five elements over time, the
 referrer's contact summary, follow-ups and goals — the same service functions as REST
-(`service/referrals/rhythm_router.py`)."""
+(`service/referrals/rhythm_router.py`); every type is derived from its read model."""
 
 import uuid
 from datetime import datetime
@@ -10,15 +10,14 @@ import strawberry
 
 from schema.contact_types import ParkedTopic
 from schema.context import Info
-from schema.errors import Problem, attempt, or_none, parse
-from schema.pagination import Connection, page_args
+from schema.derive import ReadType, read_type
+from schema.errors import Problem, mutation_result, null_if_not_found, parse
+from schema.pagination import Connection, connection, page_args
 from schema.referrals import ContactAgreement, ContactAgreementResult
 from service.core.principal import Principal
-from service.persons.models import MeasurementForm as MeasurementFormEnum
+from service.persons.models import MeasurementForm
 from service.referrals import contact_reads, followups
-from service.referrals.models import AgreementEnding as AgreementEndingEnum
-from service.referrals.models import GoalCategory as GoalCategoryEnum
-from service.referrals.models import TopicState as TopicStateEnum
+from service.referrals.models import AgreementEnding, GoalCategory, TopicState
 from service.referrals.rhythm_dto import (
     AgreementClose,
     ContactSummaryRead,
@@ -29,99 +28,57 @@ from service.referrals.rhythm_dto import (
     GoalRead,
     GoalsAssess,
 )
-
-AgreementEnding = strawberry.enum(AgreementEndingEnum, name="AgreementEnding")
-TopicState = strawberry.enum(TopicStateEnum, name="ParkedTopicState")
-GoalCategory = strawberry.enum(GoalCategoryEnum, name="GoalCategory")
-MeasurementForm = strawberry.enum(MeasurementFormEnum, name="MeasurementForm")
+from service.referrals.rhythm_dto import (
+    ElementCount as ElementCountRead,
+)
+from service.referrals.rhythm_dto import (
+    ElementMonth as ElementMonthRead,
+)
 
 
 def _principal(info: Info) -> Principal:
     return info.context.require_principal()
 
 
-@strawberry.type(description="Counts and dates of the contact, never its content.")
-class ContactSummary:
-    referral_id: uuid.UUID
-    calls: int
-    attempts: int
-    missed_in_a_row: int
-    last_contact_at: datetime | None
-    last_attempt_at: datetime | None
-    next_contact_at: datetime | None
-    open_parked_topics: int
-    agreement_closed: bool
-    ending: str | None
+@read_type(ContactSummaryRead, name="ContactSummary", description="Counts and dates of the contact, never its "
+                                                                  "content.")
+class ContactSummary(ReadType[ContactSummaryRead]):
+    pass
 
-    @classmethod
-    def from_read(cls, r: ContactSummaryRead) -> "ContactSummary":
-        return cls(**r.model_dump())
+
+@read_type(ElementCountRead, name="ElementCount")
+class ElementCount(ReadType[ElementCountRead]):
+    pass
+
+
+@read_type(ElementMonthRead, name="ElementMonth")
+class ElementMonth(ReadType[ElementMonthRead]):
+    pass
+
+
+@read_type(ElementHistory, name="ContactElements")
+class ContactElements(ReadType[ElementHistory]):
+    pass
+
+
+@read_type(FollowUpRead, name="FollowUp", description="A T-ILS follow-up point (months after the referral started).")
+class FollowUp(ReadType[FollowUpRead]):
+    pass
+
+
+@read_type(GoalRead, name="ReferralGoal", description="A goal agreed with the person, and whether it was reached.")
+class ReferralGoal(ReadType[GoalRead]):
+    pass
 
 
 @strawberry.type
-class ElementCount:
-    element: str
-    label_da: str
-    label_en: str
-    count: int
-
-
-@strawberry.type
-class ElementMonth:
-    month: str
-    element: str
-    count: int
-
-
-@strawberry.type(description="How often each of the five elements was supported for the person.")
-class ContactElements:
-    person_id: uuid.UUID
-    contacts: int
-    totals: list[ElementCount]
-    months: list[ElementMonth]
-
-    @classmethod
-    def from_read(cls, h: ElementHistory) -> "ContactElements":
-        return cls(person_id=h.person_id, contacts=h.contacts,
-                   totals=[ElementCount(**t.model_dump()) for t in h.totals],
-                   months=[ElementMonth(**m.model_dump()) for m in h.months])
-
-
-@strawberry.type(description="A T-ILS follow-up point (months after the referral started).")
-class FollowUp:
-    id: uuid.UUID
-    referral_id: uuid.UUID
-    person_id: uuid.UUID
-    months: int
-    due_at: datetime
-    overdue: bool
-    measurement_id: uuid.UUID | None
-    tils_total: int | None
-    recorded_at: datetime | None
-
-    @classmethod
-    def from_read(cls, f: FollowUpRead) -> "FollowUp":
-        return cls(**f.model_dump())
-
-
-@strawberry.type(description="A goal agreed with the person at referral, and whether it was reached.")
-class ReferralGoal:
-    id: uuid.UUID
-    referral_id: uuid.UUID
-    text: str | None
-    category: str | None
-    reached: bool | None
-    assessed_at: datetime | None
-    created_at: datetime
-
-    @classmethod
-    def from_read(cls, g: GoalRead) -> "ReferralGoal":
-        return cls(**g.model_dump())
+class ReferralGoals:
+    items: list[ReferralGoal]
 
 
 @strawberry.input
 class AgreementCloseInput:
-    ending: AgreementEnding  # type: ignore[valid-type]
+    ending: AgreementEnding
     next_step: str | None = strawberry.UNSET
     offer_id: uuid.UUID | None = strawberry.UNSET
 
@@ -133,13 +90,13 @@ class FollowUpMeasurementInput:
     item2: int
     item3: int
     measured_at: datetime | None = strawberry.UNSET
-    form: MeasurementForm | None = strawberry.UNSET  # type: ignore[valid-type]
+    form: MeasurementForm | None = strawberry.UNSET
 
 
 @strawberry.input
 class GoalInput:
     text: str
-    category: GoalCategory | None = strawberry.UNSET  # type: ignore[valid-type]
+    category: GoalCategory | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -148,25 +105,8 @@ class GoalAssessmentInput:
     reached: bool
 
 
-def _values(data: object) -> dict:
-    """Strawberry input → dict without UNSET, enums as their values."""
-    out = {}
-    for k, v in strawberry.asdict(data).items():
-        if v is strawberry.UNSET:
-            continue
-        out[k] = getattr(v, "value", v)
-    return out
-
-
 FollowUpResult = Annotated[FollowUp | Problem, strawberry.union("FollowUpResult")]
 ReferralGoalResult = Annotated[ReferralGoal | Problem, strawberry.union("ReferralGoalResult")]
-
-
-@strawberry.type
-class ReferralGoals:
-    items: list[ReferralGoal]
-
-
 ReferralGoalsResult = Annotated[ReferralGoals | Problem, strawberry.union("ReferralGoalsResult")]
 
 
@@ -174,63 +114,65 @@ ReferralGoalsResult = Annotated[ReferralGoals | Problem, strawberry.union("Refer
 class Query:
     @strawberry.field(description="Calls, attempts, last contact, open parked topics (counts, not content), while "
                                   "the consent covers the provider.")
+    @null_if_not_found
     def contact_summary(self, info: Info, referral_id: uuid.UUID) -> ContactSummary | None:
-        return or_none(lambda: ContactSummary.from_read(
-            contact_reads.contact_summary(info.context.session, _principal(info), referral_id)))
+        return ContactSummary.from_read(contact_reads.contact_summary(info.context.session, _principal(info),
+                                                                      referral_id))
 
     @strawberry.field(description="The five elements over time for the referral's person (provider only).")
+    @null_if_not_found
     def contact_elements(self, info: Info, referral_id: uuid.UUID) -> ContactElements | None:
-        return or_none(lambda: ContactElements.from_read(
-            contact_reads.element_history(info.context.session, _principal(info), referral_id)))
+        return ContactElements.from_read(contact_reads.element_history(info.context.session, _principal(info),
+                                                                       referral_id))
 
     @strawberry.field(description="Every parked topic of the referral with its state (provider only).")
-    def parked_topics(self, info: Info, referral_id: uuid.UUID, state: TopicState | None = None,  # type: ignore[valid-type]
+    def parked_topics(self, info: Info, referral_id: uuid.UUID, state: TopicState | None = None,
                       first: int | None = None, after: str | None = None) -> Connection[ParkedTopic]:
-        items, cursor = contact_reads.list_topics(info.context.session, _principal(info), referral_id,
-                                                  page_args(first, after), TopicStateEnum(state) if state else None)
-        return Connection(items=[ParkedTopic.from_read(t) for t in items], next_cursor=cursor)
+        return connection(contact_reads.list_topics(info.context.session, _principal(info), referral_id,
+                                                    page_args(first, after), TopicState(state) if state else None))
 
     @strawberry.field(description="The referral's T-ILS follow-up points.")
+    @null_if_not_found
     def follow_ups(self, info: Info, referral_id: uuid.UUID) -> list[FollowUp] | None:
-        return or_none(lambda: [FollowUp.from_read(f) for f in
-                                followups.list_follow_ups(info.context.session, _principal(info), referral_id)])
+        return FollowUp.from_reads(followups.list_follow_ups(info.context.session, _principal(info), referral_id))
 
     @strawberry.field(description="Your organisation's follow-ups due and not yet recorded, soonest first.")
     def follow_ups_due(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[FollowUp]:
-        items, cursor = followups.due_follow_ups(info.context.session, _principal(info), page_args(first, after))
-        return Connection(items=[FollowUp.from_read(f) for f in items], next_cursor=cursor)
+        return connection(followups.due_follow_ups(info.context.session, _principal(info), page_args(first, after)))
 
     @strawberry.field(description="The goals agreed with the person, and whether they were reached.")
+    @null_if_not_found
     def referral_goals(self, info: Info, referral_id: uuid.UUID) -> list[ReferralGoal] | None:
-        return or_none(lambda: [ReferralGoal.from_read(g) for g in
-                                followups.list_goals(info.context.session, _principal(info), referral_id)])
+        return ReferralGoal.from_reads(followups.list_goals(info.context.session, _principal(info), referral_id))
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="End the contact agreement well: how it ended and the next step.")
+    @mutation_result
     def close_contact_agreement(self, info: Info, referral_id: uuid.UUID,
                                 input: AgreementCloseInput) -> ContactAgreementResult:
-        return attempt(info, lambda: ContactAgreement.from_read(contact_reads.close_agreement(
-            info.context.session, _principal(info), referral_id, parse(AgreementClose, _values(input)))))
+        return ContactAgreement.from_read(contact_reads.close_agreement(
+            info.context.session, _principal(info), referral_id, parse(AgreementClose, input)))
 
     @strawberry.mutation(description="Record a follow-up point's T-ILS answer (full or phone_short).")
+    @mutation_result
     def record_follow_up_measurement(self, info: Info, referral_id: uuid.UUID,
                                      input: FollowUpMeasurementInput) -> FollowUpResult:
-        return attempt(info, lambda: FollowUp.from_read(followups.record_measurement(
-            info.context.session, _principal(info), referral_id, parse(FollowUpMeasurementRecord, _values(input)))))
+        return FollowUp.from_read(followups.record_measurement(
+            info.context.session, _principal(info), referral_id, parse(FollowUpMeasurementRecord, input)))
 
     @strawberry.mutation(description="Add a goal agreed with the person while the referral is open.")
+    @mutation_result
     def add_referral_goal(self, info: Info, referral_id: uuid.UUID, input: GoalInput) -> ReferralGoalResult:
-        return attempt(info, lambda: ReferralGoal.from_read(followups.add_goal(
-            info.context.session, _principal(info), referral_id, parse(GoalCreate, _values(input)))))
+        return ReferralGoal.from_read(followups.add_goal(info.context.session, _principal(info), referral_id,
+                                                         parse(GoalCreate, input)))
 
     @strawberry.mutation(description="Once the referral has ended: whether each goal was reached.")
+    @mutation_result
     def assess_referral_goals(self, info: Info, referral_id: uuid.UUID,
                               input: list[GoalAssessmentInput]) -> ReferralGoalsResult:
-        def run() -> ReferralGoals:
-            body = parse(GoalsAssess, {"goals": [_values(g) for g in input]})
-            goals = followups.assess_goals(info.context.session, _principal(info), referral_id,
-                                           {g.goal_id: g.reached for g in body.goals})
-            return ReferralGoals(items=[ReferralGoal.from_read(g) for g in goals])
-        return attempt(info, run)
+        body = parse(GoalsAssess, {"goals": [strawberry.asdict(g) for g in input]})
+        goals = followups.assess_goals(info.context.session, _principal(info), referral_id,
+                                       {g.goal_id: g.reached for g in body.goals})
+        return ReferralGoals(items=ReferralGoal.from_reads(goals))

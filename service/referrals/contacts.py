@@ -20,7 +20,6 @@ from sqlmodel import col
 from service.audit.service import record
 from service.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from service.core.pagination import PageParams, keyset_page
-from service.core.permissions import Permission, permissions_for
 from service.core.principal import Principal
 from service.core.settings import get_settings
 from service.core.types import utcnow
@@ -279,7 +278,7 @@ def _check_callers(session: Session, referral: Referral, data: ContactAgreementS
         col(User.active).is_(True)))}
     bad = [name for name, i in (("volunteer_user_id", data.volunteer_user_id),
                                 ("standin_user_id", data.standin_user_id))
-           if i is not None and (i not in users or Permission.contacts_manage not in permissions_for(users[i].role))]
+           if i is not None and (i not in users or not policy.may_call(users[i].role))]
     if bad:
         raise Unprocessable("The named caller is not an active user of the provider who keeps contacts.", errors=[
             {"field": name, "message": "not an active contacts user of the provider organisation",

@@ -16,7 +16,6 @@ from sqlmodel import col
 from service.audit.service import record
 from service.core.errors import Forbidden
 from service.core.pagination import PageParams, keyset_page
-from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.core.types import utcnow
 from service.referrals import policy
@@ -68,15 +67,13 @@ def due_contacts(session: Session, principal: Principal, params: PageParams, win
                  mine: bool = False, now: datetime | None = None) -> tuple[list[DueContact], str | None]:
     """The provider organisation's agreed contacts in the window, soonest first; `mine`: those the caller is
     the volunteer or the stand-in of."""
-    if not principal.can(Permission.contacts_manage):
+    if not policy.can_work_contacts(principal):
         record(session, principal, "contact.due", purpose=PURPOSE, subject_type="referral", outcome="denied",
                reason="role_not_allowed")
         raise Forbidden("Your role does not allow working with contacts.")
     at = now or utcnow()
     stmt = (select(ContactAgreement).join(Referral, col(Referral.id) == col(ContactAgreement.referral_id))
-            .where(col(ContactAgreement.provider_organisation_id) == principal.organisation_id,
-                   col(Referral.provider_organisation_id) == principal.organisation_id,
-                   col(Referral.status).in_(ACTIVE), policy.provider_may_see(),
+            .where(policy.due_contacts_visible(principal), col(Referral.status).in_(ACTIVE),
                    col(ContactAgreement.closed_at).is_(None), *_window_clause(window, at)))
     if mine:
         stmt = stmt.where(or_(col(ContactAgreement.volunteer_user_id) == principal.id,

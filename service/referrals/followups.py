@@ -18,7 +18,6 @@ from sqlmodel import col
 from service.audit.service import record
 from service.core.errors import Conflict, Forbidden, Unprocessable
 from service.core.pagination import PageParams, keyset_page
-from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.core.settings import get_settings
 from service.core.types import utcnow
@@ -101,7 +100,7 @@ def list_follow_ups(session: Session, principal: Principal, referral_id: uuid.UU
 def due_follow_ups(session: Session, principal: Principal, params: PageParams,
                    now: datetime | None = None) -> tuple[list[FollowUpRead], str | None]:
     """The referring organisation's follow-ups due now or earlier and not yet recorded, soonest first."""
-    if not principal.can(Permission.referrals_send):
+    if not policy.can_send(principal):
         record(session, principal, "follow_up.due", purpose=PURPOSE, subject_type="referral", outcome="denied",
                reason="role_not_allowed")
         raise Forbidden("Your role does not allow following up referrals.")
