@@ -55,3 +55,15 @@ __all__ = ["AccessibilityFeature", "Action", "BarrierType", "Cadence", "ConsentG
            "ConsentPurpose", "ContactChannel", "DataCategory", "DisabilityType", "EventType", "Frequency", "Gender",
            "Indicator", "MeasureStatus", "MeasurementContext", "OfferCategory", "OfferMode", "OfferStatus",
            "OrganisationKind", "Outcome", "PsychosocialElement", "ReasonCode", "ReferralStatus", "Role", "Weekday"]
+
+# the contact rhythm and follow-ups (schema/contacts.py)
+from service.persons.models import MeasurementForm  # noqa: E402
+from service.referrals.due import DueWindow  # noqa: E402
+from service.referrals.models import AgreementEnding, ContactOutcome, GoalCategory, TopicState  # noqa: E402
+
+strawberry.enum(ContactOutcome, name="ContactOutcome")
+strawberry.enum(DueWindow, name="DueWindow")
+strawberry.enum(TopicState, name="ParkedTopicState")
+strawberry.enum(AgreementEnding, name="AgreementEnding")
+strawberry.enum(GoalCategory, name="GoalCategory")
+strawberry.enum(MeasurementForm, name="MeasurementForm")

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import strawberry
 
+from schema.contact_types import ParkedTopic  # noqa: F401  (derived before ContactAgreement, which nests it)
 from schema.context import Info
 from schema.derive import ReadType, read_type
 from schema.enums import Action, Cadence, ContactChannel, Outcome, PsychosocialElement, ReasonCode, ReferralStatus
@@ -19,7 +20,7 @@ from schema.offers import Offer
 from schema.organisations import Organisation
 from schema.pagination import Connection, connection, page_args
 from service.core.principal import Principal
-from service.referrals import contacts, feed, reads, service, transitions
+from service.referrals import contacts, due, feed, reads, service, transitions
 from service.referrals.dto import (
     ContactAgreementRead,
     ContactAgreementSet,
@@ -38,6 +39,8 @@ from service.referrals.dto import (
 from service.referrals.dto import (
     SharedPerson as SharedPersonRead,
 )
+from service.referrals.due import DueWindow
+from service.referrals.models import ContactOutcome
 
 
 def _principal(info: Info) -> Principal:
@@ -153,6 +156,8 @@ class ContactAgreementInput:
     time_of_day: time | None = strawberry.UNSET
     note: str | None = strawberry.UNSET
     next_contact_at: datetime | None = strawberry.UNSET
+    volunteer_user_id: uuid.UUID | None = strawberry.UNSET
+    standin_user_id: uuid.UUID | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -160,11 +165,14 @@ class ContactLogInput:
     contacted_at: datetime
     duration_minutes: int
     channel: ContactChannel
+    outcome: ContactOutcome | None = strawberry.UNSET
     elements: list[PsychosocialElement] | None = strawberry.UNSET
     parked_topics: list[str] | None = strawberry.UNSET
     next_contact_at: datetime | None = strawberry.UNSET
     next_contact_agenda: str | None = strawberry.UNSET
     note: str | None = strawberry.UNSET
+    taken_up_topic_ids: list[uuid.UUID] | None = strawberry.UNSET
+    resolved_topic_ids: list[uuid.UUID] | None = strawberry.UNSET
 
 
 ReferralResult = Annotated[Referral | Problem, strawberry.union("ReferralResult")]
@@ -198,9 +206,12 @@ class Query:
         limit = page_args(first, None, default=100).limit  # REST's limit rules and errors
         return EventFeed.from_read(feed.events(info.context.session, _principal(info), after, limit))
 
-    @strawberry.field(description="Your organisation's agreed contacts that are due or overdue, soonest first.")
-    def contacts_due(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[DueContact]:
-        return connection(contacts.due_contacts(info.context.session, _principal(info), page_args(first, after)))
+    @strawberry.field(description="Your organisation's agreed contacts in the window (Copenhagen time), soonest "
+                                  "first; mine: those you are volunteer or stand-in of.")
+    def contacts_due(self, info: Info, first: int | None = None, after: str | None = None,
+                     window: DueWindow = DueWindow.due, mine: bool = False) -> Connection[DueContact]:
+        return connection(due.due_contacts(info.context.session, _principal(info), page_args(first, after),
+                                           DueWindow(window), mine))
 
     @strawberry.field
     @null_if_not_found

@@ -13,7 +13,19 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
-from schema import lifecycle, mapping, offers, organisations, persons, reference, referrals, reports, users, webhooks
+from schema import (
+    contacts,
+    lifecycle,
+    mapping,
+    offers,
+    organisations,
+    persons,
+    reference,
+    referrals,
+    reports,
+    users,
+    webhooks,
+)
 from schema.derive import resolve_plain_fields_directly
 from schema.door import install as install_door
 from schema.error_logging import RedactingSchema
@@ -21,6 +33,7 @@ from service.core.settings import get_settings
 
 DOMAINS = [reference, organisations, users, offers, persons, mapping, reports, referrals, lifecycle]
 DOMAINS.append(webhooks)
+DOMAINS.append(contacts)
 
 
 def _merged(kind: str) -> type:

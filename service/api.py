@@ -13,6 +13,8 @@ from service.organisations.router import router as organisations_router
 from service.persons.lifecycle_router import router as person_lifecycle_router
 from service.persons.router import router as persons_router
 from service.reference.router import router as reference_router
+from service.referrals.rhythm_router import follow_ups_router
+from service.referrals.rhythm_router import router as rhythm_router
 from service.referrals.router import contacts_router, events_router
 from service.referrals.router import router as referrals_router
 from service.reports.router import router as reports_router
@@ -30,6 +32,6 @@ api_router.include_router(hsds_router)
 api_router.include_router(persons_router)
 api_router.include_router(person_lifecycle_router)
 api_router.include_router(reports_router)
-for router in (referrals_router, contacts_router, events_router):
+for router in (referrals_router, rhythm_router, contacts_router, follow_ups_router, events_router):
     api_router.include_router(router)
 api_router.include_router(webhooks_router)

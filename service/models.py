@@ -17,7 +17,16 @@ from service.persons.models import (
     PersonRiskSetting,
 )
 from service.reference.models import Ministry, Municipality, RiskSetting
-from service.referrals.models import ContactAgreement, ContactLogEntry, Referral, ReferralTransition
+from service.referrals.models import (
+    ContactAgreement,
+    ContactElement,
+    ContactLogEntry,
+    FollowUp,
+    ParkedTopic,
+    Referral,
+    ReferralGoal,
+    ReferralTransition,
+)
 from service.users.models import ApiClient, User
 from service.webhooks.models import JobRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -29,3 +38,4 @@ __all__ += ["Offer", "OfferAccessibility", "OfferLanguage", "OfferMunicipality",
 __all__ += ["ContactAgreement", "ContactLogEntry", "IdempotencyRecord", "Referral", "ReferralTransition"]
 __all__ += ["AuditChainHead", "AuditEventPerson", "ConsentDocument"]
 __all__ += ["JobRun", "OutboxEvent", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]
+__all__ += ["ContactElement", "FollowUp", "ParkedTopic", "ReferralGoal"]

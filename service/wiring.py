@@ -32,8 +32,10 @@ def wire() -> None:
         from service.persons.consents import register_consent_hook
         from service.referrals import policy as referral_policy
         from service.referrals import transitions
+        from service.referrals.followups import on_events as follow_ups_on_events
         from service.webhooks.delivery import fan_out
 
+        subscribe(follow_ups_on_events)  # referral.started schedules the T-ILS follow-ups, same transaction
         subscribe(fan_out)  # outbox rows → one delivery per subscribed endpoint, same transaction
         register_consent_hook(transitions.on_consent_ended)  # withdraw the referrals it no longer covers, first
         register_consent_hook(documents.on_consent_ended)  # an erased person's signed forms go with the person

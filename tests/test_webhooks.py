@@ -146,7 +146,10 @@ def test_missed_calls_in_a_row_raise_one_alert(world: World, monkeypatch: pytest
         assert resp.status_code == 201, resp.text
     alerts = [e for e in _events(w, w.org_b.id) if e.type == "contact.missed_alert"]
     assert len(alerts) == 1 and alerts[0].payload["data"] == {"referral_id": ref["id"]}
-    assert not [e for e in _events(w, w.org_a.id) if e.type == "contact.missed_alert"]
+    # the referring caseworker is alerted: a person who stops answering may be the person most alone
+    to_referrer = [e for e in _events(w, w.org_a.id) if e.type == "contact.missed_alert"]
+    assert len(to_referrer) == 1 and to_referrer[0].payload["data"] == {
+        "referral_id": ref["id"], "caseworker_id": str(w.caseworker.user.id)}
 
 
 def test_offer_and_action_plan_changes_emit(world: World):

@@ -92,7 +92,7 @@ def install() -> None:
 
 
 ENVELOPE = {"id", "type", "timestamp", "organisation_id", "data"}
-ID_KEYS = {"referral_id", "offer_id", "consent_id", "person_id", "measure_id", "endpoint_id"}
+ID_KEYS = {"referral_id", "offer_id", "consent_id", "person_id", "measure_id", "endpoint_id", "caseworker_id"}
 # A personal value that could be confused with a fragment of a UUID or a timestamp proves nothing either way.
 _STRUCTURAL = set("0123456789abcdef-:.tz+ ")
 

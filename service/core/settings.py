@@ -1,5 +1,5 @@
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -125,8 +125,15 @@ class Settings(BaseSettings):
         "daily time (HH:MM, Copenhagen) of `retention run` in the worker"))
     job_contact_due_at: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description=(
         "daily time (HH:MM, Copenhagen) of the contact-due alerts (`contact.due` events)"))
-    contact_missed_alert_after: int = Field(default=3, ge=1, le=20, description="missed calls in a row that "
-                                            "raise a `contact.missed_alert` event")
+    contact_missed_alert_after: int = Field(default=2, ge=1, le=20, description="unanswered calls in a row that "
+                                            "raise a `contact.missed_alert` event to the referring organisation")
+    contact_retry_hours: list[Annotated[int, Field(ge=1, le=2160)]] = Field(
+        default=[24, 48], min_length=1, max_length=10, description=(
+        "the retry rule after an attempt (JSON list of hours, Copenhagen wall clock): the k-th unanswered call in "
+        "a row moves the next contact by the k-th value (the last repeats), never past the next regular slot"))
+    follow_up_months: list[Annotated[int, Field(ge=1, le=60)]] = Field(
+        default=[3, 6, 12], min_length=1, max_length=12, description=(
+        "months after a referral starts at which T-ILS follow-ups are scheduled (JSON list)"))
 
     @property
     def is_production(self) -> bool:

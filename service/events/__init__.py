@@ -15,9 +15,10 @@ from service.events.types import (
     DomainEvent,
     EndpointDisabled,
     EventType,
+    MissedContacts,
     OfferChanged,
     ReferralChanged,
 )
 
 __all__ = ["ActionPlanMeasureChanged", "ConsentEnded", "ContactAlert", "DomainEvent", "EndpointDisabled",
-           "EventType", "OfferChanged", "ReferralChanged", "emit", "subscribe", "subscribed"]
+           "EventType", "MissedContacts", "OfferChanged", "ReferralChanged", "emit", "subscribe", "subscribed"]

@@ -101,6 +101,36 @@ class ContactAlert(DomainEvent):
 
 
 @dataclass(frozen=True)
+class MissedContacts(DomainEvent):
+    """contact.missed_alert: unanswered calls in a row reached the threshold (a person who stops answering may
+    be the person most alone). Told to the referring organisation — naming the caseworker who referred, to be
+    alerted — and to the provider."""
+
+    referral_id: uuid.UUID = field(kw_only=True)
+    referring_organisation_id: uuid.UUID = field(kw_only=True)
+    caseworker_id: uuid.UUID = field(kw_only=True)
+    missed_in_a_row: int = field(kw_only=True)
+    subject_kind: ClassVar[str] = "referral"
+
+    @classmethod
+    def of(cls, referral: Any, missed_in_a_row: int) -> "MissedContacts":
+        return cls(type=EventType.contact_missed_alert,
+                   organisation_ids=_ids(referral.referring_organisation_id, referral.provider_organisation_id),
+                   referral_id=referral.id, referring_organisation_id=referral.referring_organisation_id,
+                   caseworker_id=referral.created_by, missed_in_a_row=missed_in_a_row)
+
+    @property
+    def subject_id(self) -> uuid.UUID:
+        return self.referral_id
+
+    def data(self, organisation_id: uuid.UUID) -> dict[str, str]:
+        out = {"referral_id": str(self.referral_id)}  # ids only: the count is read from the contact summary
+        if organisation_id == self.referring_organisation_id:
+            out["caseworker_id"] = str(self.caseworker_id)
+        return out
+
+
+@dataclass(frozen=True)
 class ConsentEnded(DomainEvent):
     """Told to the organisation holding the person (with the person id) and to every organisation the
     consent named or that has a referral of the person (consent id only: they re-read what they may see)."""

@@ -101,7 +101,8 @@ def _referrals(session: Session, person_id: uuid.UUID) -> list[ExportedReferral]
         shared_categories=list(r.shared_categories or []), status=r.status, reason_code=r.reason_code,
         outcome=r.outcome, sent_at=r.sent_at, accepted_at=r.accepted_at, started_at=r.started_at,
         closed_at=r.closed_at, history=history[r.id],
-        contact_agreement=_agreement_read(agreements[r.id], last_entries.get(r.id)) if r.id in agreements else None,
+        contact_agreement=(_agreement_read(session, agreements[r.id], last_entries.get(r.id))
+                           if r.id in agreements else None),
         contact_log=logs[r.id]) for r in referrals]
 
 

@@ -66,6 +66,14 @@ class MeasurementContext(StrEnum):
     ad_hoc = "ad_hoc"
 
 
+class MeasurementForm(StrEnum):
+    """How the three T-ILS items were asked: the full questionnaire, or its short phone version (the same
+    three items and 1–3 scale, read aloud)."""
+
+    full = "full"
+    phone_short = "phone_short"
+
+
 SEVERE_LONELINESS_MIN = 7  # T-ILS 7–9, the Danish National Health Profile's "severe loneliness"
 
 DISABILITY_SETTING = "disability_at_home"
@@ -193,6 +201,7 @@ class LonelinessMeasurement(SQLModel, table=True):
     total: int
     measured_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     context: str = Field(max_length=20)
+    form: str = Field(default=MeasurementForm.full, max_length=20, sa_column_kwargs={"server_default": "full"})
     # set for follow-up measurements recorded when a referral is completed ("what works" in reports)
     referral_id: uuid.UUID | None = Field(default=None, foreign_key="referral.id", index=True)
     # follow-up total minus the person's latest intake total before it, stored when the follow-up is recorded

@@ -23,18 +23,26 @@ from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.settings import get_settings
 from service.core.types import utcnow
-from service.events import ContactAlert, EventType, emit
-from service.referrals import policy
+from service.events import MissedContacts, emit
+from service.referrals import policy, rhythm
 from service.referrals.dto import (
     ContactAgreementRead,
     ContactAgreementSet,
     ContactLogCreate,
     ContactLogRead,
-    DueContact,
+    ParkedTopicRead,
 )
 from service.referrals.guards import PURPOSE, load
-from service.referrals.models import Cadence, ContactAgreement, ContactLogEntry, Referral, ReferralStatus
-from service.referrals.summary import shared_persons
+from service.referrals.models import (
+    ATTEMPTS,
+    Cadence,
+    ContactAgreement,
+    ContactLogEntry,
+    ParkedTopic,
+    Referral,
+    ReferralStatus,
+)
+from service.users.models import User
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
 ACTIVE = (ReferralStatus.accepted, ReferralStatus.started)
@@ -103,18 +111,29 @@ def _latest_entries(session: Session, referral_ids: list[uuid.UUID]) -> dict[uui
     return {e.referral_id: e for e in rows}
 
 
-def _agreement_read(a: ContactAgreement, last: ContactLogEntry | None) -> ContactAgreementRead:
+def _agreement_read(session: Session, a: ContactAgreement, last: ContactLogEntry | None) -> ContactAgreementRead:
+    topics = rhythm.live_topics(session, [a.referral_id])[a.referral_id]
     return ContactAgreementRead(
         id=a.id, referral_id=a.referral_id, channel=a.channel, cadence=a.cadence, weekday=a.weekday,
         time_of_day=a.time_of_day, note=a.note, next_contact_at=a.next_contact_at,
         next_contact_agenda=last.next_contact_agenda if last else None,
         parked_topics=list(last.parked_topics or []) if last else [],
-        last_contact_at=last.contacted_at if last else None, updated_by=a.updated_by, updated_at=a.updated_at)
+        last_contact_at=last.contacted_at if last else None,
+        topics=[topic_read(t) for t in topics],
+        missed_in_a_row=rhythm.missed_before(session, a.referral_id, last.contacted_at) if last else 0,
+        volunteer_user_id=a.volunteer_user_id, standin_user_id=a.standin_user_id, closed_at=a.closed_at,
+        ending=a.ending, ending_next_step=a.ending_next_step, ending_offer_id=a.ending_offer_id,
+        updated_by=a.updated_by, updated_at=a.updated_at)
+
+
+def topic_read(t: ParkedTopic) -> ParkedTopicRead:
+    return ParkedTopicRead.model_validate(t, from_attributes=True)
 
 
 def log_read(e: ContactLogEntry) -> ContactLogRead:
     return ContactLogRead(id=e.id, referral_id=e.referral_id, contacted_at=e.contacted_at,
-                          duration_minutes=e.duration_minutes, channel=e.channel, elements=list(e.elements or []),
+                          duration_minutes=e.duration_minutes, channel=e.channel, outcome=e.outcome,
+                          elements=list(e.elements or []),
                           parked_topics=list(e.parked_topics or []), next_contact_at=e.next_contact_at,
                           next_contact_agenda=e.next_contact_agenda, note=e.note, recorded_by=e.recorded_by,
                           created_at=e.created_at)
@@ -129,7 +148,7 @@ def get_agreement(session: Session, principal: Principal, referral_id: uuid.UUID
         raise NotFound("No contact agreement yet.")
     record(session, principal, "contact_agreement.read", purpose=PURPOSE, subject_type="referral",
            subject_id=referral.id)
-    return _agreement_read(agreement, _latest_entries(session, [referral.id]).get(referral.id))
+    return _agreement_read(session, agreement, _latest_entries(session, [referral.id]).get(referral.id))
 
 
 def set_agreement(session: Session, principal: Principal, referral_id: uuid.UUID,
@@ -139,11 +158,14 @@ def set_agreement(session: Session, principal: Principal, referral_id: uuid.UUID
     referral = _load_for_contacts(session, principal, referral_id, action, for_update=True)
     _require_active(session, principal, referral, action)
     agreement = session.scalar(select(ContactAgreement).where(col(ContactAgreement.referral_id) == referral.id))
+    _require_open(session, principal, referral, agreement, action)
+    _check_callers(session, referral, data)
     created = agreement is None
     now = utcnow()
     next_at = data.next_contact_at or next_slot(data.cadence, data.weekday, data.time_of_day, now, first=True)
     values: dict[str, Any] = {"channel": str(data.channel), "cadence": str(data.cadence), "weekday": data.weekday,
                               "time_of_day": data.time_of_day, "note": data.note, "next_contact_at": next_at,
+                              "volunteer_user_id": data.volunteer_user_id, "standin_user_id": data.standin_user_id,
                               "updated_by": principal.id, "updated_at": now}
     if agreement is None:
         agreement = ContactAgreement(referral_id=referral.id,
@@ -155,7 +177,7 @@ def set_agreement(session: Session, principal: Principal, referral_id: uuid.UUID
     session.flush()
     record(session, principal, action, purpose=PURPOSE, subject_type="referral", subject_id=referral.id,
            criterion={"channel": agreement.channel, "cadence": agreement.cadence, "created": created})
-    return _agreement_read(agreement, _latest_entries(session, [referral.id]).get(referral.id)), created
+    return _agreement_read(session, agreement, _latest_entries(session, [referral.id]).get(referral.id)), created
 
 
 # --- contact log -------------------------------------------------------------------------------------
@@ -168,11 +190,6 @@ def list_contacts(session: Session, principal: Principal, referral_id: uuid.UUID
                                params)
     record(session, principal, "contact_log.list", purpose=PURPOSE, subject_type="referral", subject_id=referral.id)
     return [log_read(e) for e in rows], cursor
-
-
-def is_attempt(data: ContactLogCreate) -> bool:
-    """No contact was made (a missed call): no time spent and no element addressed."""
-    return data.duration_minutes == 0 and not data.elements
 
 
 def _carried_forward(session: Session, referral_id: uuid.UUID, data: ContactLogCreate, topics: list[str],
@@ -199,11 +216,15 @@ def log_contact(session: Session, principal: Principal, referral_id: uuid.UUID,
     action = "contact_log.write"
     referral = _load_for_contacts(session, principal, referral_id, action, for_update=True)
     _require_active(session, principal, referral, action)
+    agreement = session.scalar(select(ContactAgreement).where(col(ContactAgreement.referral_id) == referral.id))
+    _require_open(session, principal, referral, agreement, action)
+    outcome = data.effective_outcome
     topics, agenda = list(data.parked_topics), data.next_contact_agenda
-    if is_attempt(data):
+    if outcome in ATTEMPTS:
         topics, agenda = _carried_forward(session, referral.id, data, topics, agenda)
+    missed = rhythm.missed_before(session, referral.id, data.contacted_at)
     entry = ContactLogEntry(referral_id=referral.id, contacted_at=data.contacted_at,
-                            duration_minutes=data.duration_minutes, channel=str(data.channel),
+                            duration_minutes=data.duration_minutes, channel=str(data.channel), outcome=str(outcome),
                             elements=[str(e) for e in data.elements], parked_topics=topics,
                             next_contact_at=data.next_contact_at, next_contact_agenda=agenda,
                             note=data.note, recorded_by=principal.id)
@@ -211,79 +232,54 @@ def log_contact(session: Session, principal: Principal, referral_id: uuid.UUID,
                             .where(col(ContactLogEntry.referral_id) == referral.id))
     session.add(entry)
     session.flush()
+    rhythm.take_up(session, entry, data.taken_up_topic_ids, data.resolved_topic_ids)
+    rhythm.park(session, entry, data.parked_topics)
+    rhythm.record_elements(session, entry)
+    step = None
     if newest is None or data.contacted_at >= newest:
-        agreement = session.scalar(select(ContactAgreement).where(col(ContactAgreement.referral_id) == referral.id))
         if agreement is None:
             # Always end with a clear agreement for the next contact: the first log entry makes one.
             agreement = ContactAgreement(referral_id=referral.id,
                                          provider_organisation_id=referral.provider_organisation_id,
                                          channel=str(data.channel), cadence=Cadence.by_agreement,
                                          updated_by=principal.id)
-        agreement.next_contact_at = data.next_contact_at or next_slot(
-            agreement.cadence, agreement.weekday, agreement.time_of_day, data.contacted_at)
+        settings = get_settings()
+        step = rhythm.next_after(outcome, data.contacted_at, missed, data.next_contact_at,
+                                 next_slot(agreement.cadence, agreement.weekday, agreement.time_of_day,
+                                           data.contacted_at),
+                                 settings.contact_retry_hours, settings.contact_missed_alert_after)
+        agreement.next_contact_at = step.next_contact_at
         agreement.updated_at = utcnow()
         session.add(agreement)
-        session.flush()
+    session.flush()
     record(session, principal, action, purpose=PURPOSE, subject_type="referral", subject_id=referral.id,
-           criterion={"entry_id": str(entry.id), "elements": entry.elements, "channel": entry.channel})
-    threshold = get_settings().contact_missed_alert_after
-    if is_attempt(data) and _missed_in_a_row(session, referral.id, entry.id) == threshold:
-        emit(session, ContactAlert(type=EventType.contact_missed_alert, referral_id=referral.id,
-                                   organisation_ids=(referral.provider_organisation_id,)))
+           criterion={"entry_id": str(entry.id), "outcome": entry.outcome, "elements": entry.elements,
+                      "channel": entry.channel})
+    if step is not None and step.alert:
+        emit(session, MissedContacts.of(referral, step.missed_in_a_row))
     return log_read(entry)
 
 
-def _missed_in_a_row(session: Session, referral_id: uuid.UUID, entry_id: uuid.UUID) -> int:
-    """How many of the newest entries, ending with `entry_id`, are missed calls (0 if it is not the newest):
-    the alert fires once, when the run reaches the threshold."""
-    limit = get_settings().contact_missed_alert_after + 1
-    newest = list(session.scalars(select(ContactLogEntry).where(col(ContactLogEntry.referral_id) == referral_id)
-                                  .order_by(col(ContactLogEntry.contacted_at).desc(),
-                                            col(ContactLogEntry.created_at).desc()).limit(limit)))
-    if not newest or newest[0].id != entry_id:
-        return 0
-    run = 0
-    for e in newest:
-        if e.duration_minutes != 0 or e.elements:
-            break
-        run += 1
-    return run
+def _require_open(session: Session, principal: Principal, referral: Referral, agreement: ContactAgreement | None,
+                  action: str) -> None:
+    if agreement is not None and agreement.closed_at is not None:
+        record(session, principal, action, purpose=PURPOSE, subject_type="referral", subject_id=referral.id,
+               outcome="denied", reason="agreement_closed")
+        raise Conflict("The contact agreement has been closed.", current_status="closed")
 
 
-def _start_of_local_day(now: datetime) -> datetime:
-    local = now.astimezone(LOCAL)
-    return datetime.combine(local.date(), time(0), LOCAL).astimezone(now.tzinfo)
-
-
-def due_contacts(session: Session, principal: Principal, params: PageParams,
-                 now: datetime | None = None) -> tuple[list[DueContact], str | None]:
-    """The provider organisation's agreed contacts that are due (now or earlier), soonest first."""
-    if not policy.can_work_contacts(principal):
-        record(session, principal, "contact.due", purpose=PURPOSE, subject_type="referral", outcome="denied",
-               reason="role_not_allowed")
-        raise Forbidden("Your role does not allow working with contacts.")
-    at = now or utcnow()
-    stmt = (select(ContactAgreement).join(Referral, col(Referral.id) == col(ContactAgreement.referral_id))
-            .where(policy.due_contacts_visible(principal), col(Referral.status).in_(ACTIVE),
-                   col(ContactAgreement.next_contact_at).is_not(None), col(ContactAgreement.next_contact_at) <= at))
-    rows, cursor = keyset_page(session, stmt, [ContactAgreement.next_contact_at, ContactAgreement.id],  # type: ignore[list-item]
-                               params)
-    referral_ids = [a.referral_id for a in rows]
-    referrals = {r.id: r for r in session.scalars(select(Referral).where(col(Referral.id).in_(referral_ids)))} \
-        if referral_ids else {}
-    latest = _latest_entries(session, referral_ids)
-    persons = shared_persons(session, principal, list(referrals.values()))
-    day_start = _start_of_local_day(at)
-    items = []
-    for a in rows:
-        referral, last = referrals[a.referral_id], latest.get(a.referral_id)
-        assert a.next_contact_at is not None  # filtered in SQL
-        items.append(DueContact(
-            referral_id=referral.id, offer_id=referral.offer_id, referral_status=referral.status, channel=a.channel,
-            cadence=a.cadence, next_contact_at=a.next_contact_at, overdue=a.next_contact_at < day_start,
-            next_contact_agenda=last.next_contact_agenda if last else None,
-            parked_topics=list(last.parked_topics or []) if last else [],
-            last_contact_at=last.contacted_at if last else None, person=persons.get(referral.id)))
-    record(session, principal, "contact.due", purpose=PURPOSE, subject_type="referral",
-           criterion={"ids": [str(i) for i in referral_ids]}, person_ids=[r.person_id for r in referrals.values()])
-    return items, cursor
+def _check_callers(session: Session, referral: Referral, data: ContactAgreementSet) -> None:
+    """The volunteer and the stand-in are active users of the provider organisation who keep contacts."""
+    wanted = {i for i in (data.volunteer_user_id, data.standin_user_id) if i is not None}
+    if not wanted:
+        return
+    users = {u.id: u for u in session.scalars(select(User).where(
+        col(User.id).in_(wanted), col(User.organisation_id) == referral.provider_organisation_id,
+        col(User.active).is_(True)))}
+    bad = [name for name, i in (("volunteer_user_id", data.volunteer_user_id),
+                                ("standin_user_id", data.standin_user_id))
+           if i is not None and (i not in users or not policy.may_call(users[i].role))]
+    if bad:
+        raise Unprocessable("The named caller is not an active user of the provider who keeps contacts.", errors=[
+            {"field": name, "message": "not an active contacts user of the provider organisation",
+             "code": "not_a_caller"} for name in bad])

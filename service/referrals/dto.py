@@ -7,13 +7,21 @@ import uuid
 from datetime import UTC, datetime, time
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from service.core.dto import InputModel, OutputModel
 from service.core.types import utcnow
 from service.persons.dto import TilsAnswers
 from service.persons.models import DataCategory
-from service.referrals.models import Cadence, ContactChannel, Outcome, PsychosocialElement, ReasonCode
+from service.referrals.models import (
+    ELEMENT_ALIASES,
+    Cadence,
+    ContactChannel,
+    ContactOutcome,
+    Outcome,
+    PsychosocialElement,
+    ReasonCode,
+)
 from service.referrals.workflow import PROVIDER_REASONS, Action
 
 
@@ -25,6 +33,9 @@ def _aware(value: datetime | None) -> datetime | None:
 
 AwareDateTime = Annotated[datetime, AfterValidator(_aware)]
 Topic = Annotated[str, Field(min_length=1, max_length=200)]
+# The ASCII codes; the old REST spelling (`fællesskab`, `håb`) is still accepted on input.
+Element = Annotated[PsychosocialElement,
+                    BeforeValidator(lambda v: ELEMENT_ALIASES.get(v, v) if isinstance(v, str) else v)]
 
 
 def _unique(values: list[str], what: str) -> list[str]:
@@ -167,6 +178,27 @@ class ContactAgreementSet(InputModel):
     note: str | None = Field(default=None, max_length=1000)
     next_contact_at: AwareDateTime | None = Field(
         default=None, description="The agreed next contact; default: the next slot by cadence, weekday and time.")
+    volunteer_user_id: uuid.UUID | None = Field(
+        default=None, description="Who calls: an active user of the provider organisation who keeps contacts.")
+    standin_user_id: uuid.UUID | None = Field(default=None, description="Who calls when the volunteer cannot.")
+
+    @model_validator(mode="after")
+    def _two_people(self) -> Self:
+        if self.standin_user_id is not None and self.standin_user_id == self.volunteer_user_id:
+            raise ValueError("the stand-in must be someone else than the volunteer")
+        return self
+
+
+class ParkedTopicRead(OutputModel):
+    id: uuid.UUID
+    text: str
+    state: str = Field(description="open → taken_up (talked about in a later call) → resolved")
+    parked_at: datetime
+    parked_in_entry_id: uuid.UUID
+    taken_up_at: datetime | None
+    taken_up_in_entry_id: uuid.UUID | None
+    resolved_at: datetime | None
+    resolved_in_entry_id: uuid.UUID | None
 
 
 class ContactAgreementRead(OutputModel):
@@ -181,6 +213,14 @@ class ContactAgreementRead(OutputModel):
     next_contact_agenda: str | None = Field(description="What was agreed to talk about next time.")
     parked_topics: list[str] = Field(description="Topics parked at the last contact, to take up next time.")
     last_contact_at: datetime | None
+    topics: list[ParkedTopicRead] = Field(description="Parked topics not yet resolved (open or taken up).")
+    missed_in_a_row: int = Field(description="Newest entries in a row that were unanswered calls.")
+    volunteer_user_id: uuid.UUID | None
+    standin_user_id: uuid.UUID | None
+    closed_at: datetime | None
+    ending: str | None = Field(description="How the agreement ended (see POST …/contact-agreement/close).")
+    ending_next_step: str | None
+    ending_offer_id: uuid.UUID | None
     updated_by: uuid.UUID
     updated_at: datetime
 
@@ -189,7 +229,11 @@ class ContactLogCreate(InputModel):
     contacted_at: AwareDateTime = Field(description="When the contact took place (not in the future).")
     duration_minutes: int = Field(ge=0, le=600)
     channel: ContactChannel
-    elements: list[PsychosocialElement] = Field(
+    outcome: ContactOutcome | None = Field(default=None, description=(
+        "held (default), or an attempt: no_answer, rescheduled, ended_early. An attempt keeps the parked topics "
+        "and the agenda, and without next_contact_at moves the next contact by the retry rule. Default when "
+        "omitted: no_answer for 0 minutes without elements, else held."))
+    elements: list[Element] = Field(
         default_factory=list, max_length=5,
         description="Which of the five psychosocial elements the contact addressed.")
     parked_topics: list[Topic] = Field(default_factory=list, max_length=20,
@@ -198,10 +242,25 @@ class ContactLogCreate(InputModel):
         default=None, description="The agreed next contact; default: by the agreement's cadence.")
     next_contact_agenda: str | None = Field(default=None, max_length=1000)
     note: str | None = Field(default=None, max_length=2000)
+    taken_up_topic_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20,
+                                                description="Parked topics talked about in this call.")
+    resolved_topic_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20,
+                                                description="Parked topics settled in this call.")
+
+    @property
+    def effective_outcome(self) -> ContactOutcome:
+        if self.outcome is not None:
+            return self.outcome
+        return ContactOutcome.no_answer if self.duration_minutes == 0 and not self.elements else ContactOutcome.held
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:
         _unique([str(e) for e in self.elements], "elements")
+        _unique([str(t) for t in self.taken_up_topic_ids], "taken_up_topic_ids")
+        _unique([str(t) for t in self.resolved_topic_ids], "resolved_topic_ids")
+        if self.effective_outcome in (ContactOutcome.no_answer, ContactOutcome.rescheduled) and (
+                self.duration_minutes or self.elements or self.taken_up_topic_ids or self.resolved_topic_ids):
+            raise ValueError("an unanswered or rescheduled call has no duration, elements or topics taken up")
         if self.contacted_at > utcnow():
             raise ValueError("contacted_at must not be in the future")
         if self.next_contact_at is not None and self.next_contact_at <= self.contacted_at:
@@ -215,6 +274,7 @@ class ContactLogRead(OutputModel):
     contacted_at: datetime
     duration_minutes: int
     channel: str
+    outcome: str = Field(description="held, or an attempt: no_answer, rescheduled, ended_early")
     elements: list[str]
     parked_topics: list[str]
     next_contact_at: datetime | None
@@ -235,4 +295,6 @@ class DueContact(OutputModel):
     next_contact_agenda: str | None
     parked_topics: list[str] = Field(description="Topics parked at the last contact.")
     last_contact_at: datetime | None
+    volunteer_user_id: uuid.UUID | None
+    standin_user_id: uuid.UUID | None
     person: SharedPerson | None

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlmodel import col
 
-from service.core.permissions import Permission
+from service.core.permissions import Permission, permissions_for
 from service.core.principal import Principal
 from service.persons.models import Person
 from service.persons.policy import provider_consent_live
@@ -44,6 +44,11 @@ def can_send(principal: Principal) -> bool:
 def can_work_contacts(principal: Principal) -> bool:
     """The role runs the phone-contact rhythm of the provider's referrals."""
     return principal.can(Permission.contacts_manage)
+
+
+def may_call(role: str) -> bool:
+    """A user named as a contact agreement's volunteer or stand-in has a role that keeps contacts."""
+    return Permission.contacts_manage in permissions_for(role)
 
 
 # Referral states in which the provider still has a need to see the summary (open, or closed with an outcome).

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from service.core.errors import NotFound
 from service.core.pagination import MAX_LIMIT, Page, PageParams
-from service.referrals import contacts, feed, guards, reads, service, transitions
+from service.referrals import contacts, due, feed, guards, reads, service, transitions
 from service.referrals.dto import (
     ContactAgreementRead,
     ContactAgreementSet,
@@ -22,6 +22,7 @@ from service.referrals.dto import (
     ReferralRead,
     TransitionRequest,
 )
+from service.referrals.due import DueWindow
 from service.referrals.models import ReferralStatus
 from service.web.idempotency import IdempotencyKey, forgotten, run_once
 from service.web.parameters import page_params
@@ -134,9 +135,14 @@ def log_contact(session: SessionDep, principal: CurrentPrincipal, referral_id: u
 
 @contacts_router.get("/due", response_model=Page[DueContact])
 def due_contacts(session: SessionDep, principal: CurrentPrincipal,
-                 page: Annotated[PageParams, Depends(page_params)]) -> dict:
-    """Your organisation's agreed contacts that are due or overdue, soonest first, with the parked topics."""
-    items, cursor = contacts.due_contacts(session, principal, page)
+                 page: Annotated[PageParams, Depends(page_params)],
+                 window: Annotated[DueWindow, Query(description=(
+                     "due: now or earlier (default); today / this_week (to Sunday's end) / overdue (before today), "
+                     "in Copenhagen time"))] = DueWindow.due,
+                 mine: Annotated[bool, Query(description="only the agreements you are volunteer or stand-in of")]
+                 = False) -> dict:
+    """Your organisation's agreed contacts in the window, soonest first, with the parked topics."""
+    items, cursor = due.due_contacts(session, principal, page, window, mine)
     return {"items": items, "next_cursor": cursor}
 
 

@@ -35,9 +35,11 @@ from service.referrals.models import (
     ContactLogEntry,
     ReasonCode,
     Referral,
+    ReferralGoal,
     ReferralStatus,
     ReferralTransition,
 )
+from service.referrals.rhythm import forget_topics
 from service.referrals.workflow import OPEN_STATUSES, TRANSITIONS, Action, Transition, allowed_actions
 
 S = ReferralStatus
@@ -173,7 +175,10 @@ def _scrub_free_text(session: Session, person_id: uuid.UUID) -> None:
     session.execute(update(ContactLogEntry).where(col(ContactLogEntry.referral_id).in_(ids))
                     .values(note=None, parked_topics=[], next_contact_agenda=None)
                     .execution_options(synchronize_session="fetch"))
-    session.execute(update(ContactAgreement).where(col(ContactAgreement.referral_id).in_(ids)).values(note=None)
+    session.execute(update(ContactAgreement).where(col(ContactAgreement.referral_id).in_(ids))
+                    .values(note=None, ending_next_step=None).execution_options(synchronize_session="fetch"))
+    forget_topics(session, ids)
+    session.execute(update(ReferralGoal).where(col(ReferralGoal.referral_id).in_(ids)).values(text=None)
                     .execution_options(synchronize_session="fetch"))
 
 

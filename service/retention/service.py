@@ -34,7 +34,14 @@ from service.core.progress import in_batches
 from service.core.settings import get_settings
 from service.core.types import utcnow
 from service.persons.models import Consent, ConsentDocument, ConsentPurposeRow, ConsentRecipient, Person
-from service.referrals.models import ContactAgreement, ContactLogEntry, Referral, ReferralTransition
+from service.referrals.models import (
+    ContactAgreement,
+    ContactLogEntry,
+    ParkedTopic,
+    Referral,
+    ReferralGoal,
+    ReferralTransition,
+)
 from service.referrals.workflow import OPEN_STATUSES
 from service.webhooks import retention as webhooks
 from service.webhooks.models import DeliveryStatus
@@ -88,7 +95,9 @@ def _ended_referrals(cutoff: datetime) -> Any:
         or_(col(Referral.message).is_not(None),
             exists().where(col(ReferralTransition.referral_id) == col(Referral.id),
                            col(ReferralTransition.note).is_not(None)),
-            exists().where(col(ContactAgreement.referral_id) == col(Referral.id))))
+            exists().where(col(ContactAgreement.referral_id) == col(Referral.id)),
+            exists().where(col(ParkedTopic.referral_id) == col(Referral.id)),
+            exists().where(col(ReferralGoal.referral_id) == col(Referral.id), col(ReferralGoal.text).is_not(None))))
 
 
 def _ended_referrals_batch(session: Session, cutoff: datetime, size: int) -> int:
@@ -99,6 +108,10 @@ def _ended_referrals_batch(session: Session, cutoff: datetime, size: int) -> int
         session.execute(update(ReferralTransition).where(col(ReferralTransition.referral_id).in_(ids))
                         .values(note=None).execution_options(synchronize_session=False))
         session.execute(delete(ContactAgreement).where(col(ContactAgreement.referral_id).in_(ids))
+                        .execution_options(synchronize_session=False))
+        session.execute(delete(ParkedTopic).where(col(ParkedTopic.referral_id).in_(ids))
+                        .execution_options(synchronize_session=False))
+        session.execute(update(ReferralGoal).where(col(ReferralGoal.referral_id).in_(ids)).values(text=None)
                         .execution_options(synchronize_session=False))
     return len(ids)
 

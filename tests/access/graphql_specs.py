@@ -65,6 +65,12 @@ Q = {
     "Query.contactsDue": GqlSpec("{ contactsDue { items { referralId } } }"),
     "Query.contactAgreement": GqlSpec('{ contactAgreement(referralId: "%(referral_id)s") { id } }', True),
     "Query.contactLog": GqlSpec('{ contactLog(referralId: "%(referral_id)s") { items { id } } }', True),
+    "Query.contactSummary": GqlSpec('{ contactSummary(referralId: "%(referral_id)s") { calls } }', True),
+    "Query.contactElements": GqlSpec('{ contactElements(referralId: "%(referral_id)s") { contacts } }', True),
+    "Query.parkedTopics": GqlSpec('{ parkedTopics(referralId: "%(referral_id)s") { items { id } } }', True),
+    "Query.followUps": GqlSpec('{ followUps(referralId: "%(referral_id)s") { id } }', True),
+    "Query.followUpsDue": GqlSpec("{ followUpsDue { items { id } } }"),
+    "Query.referralGoals": GqlSpec('{ referralGoals(referralId: "%(referral_id)s") { id } }', True),
     "Query.webhookEndpoints": GqlSpec("{ webhookEndpoints { items { id } } }"),
     "Query.webhookEndpoint": GqlSpec('{ webhookEndpoint(id: "%(endpoint_id)s") { id } }', True),
     "Query.webhookDeliveries": GqlSpec('{ webhookDeliveries(endpointId: "%(endpoint_id)s") { items { id } } }', True),
@@ -125,6 +131,18 @@ M = {
     "Mutation.logContact": GqlSpec(
         'mutation { logContact(referralId: "%(referral_id)s", input: {contactedAt: "2026-01-05T10:00:00Z", '
         "durationMinutes: 20, channel: phone}) { __typename " + P + " } }", True),
+    "Mutation.closeContactAgreement": GqlSpec(
+        'mutation { closeContactAgreement(referralId: "%(referral_id)s", input: {ending: person_declined}) '
+        "{ __typename " + P + " } }", True),
+    "Mutation.recordFollowUpMeasurement": GqlSpec(
+        'mutation { recordFollowUpMeasurement(referralId: "%(referral_id)s", input: {followUpId: '
+        '"00000000-0000-4000-8000-000000000000", item1: 2, item2: 2, item3: 1}) { __typename ' + P + " } }", True),
+    "Mutation.addReferralGoal": GqlSpec(
+        'mutation { addReferralGoal(referralId: "%(referral_id)s", input: {text: "Komme ud"}) '
+        "{ __typename " + P + " } }", True),
+    "Mutation.assessReferralGoals": GqlSpec(
+        'mutation { assessReferralGoals(referralId: "%(referral_id)s", input: [{goalId: '
+        '"00000000-0000-4000-8000-000000000000", reached: true}]) { __typename ' + P + " } }", True),
     # a loopback target: refused (422) after the door without resolving any name
     "Mutation.createWebhookEndpoint": GqlSpec('mutation { createWebhookEndpoint(input: {url: "https://127.0.0.1/h", '
                                               "eventTypes: [referral_sent]}) { __typename " + P + " } }"),

@@ -92,6 +92,19 @@ REST: dict[tuple[str, str], RestSpec] = {
     ("GET", f"{V1}/referrals/{{referral_id}}/contacts"): RestSpec(),
     ("POST", f"{V1}/referrals/{{referral_id}}/contacts"): RestSpec(body=CONTACT),
     ("GET", f"{V1}/events"): RestSpec(), ("GET", f"{V1}/contacts/due"): RestSpec(),
+    ("POST", f"{V1}/referrals/{{referral_id}}/contact-agreement/close"): RestSpec(body={"ending": "person_declined"}),
+    ("GET", f"{V1}/referrals/{{referral_id}}/parked-topics"): RestSpec(),
+    ("GET", f"{V1}/referrals/{{referral_id}}/contact-elements"): RestSpec(),
+    ("GET", f"{V1}/referrals/{{referral_id}}/contact-summary"): RestSpec(),
+    ("GET", f"{V1}/referrals/{{referral_id}}/follow-ups"): RestSpec(),
+    # an unknown follow-up point is a 422 (a body reference), so allowed callers pass the door and the rule
+    ("POST", f"{V1}/referrals/{{referral_id}}/follow-up-measurements"): RestSpec(body={
+        "follow_up_id": "00000000-0000-4000-8000-000000000000", "item1": 2, "item2": 2, "item3": 1}),
+    ("GET", f"{V1}/follow-ups/due"): RestSpec(),
+    ("GET", f"{V1}/referrals/{{referral_id}}/goals"): RestSpec(),
+    ("POST", f"{V1}/referrals/{{referral_id}}/goals"): RestSpec(body={"text": "Komme ud en gang om ugen"}),
+    ("POST", f"{V1}/referrals/{{referral_id}}/goals/assessment"): RestSpec(body={
+        "goals": [{"goal_id": "00000000-0000-4000-8000-000000000000", "reached": True}]}),
     ("GET", f"{V1}/mapping-entries"): RestSpec(), ("POST", f"{V1}/mapping-entries"): RestSpec(body={}),
     ("GET", f"{V1}/action-plan/measures"): RestSpec(), ("POST", f"{V1}/action-plan/measures"): RestSpec(body={}),
     ("GET", f"{V1}/action-plan/measures/{{measure_id}}"): RestSpec(),
