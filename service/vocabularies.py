@@ -21,10 +21,23 @@ from service.persons.models import (
     DisabilityType,
     Gender,
     MeasurementContext,
+    MeasurementForm,
     PersonStatus,
 )
 from service.reference.vocabulary import register_vocabulary
-from service.referrals.models import Cadence, ContactChannel, Outcome, PsychosocialElement, ReasonCode, ReferralStatus
+from service.referrals.due import DueWindow
+from service.referrals.models import (
+    AgreementEnding,
+    Cadence,
+    ContactChannel,
+    ContactOutcome,
+    GoalCategory,
+    Outcome,
+    PsychosocialElement,
+    ReasonCode,
+    ReferralStatus,
+    TopicState,
+)
 from service.referrals.workflow import Action
 from service.reports.dimensions import Dimension
 
@@ -178,3 +191,37 @@ register_vocabulary("role", {
     Role.caseworker: ("Sagsbehandler", "Caseworker"), Role.coordinator: ("Koordinator", "Coordinator"),
     Role.analyst: ("Analytiker", "Analyst"),
 }, enum=Role, description="What a user may do.")
+
+# The phone-friend rhythm (Red Cross guide) and follow-up.
+register_vocabulary("contact_outcome", {
+    ContactOutcome.held: ("Samtale gennemført", "Call held"),
+    ContactOutcome.no_answer: ("Intet svar", "No answer"),
+    ContactOutcome.rescheduled: ("Flyttet", "Rescheduled"),
+    ContactOutcome.ended_early: ("Afbrudt før tid", "Ended early"),
+}, enum=ContactOutcome, description="How a planned contact went: a call held, or an attempt that keeps the agenda.")
+register_vocabulary("parked_topic_state", {
+    TopicState.open: ("Åben", "Open"), TopicState.taken_up: ("Taget op", "Taken up"),
+    TopicState.resolved: ("Afsluttet", "Resolved"),
+}, enum=TopicState, description="Where a parked topic (\"vend tilbage til det næste gang\") stands.")
+register_vocabulary("agreement_ending", {
+    AgreementEnding.planned_ending: ("Planlagt afslutning", "Planned ending"),
+    AgreementEnding.moved_to_other_offer: ("Videre til et andet tilbud", "Moved to another offer"),
+    AgreementEnding.person_declined: ("Personen ønskede at stoppe", "The person declined"),
+    AgreementEnding.person_deceased: ("Personen er død", "The person died"),
+    AgreementEnding.person_moved: ("Personen er flyttet", "The person moved"),
+}, enum=AgreementEnding, description="How a contact agreement ended (round off and point forward).")
+register_vocabulary("goal_category", {
+    GoalCategory.social_contact: ("Social kontakt", "Social contact"),
+    GoalCategory.activity: ("Aktivitet", "Activity"),
+    GoalCategory.practical: ("Praktisk", "Practical"),
+    GoalCategory.wellbeing: ("Trivsel", "Well-being"),
+    GoalCategory.other: ("Andet", "Other"),
+}, enum=GoalCategory, description="What a goal agreed with the person at referral is about.")
+register_vocabulary("measurement_form", {
+    MeasurementForm.full: ("Fuldt spørgeskema", "Full questionnaire"),
+    MeasurementForm.phone_short: ("Kort telefonversion", "Short phone version"),
+}, enum=MeasurementForm, description="How the three T-ILS items were asked (the same scale either way).")
+register_vocabulary("due_window", {
+    DueWindow.due: ("Forfalden nu", "Due now"), DueWindow.today: ("I dag", "Today"),
+    DueWindow.this_week: ("Denne uge", "This week"), DueWindow.overdue: ("Overskredet", "Overdue"),
+}, enum=DueWindow, description="Which contacts or follow-ups a due list shows, in Copenhagen time.")
