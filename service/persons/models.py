@@ -82,15 +82,24 @@ def _unique_while_active(name: str, column: str) -> Index:
     return Index(name, "organisation_id", column, unique=True, postgresql_where=where, sqlite_where=where)
 
 
+def _trigram(name: str, column: str) -> Index:
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
 class Person(SQLModel, table=True):
     """A person at special risk. After erasure only the pseudonymous statistical fields remain."""
 
     __tablename__ = "person"
     __table_args__ = (_unique_while_active("uq_person_organisation_cpr_hash_active", "cpr_hash"),
-                      _unique_while_active("uq_person_organisation_name_key_active", "name_key"))
+                      _unique_while_active("uq_person_organisation_name_key_active", "name_key"),
+                      # the persons page: keyset on the organisation's registrations (migration 0015)
+                      Index("ix_person_organisation_created_id", "organisation_id", "created_at", "id"),
+                      # name search (`%word%`): trigram indexes on PostgreSQL (pg_trgm); plain on SQLite
+                      _trigram("ix_person_given_name_trgm", "given_name"),
+                      _trigram("ix_person_family_name_trgm", "family_name"))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisation.id")  # leads ix_person_organisation_created_id
     status: str = Field(default=PersonStatus.active, max_length=10, index=True)
     # personal fields (nulled on erasure)
     given_name: str | None = Field(default=None, max_length=100)
