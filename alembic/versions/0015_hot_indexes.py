@@ -1,8 +1,8 @@
 """hot indexes: every list page and feed is a keyset walk on one index per organisation (issue #14)
 
-- persons page: (organisation_id, created_at, id); name search: trigram GIN indexes on given and family name
-  (PostgreSQL `pg_trgm`, created here; on SQLite the same names are plain indexes, the search scans the
-  organisation's rows);
+- persons page: (organisation_id, created_at, id); name search: one GIN index on (organisation_id, given_name,
+  family_name), the names as trigrams (PostgreSQL extensions `pg_trgm` and `btree_gin`, created here; on SQLite
+  it is a plain index and the search filters the organisation's rows);
 - referral sent list / provider inbox: (referring|provider_organisation_id, sent_at, id);
 - event feed: (referring|provider_organisation_id, id) on referral_transition; (organisation_id, seq) on the
   outbox;
@@ -48,16 +48,17 @@ _REDUNDANT = [
     ("ix_audit_event_subject_id", "audit_event", "subject_id"),
     ("ix_outbox_event_organisation_id", "outbox_event", "organisation_id"),
 ]
-_TRIGRAM = [("ix_person_given_name_trgm", "given_name"), ("ix_person_family_name_trgm", "family_name")]
+_NAMES = "ix_person_organisation_names_trgm"
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
     for name, table, columns in _KEYSET:
         op.create_index(name, table, columns)
-    for name, column in _TRIGRAM:
-        op.create_index(name, "person", [column], postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+    op.create_index(_NAMES, "person", ["organisation_id", "given_name", "family_name"], postgresql_using="gin",
+                    postgresql_ops={"given_name": "gin_trgm_ops", "family_name": "gin_trgm_ops"})
     for name, table, _column in _REDUNDANT:
         op.drop_index(name, table_name=table)
 
@@ -65,8 +66,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name, table, column in _REDUNDANT:
         op.create_index(name, table, [column])
-    for name, _column in _TRIGRAM:
-        op.drop_index(name, table_name="person")
+    op.drop_index(_NAMES, table_name="person")
     for name, table, _columns in _KEYSET:
         op.drop_index(name, table_name=table)
-    # pg_trgm stays installed: other objects of the database may use it
+    # pg_trgm and btree_gin stay installed: other objects of the database may use it

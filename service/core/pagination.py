@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, literal, tuple_
 from sqlalchemy import types as sa_types
 from sqlalchemy.orm import Session
 
@@ -94,11 +94,10 @@ def keyset_page(session: Session, stmt: Select[Any], order: list[Any], params: P
             typed = [_cast(col, v) for col, v in zip(order, after, strict=True)]
         except (TypeError, ValueError) as exc:
             raise BadRequest("cursor is not valid") from exc
-        clauses = []
-        for i, col in enumerate(order):
-            prefix = [order[j] == typed[j] for j in range(i)]
-            clauses.append(and_(*prefix, col > typed[i]))
-        stmt = stmt.where(or_(*clauses))
+        # A row-value comparison, (a, b) > (:a, :b): PostgreSQL starts the index range scan at the cursor (the
+        # equivalent OR of ANDs is only a filter, read from the first row of the organisation on).
+        stmt = stmt.where(tuple_(*order) > tuple_(*[literal(v, col.type) for col, v in zip(order, typed,
+                                                                                            strict=True)]))
     rows = list(session.scalars(stmt.order_by(*order).limit(params.limit + 1)))
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]

@@ -82,10 +82,6 @@ def _unique_while_active(name: str, column: str) -> Index:
     return Index(name, "organisation_id", column, unique=True, postgresql_where=where, sqlite_where=where)
 
 
-def _trigram(name: str, column: str) -> Index:
-    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
-
-
 class Person(SQLModel, table=True):
     """A person at special risk. After erasure only the pseudonymous statistical fields remain."""
 
@@ -94,9 +90,11 @@ class Person(SQLModel, table=True):
                       _unique_while_active("uq_person_organisation_name_key_active", "name_key"),
                       # the persons page: keyset on the organisation's registrations (migration 0015)
                       Index("ix_person_organisation_created_id", "organisation_id", "created_at", "id"),
-                      # name search (`%word%`): trigram indexes on PostgreSQL (pg_trgm); plain on SQLite
-                      _trigram("ix_person_given_name_trgm", "given_name"),
-                      _trigram("ix_person_family_name_trgm", "family_name"))
+                      # name search (`%word%` within the organisation): one GIN index on PostgreSQL, the
+                      # organisation via btree_gin and both names as trigrams (pg_trgm); plain on SQLite
+                      Index("ix_person_organisation_names_trgm", "organisation_id", "given_name", "family_name",
+                            postgresql_using="gin",
+                            postgresql_ops={"given_name": "gin_trgm_ops", "family_name": "gin_trgm_ops"}))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id")  # leads ix_person_organisation_created_id

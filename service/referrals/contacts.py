@@ -264,11 +264,18 @@ def due_contacts(session: Session, principal: Principal, params: PageParams,
                reason="role_not_allowed")
         raise Forbidden("Your role does not allow working with contacts.")
     at = now or utcnow()
-    stmt = (select(ContactAgreement).join(Referral, col(Referral.id) == col(ContactAgreement.referral_id))
+    # The referral's conditions are one scalar subquery per agreement (LIMIT 1), not a join: the planner then
+    # walks ix_contact_agreement_provider_next_id in order and stops after the page. As a join it multiplied
+    # the selectivities of the two organisation filters, expected a handful of rows, and sorted them all.
+    referral_ok = (select(1).select_from(Referral)
+                   .where(col(Referral.id) == col(ContactAgreement.referral_id),
+                          col(Referral.provider_organisation_id) == principal.organisation_id,
+                          col(Referral.status).in_(ACTIVE), policy.provider_may_see())
+                   .limit(1).scalar_subquery())
+    stmt = (select(ContactAgreement)
             .where(col(ContactAgreement.provider_organisation_id) == principal.organisation_id,
-                   col(Referral.provider_organisation_id) == principal.organisation_id,
-                   col(Referral.status).in_(ACTIVE), policy.provider_may_see(),
-                   col(ContactAgreement.next_contact_at).is_not(None), col(ContactAgreement.next_contact_at) <= at))
+                   col(ContactAgreement.next_contact_at).is_not(None), col(ContactAgreement.next_contact_at) <= at,
+                   referral_ok.is_not(None)))
     rows, cursor = keyset_page(session, stmt, [ContactAgreement.next_contact_at, ContactAgreement.id],  # type: ignore[list-item]
                                params)
     referral_ids = [a.referral_id for a in rows]
