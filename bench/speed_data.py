@@ -121,8 +121,8 @@ def _persons_chunk(conn: Any, first: int, last: int, municipalities: int, offers
         f"""INSERT INTO person (id, organisation_id, status, given_name, family_name, birth_year, municipality_code,
                                loneliness_latest_total, loneliness_latest_at, version, created_at, updated_at)
            SELECT id, org, 'active', ({_arr(GIVEN)})[1 + abs(hashint4(g)) % {len(GIVEN)}],
-                  ({_arr(FAMILY)})[1 + abs(hashint4(g + 1)) % {len(FAMILY)}], 1930 + g % 80, municipality, 3 + g % 7, created,
-                  1, created, created FROM speed_chunk""",
+                  ({_arr(FAMILY)})[1 + abs(hashint4(g + 1)) % {len(FAMILY)}], 1930 + g % 80, municipality,
+                  3 + g % 7, created, 1, created, created FROM speed_chunk""",
         f"""INSERT INTO person_risk_setting (person_id, risk_setting_code)
            SELECT id, ({_arr(RISK)})[1 + g % 9] FROM speed_chunk""",
         """INSERT INTO consent (id, person_id, data_categories, given_by, method, consent_text_version, recorded_by,
@@ -133,7 +133,7 @@ def _persons_chunk(conn: Any, first: int, last: int, municipalities: int, offers
            SELECT consent_id, p FROM speed_chunk, unnest(ARRAY['registration', 'referral_sharing']) p""",
         """INSERT INTO consent_recipient (id, consent_id, organisation_kind)
            SELECT gen_random_uuid(), consent_id, 'civil_society' FROM speed_chunk""",
-        f"""CREATE TEMP TABLE speed_ref AS
+        """CREATE TEMP TABLE speed_ref AS
            SELECT gen_random_uuid() AS rid, c.id AS person, c.org, c.created + r.k * interval '1 day' AS sent,
                   b.id AS offer, b.org AS provider, (c.g * 7 + r.k * 31) % 100 AS roll
            FROM speed_chunk c CROSS JOIN generate_series(1, CAST(:per AS int)) r(k)
