@@ -69,7 +69,7 @@ def _organisations(conn: Any, tag: str, municipalities: int, providers: int) -> 
 
 def load(conn: Any, *, persons: int, municipalities: int = 98, providers: int = 100, offers: int = 1000,
          referrals_per_person: int = 3, big_share: float = 0.1, chunk: int = 50_000, tag: str = "Speed",
-         on_chunk: Callable[[int], None] | None = None) -> Dataset:
+         outbox: bool = True, on_chunk: Callable[[int], None] | None = None) -> Dataset:
     """Fill the hot tables. `on_chunk(done)` is called after each chunk of persons (e.g. to commit).
 
     Foreign-key triggers are off while it loads (`session_replication_role = replica`, as a restore does; the
@@ -95,7 +95,7 @@ def load(conn: Any, *, persons: int, municipalities: int = 98, providers: int = 
                  {"ids": data.providers, "np": providers, "n": offers, "big": big_share})
     for first in range(0, persons, chunk):
         last = min(first + chunk, persons) - 1
-        _persons_chunk(conn, first, last, municipalities, offers, referrals_per_person, round(1 / big_share))
+        _persons_chunk(conn, first, last, municipalities, offers, referrals_per_person, round(1 / big_share), outbox)
         if on_chunk:
             on_chunk(last + 1)
             _replica(conn, True)
@@ -109,7 +109,8 @@ def _replica(conn: Any, on: bool) -> None:
     conn.execute(text(f"SET LOCAL session_replication_role = {'replica' if on else 'origin'}"))
 
 
-def _persons_chunk(conn: Any, first: int, last: int, municipalities: int, offers: int, per: int, big: int) -> None:
+def _persons_chunk(conn: Any, first: int, last: int, municipalities: int, offers: int, per: int, big: int,
+                   outbox: bool) -> None:
     params = {"first": first, "last": last, "nm": municipalities, "offers": offers, "per": per, "big": big}
     statements = [
         """CREATE TEMP TABLE speed_chunk AS
@@ -158,11 +159,11 @@ def _persons_chunk(conn: Any, first: int, last: int, municipalities: int, offers
            INSERT INTO audit_event_person (event_id, person_id) SELECT id, CAST(subject_id AS uuid) FROM ev""",
         """INSERT INTO outbox_event (id, type, organisation_id, subject, payload, occurred_at)
            SELECT gen_random_uuid(), 'referral.created', provider, 'referral/' || rid, '{}', sent
-           FROM speed_ref ORDER BY sent""",
+           FROM speed_ref ORDER BY sent""" if outbox else "",
         "DROP TABLE speed_ref",
         "DROP TABLE speed_chunk",
     ]
-    for statement in statements:
+    for statement in filter(None, statements):
         conn.execute(text(statement), params)
 
 

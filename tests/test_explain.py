@@ -170,11 +170,11 @@ def test_contact_due_list_walks_the_provider_next_contact_index(national):
     ("provider", Role.coordinator, "ix_referral_transition_provider_id"),
 ])
 def test_referral_event_feed_walks_the_organisation_index(national, side, role, index):
-    from service.referrals import service as referrals
+    from service.referrals import feed
 
     conn, data = national
     who = principal(data.municipalities[7] if side == "referrer" else data.providers[2], role)
-    statement = captured(conn, lambda s: referrals.events(s, who, None, PAGE), "referral_transition")
+    statement = captured(conn, lambda s: feed.events(s, who, None, PAGE), "referral_transition")
     assert_index_backed(plan_of(conn, *statement), index)
 
 

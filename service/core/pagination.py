@@ -74,10 +74,11 @@ def decode_cursor(cursor: str, size: int) -> list[str]:
 
 
 def keyset_page(session: Session, stmt: Select[Any], order: list[Any], params: PageParams,
-                key: Any = None) -> tuple[list[Any], str | None]:
+                key: Any = None, plain: bool = False) -> tuple[list[Any], str | None]:
     """Run `stmt` ordered by `order` columns (ascending, last one unique) from the cursor on.
 
     `key(row)` returns the sort values of a row; by default the attribute names of the columns.
+    `plain`: return the result rows (several columns) instead of the first column's values (ORM entities).
     """
     check_limit(params.limit)
     if params.cursor:
@@ -90,7 +91,8 @@ def keyset_page(session: Session, stmt: Select[Any], order: list[Any], params: P
         # equivalent OR of ANDs is only a filter, read from the first row of the organisation on).
         stmt = stmt.where(tuple_(*order) > tuple_(*[literal(v, col.type) for col, v in zip(order, typed,
                                                                                             strict=True)]))
-    rows = list(session.scalars(stmt.order_by(*order).limit(params.limit + 1)))
+    ordered = stmt.order_by(*order).limit(params.limit + 1)
+    rows = list(session.execute(ordered).all() if plain else session.scalars(ordered))
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = None
