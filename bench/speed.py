@@ -53,7 +53,7 @@ def cmd_load(args: argparse.Namespace) -> None:
             print(f"  {done:,} persons ({time.monotonic() - started:.0f} s)", flush=True)
 
         load(conn, persons=args.persons, offers=max(100, args.persons // 100), outbox=False, tag=TAG,
-             on_chunk=progress)
+             referrals_per_person=args.referrals_per_person, on_chunk=progress)
         conn.commit()
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
@@ -187,6 +187,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     p_load = sub.add_parser("load", help="fill the (throwaway) database")
     p_load.add_argument("--persons", type=int, default=100_000)
+    p_load.add_argument("--referrals-per-person", type=int, default=3)
     p_run = sub.add_parser("run", help="measure")
     p_run.add_argument("--requests", type=int, default=200)
     p_run.add_argument("--seconds", type=int, default=10)

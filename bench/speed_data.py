@@ -171,3 +171,31 @@ def analyze(conn: Any) -> None:
     """Planner statistics for the hot tables (inside the caller's transaction, like the data)."""
     for table in HOT_TABLES:
         conn.execute(text(f"ANALYZE {table}"))
+
+
+def add_persons(conn: Any, organisation_id: uuid.UUID, count: int) -> None:
+    """`count` more registered persons (consent, risk setting, no referrals) for one organisation."""
+    _replica(conn, True)
+    statements = [
+        """CREATE TEMP TABLE speed_more AS
+           SELECT g, gen_random_uuid() AS id, gen_random_uuid() AS consent_id, CAST(:org AS uuid) AS org,
+                  (SELECT municipality_code FROM organisation WHERE id = :org) AS municipality,
+                  now() - (g % 1000) * interval '1 hour' AS created
+           FROM generate_series(1000000000, 1000000000 + :n - 1) g""",
+        f"""INSERT INTO person (id, organisation_id, status, given_name, family_name, birth_year, municipality_code,
+                               version, created_at, updated_at)
+           SELECT id, org, 'active', ({_arr(GIVEN)})[1 + abs(hashint4(g)) % {len(GIVEN)}],
+                  ({_arr(FAMILY)})[1 + abs(hashint4(g + 1)) % {len(FAMILY)}], 1930 + g % 80, municipality, 1,
+                  created, created FROM speed_more""",
+        f"""INSERT INTO person_risk_setting (person_id, risk_setting_code)
+           SELECT id, ({_arr(RISK)})[1 + g % 9] FROM speed_more""",
+        """INSERT INTO consent (id, person_id, data_categories, given_by, method, consent_text_version, recorded_by,
+                               given_at, created_at)
+           SELECT consent_id, id, '["contact_details"]', 'self', 'written', 'speed', org, created, created
+           FROM speed_more""",
+        """INSERT INTO consent_purpose (consent_id, purpose) SELECT consent_id, 'registration' FROM speed_more""",
+        "DROP TABLE speed_more",
+    ]
+    for statement in statements:
+        conn.execute(text(statement), {"org": organisation_id, "n": count})
+    _replica(conn, False)
