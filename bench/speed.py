@@ -60,8 +60,8 @@ def cmd_load(args: argparse.Namespace) -> None:
     print(f"loaded {args.persons:,} persons in {time.monotonic() - started:.0f} s")
 
 
-def _user(session: Any, org_name: str, role: Role) -> str:
-    org = session.scalar(select(Organisation).where(Organisation.name == org_name))
+def _user(session: Any, org_name: str, role: Role) -> tuple[str, Any]:
+    org = session.scalar(select(Organisation).where(Organisation.name == org_name).order_by(Organisation.id))
     if org is None:
         raise SystemExit(f"no organisation {org_name!r}: run `python -m bench.speed load` first")
     user = session.scalar(select(User).where(User.username == f"bench-speed-{role}"))
@@ -69,9 +69,9 @@ def _user(session: Any, org_name: str, role: Role) -> str:
         user = User(username=f"bench-speed-{role}", password_hash="!", organisation_id=org.id, role=role)
         session.add(user)
         session.commit()
-    token, _ = issue_token(sub=f"user:{user.id}", org=str(org.id), role=role,
+    token, _ = issue_token(sub=f"user:{user.id}", org=str(user.organisation_id), role=role,
                            scope=" ".join(sorted(permissions_for(role))), cv=user.credentials_version)
-    return token
+    return token, user.organisation_id
 
 
 def _free_port() -> int:
@@ -133,9 +133,8 @@ def cmd_run(args: argparse.Namespace) -> None:
         persons = session.scalar(text("SELECT count(*) FROM person"))
         referrals = session.scalar(text("SELECT count(*) FROM referral"))
         first_code = session.scalar(text("SELECT min(code) FROM municipality"))
-        caseworker = _user(session, f"{TAG} kommune {first_code}", Role.caseworker)
-        coordinator = _user(session, f"{TAG} forening 1", Role.coordinator)
-        provider = session.scalar(select(Organisation.id).where(Organisation.name == f"{TAG} forening 1"))
+        caseworker, _ = _user(session, f"{TAG} kommune {first_code}", Role.caseworker)
+        coordinator, provider = _user(session, f"{TAG} forening 1", Role.coordinator)
         sent = [str(r) for r in session.scalars(text(
             "SELECT id FROM referral WHERE provider_organisation_id = :p AND status = 'sent' ORDER BY sent_at DESC "
             "LIMIT :n"), {"p": provider, "n": args.requests + 10})]
