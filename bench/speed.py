@@ -127,8 +127,31 @@ def wrk(url: str, token: str | None, seconds: int, connections: int) -> float:
     return float(next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec")))
 
 
+def commit_cost(requests: int) -> tuple[float, float]:
+    """Median ms of a read-only transaction (one SELECT) and of the same with one audit INSERT committed
+    (synchronous_commit as configured: the WAL flush a read's audit event costs)."""
+    engine = get_engine()
+    out = []
+    for write in (False, True):
+        times = []
+        with engine.connect() as conn:
+            for _ in range(requests):
+                start = time.perf_counter()
+                conn.execute(text("SELECT 1"))
+                if write:
+                    conn.execute(text("INSERT INTO audit_event (occurred_at, actor_type, action, purpose, outcome) "
+                                      "VALUES (now(), 'system', 'bench.commit', 'bench', 'success')"))
+                conn.commit()
+                times.append((time.perf_counter() - start) * 1000)
+            conn.execute(text("DELETE FROM audit_event WHERE action = 'bench.commit'"))
+            conn.commit()
+        out.append(statistics.median(times))
+    return out[0], out[1]
+
+
 def cmd_run(args: argparse.Namespace) -> None:
     engine = get_engine()
+    read_only, audited = commit_cost(args.requests)
     with new_session() as session:
         persons = session.scalar(text("SELECT count(*) FROM person"))
         referrals = session.scalar(text("SELECT count(*) FROM referral"))
@@ -141,6 +164,8 @@ def cmd_run(args: argparse.Namespace) -> None:
     engine.dispose()
     print(f"PostgreSQL, {persons:,} persons, {referrals:,} referrals; {os.cpu_count()} cores; "
           f"{args.requests} sequential requests per latency, wrk -c{args.connections} {args.seconds} s")
+    print(f"commit cost (median): read-only transaction {read_only:.2f} ms, with one audit INSERT "
+          f"{audited:.2f} ms (synchronous_commit on)")
     api = "/api/v1"
     cw, co = {"Authorization": f"Bearer {caseworker}"}, {"Authorization": f"Bearer {coordinator}"}
     rows: list[tuple[str, str]] = []
