@@ -15,6 +15,7 @@ from service.core.types import utcnow
 
 _REFUSALS = "tvaers_refusals"
 _PENDING = "tvaers_audit_pending"
+_WROTE = "tvaers_wrote"  # the transaction changed more than the audit trail (flush or DML statement)
 
 
 def record(
@@ -133,11 +134,28 @@ def _write_pending(session: Session) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    if session.info.get(_PENDING) and session.get_nested_transaction() is None and _fast_commit(session):
+        # TVAERS_AUDIT_READ_COMMIT=fast: this transaction wrote nothing but audit events (a read)
+        session.connection().exec_driver_sql("SET LOCAL synchronous_commit = off")
     _write_pending(session)  # also on releasing a savepoint: its events are then inside it
+
+
+def _fast_commit(session: Session) -> bool:
+    from service.core.settings import get_settings
+
+    return (get_settings().audit_read_commit == "fast" and not session.info.get(_WROTE)
+            and session.connection().dialect.name == "postgresql")
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _before_statement(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[_WROTE] = True
     # Whatever the session reads next sees the events it recorded (as with a flush).
     _write_pending(state.session)
 
@@ -148,6 +166,8 @@ def _transaction_ended(session: Session, transaction: SessionTransaction) -> Non
     pending = session.info.get(_PENDING)
     if pending:
         session.info[_PENDING] = [entry for entry in pending if entry[0] is not transaction]
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
 
 
 def restore_refusals(session: Session, keep: bool = True) -> bool:
