@@ -4,7 +4,8 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Uuid, column, event, insert, select, true, values
+from sqlalchemy import Uuid, bindparam, event, func, insert, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from service.audit.models import AuditEvent, AuditEventPerson
@@ -116,11 +117,11 @@ def _insert(session: Session, entries: list[tuple[dict[str, Any], list[uuid.UUID
         if not subjects:
             conn.execute(insert(AuditEvent).values(**row))
         elif postgres:
+            # the subjects travel as one array parameter (unnest), so the statement's compiled form is cached
             event = insert(AuditEvent).values(**row).returning(AuditEvent.id).cte("event")  # type: ignore[arg-type]
-            persons = values(column("person_id", Uuid()), name="persons").data([(p,) for p in subjects])
+            persons = func.unnest(bindparam("subjects", subjects, type_=postgresql.ARRAY(Uuid())))
             conn.execute(insert(AuditEventPerson).add_cte(event).from_select(
-                ["event_id", "person_id"],
-                select(event.c.id, persons.c.person_id).select_from(event).join(persons, true())))
+                ["event_id", "person_id"], select(event.c.id, persons).select_from(event)))
         else:
             event_id = conn.execute(insert(AuditEvent).values(**row).returning(AuditEvent.id)).scalar_one()  # type: ignore[arg-type]
             conn.execute(insert(AuditEventPerson), [{"event_id": event_id, "person_id": p} for p in subjects])
