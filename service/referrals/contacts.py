@@ -20,7 +20,6 @@ from sqlmodel import col
 from service.audit.service import record
 from service.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from service.core.pagination import PageParams, keyset_page
-from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.core.settings import get_settings
 from service.core.types import utcnow
@@ -259,18 +258,18 @@ def _start_of_local_day(now: datetime) -> datetime:
 def due_contacts(session: Session, principal: Principal, params: PageParams,
                  now: datetime | None = None) -> tuple[list[DueContact], str | None]:
     """The provider organisation's agreed contacts that are due (now or earlier), soonest first."""
-    if not principal.can(Permission.contacts_manage):
+    if not policy.can_work_contacts(principal):
         record(session, principal, "contact.due", purpose=PURPOSE, subject_type="referral", outcome="denied",
                reason="role_not_allowed")
         raise Forbidden("Your role does not allow working with contacts.")
     at = now or utcnow()
-    # The referral's conditions are one scalar subquery per agreement (LIMIT 1), not a join: the planner then
-    # walks ix_contact_agreement_provider_next_id in order and stops after the page. As a join it multiplied
-    # the selectivities of the two organisation filters, expected a handful of rows, and sorted them all.
+    # The referral's conditions (the policy's clause) are one scalar subquery per agreement (LIMIT 1), not a
+    # join: the planner then walks ix_contact_agreement_provider_next_id in order and stops after the page. As a
+    # join it multiplied the selectivities of the two organisation filters, expected a handful of rows, and
+    # sorted them all. The outer organisation filter repeats the policy's, for the index.
     referral_ok = (select(1).select_from(Referral)
                    .where(col(Referral.id) == col(ContactAgreement.referral_id),
-                          col(Referral.provider_organisation_id) == principal.organisation_id,
-                          col(Referral.status).in_(ACTIVE), policy.provider_may_see())
+                          policy.due_contacts_visible(principal), col(Referral.status).in_(ACTIVE))
                    .limit(1).scalar_subquery())
     stmt = (select(ContactAgreement)
             .where(col(ContactAgreement.provider_organisation_id) == principal.organisation_id,
