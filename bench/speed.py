@@ -88,7 +88,7 @@ def server(target: str, workers: int = 1, env: dict[str, str] | None = None) -> 
                             env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a busy 2-core machine imports the service slowly
         while True:
             try:
                 httpx.get(base + "/healthz" if "service" in target else base + "/docs", timeout=2)
