@@ -15,9 +15,9 @@ from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.pagination import Connection, connection, page_args
 from schema.referrals import ContactAgreement, ContactAgreementResult
 from service.core.principal import Principal
-from service.persons.models import MeasurementForm
+from service.persons.dto import MeasurementForm
 from service.referrals import contact_reads, followups
-from service.referrals.models import AgreementEnding, GoalCategory, TopicState
+from service.referrals.dto import AgreementEnding, GoalCategory, TopicState
 from service.referrals.rhythm_dto import (
     AgreementClose,
     ContactSummaryRead,

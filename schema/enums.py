@@ -57,9 +57,9 @@ __all__ = ["AccessibilityFeature", "Action", "BarrierType", "Cadence", "ConsentG
            "OrganisationKind", "Outcome", "PsychosocialElement", "ReasonCode", "ReferralStatus", "Role", "Weekday"]
 
 # the contact rhythm and follow-ups (schema/contacts.py)
-from service.persons.models import MeasurementForm  # noqa: E402
+from service.persons.dto import MeasurementForm  # noqa: E402
+from service.referrals.dto import AgreementEnding, ContactOutcome, GoalCategory, TopicState  # noqa: E402
 from service.referrals.due import DueWindow  # noqa: E402
-from service.referrals.models import AgreementEnding, ContactOutcome, GoalCategory, TopicState  # noqa: E402
 
 strawberry.enum(ContactOutcome, name="ContactOutcome")
 strawberry.enum(DueWindow, name="DueWindow")

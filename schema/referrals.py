@@ -26,6 +26,7 @@ from service.referrals.dto import (
     ContactAgreementSet,
     ContactLogCreate,
     ContactLogRead,
+    ContactOutcome,
     EventPage,
     EventRead,
     ReferralCreate,
@@ -40,7 +41,6 @@ from service.referrals.dto import (
     SharedPerson as SharedPersonRead,
 )
 from service.referrals.due import DueWindow
-from service.referrals.models import ContactOutcome
 
 
 def _principal(info: Info) -> Principal:

@@ -13,6 +13,9 @@ class AuditEvent(SQLModel, table=True):
     content column; the sealer (service.audit.chain) fills the three seal columns once."""
 
     __tablename__ = "audit_event"
+    # the organisation's trail and a subject's trail, newest or oldest first by id (migration 0015)
+    __table_args__ = (Index("ix_audit_event_organisation_id_id", "organisation_id", "id"),
+                      Index("ix_audit_event_subject_id_id", "subject_id", "id"))
 
     id: int | None = Field(
         default=None,
@@ -22,10 +25,10 @@ class AuditEvent(SQLModel, table=True):
                                                                            index=True))
     actor_type: str = Field(max_length=20)  # user | client | anonymous | system
     actor_id: str | None = Field(default=None, max_length=64)
-    organisation_id: uuid.UUID | None = Field(default=None, index=True)
+    organisation_id: uuid.UUID | None = Field(default=None)
     action: str = Field(max_length=60, index=True)
     subject_type: str | None = Field(default=None, max_length=40)
-    subject_id: str | None = Field(default=None, max_length=64, index=True)
+    subject_id: str | None = Field(default=None, max_length=64)
     criterion: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     purpose: str = Field(max_length=60)
     outcome: str = Field(max_length=20)  # success | denied | failure

@@ -4,8 +4,9 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Uuid, bindparam, event, func, insert, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from service.audit import policy
 from service.audit.models import AuditEvent, AuditEventPerson
@@ -14,6 +15,8 @@ from service.core.principal import Principal
 from service.core.types import utcnow
 
 _REFUSALS = "tvaers_refusals"
+_PENDING = "tvaers_audit_pending"
+_WROTE = "tvaers_wrote"  # the transaction changed more than the audit trail (flush or DML statement)
 
 
 def record(
@@ -31,29 +34,34 @@ def record(
     actor_id: str | None = None,
     actor_type: str | None = None,
     person_ids: Iterable[uuid.UUID] | None = None,
-) -> AuditEvent:
+) -> None:
     """`person_ids`: the data subjects a list or search showed (a person or referral subject is linked
-    without being named), so each person's access log finds the event."""
-    event = AuditEvent(
-        actor_type=principal.kind if principal else (actor_type or "anonymous"),
-        actor_id=str(principal.id) if principal else actor_id,
-        organisation_id=principal.organisation_id if principal else organisation_id,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id) if subject_id is not None else None,
-        criterion=criterion,
-        purpose=purpose,
-        outcome=outcome,
-        reason=reason,
-        actor_role=str(principal.role) if principal else None,
-    )
-    session.add(event)
-    subjects = _data_subjects(session, subject_type, subject_id, person_ids)
-    _link(session, event, subjects)
+    without being named), so each person's access log finds the event.
+
+    The event is written in the caller's transaction, but not at once: it waits (in `session.info`) until the
+    session commits or sends its next statement, then goes out as one INSERT together with its links (see
+    `_write_pending`). A read therefore costs no extra round trip before its response is built, and a
+    savepoint rolled back takes the events recorded inside it along, as a flushed row would."""
+    row = {
+        "occurred_at": utcnow(),
+        "actor_type": principal.kind if principal else (actor_type or "anonymous"),
+        "actor_id": str(principal.id) if principal else actor_id,
+        "organisation_id": principal.organisation_id if principal else organisation_id,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id) if subject_id is not None else None,
+        "criterion": criterion,
+        "purpose": purpose,
+        "outcome": outcome,
+        "reason": reason,
+        "actor_role": str(principal.role) if principal else None,
+    }
+    subjects = sorted(_data_subjects(session, subject_type, subject_id, person_ids))
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(_PENDING, []).append((transaction, row, subjects))
     if outcome != "success":
         # A refused request is rolled back; its audit trail must not be.
-        session.info.setdefault(_REFUSALS, []).append((event.model_dump(exclude={"id"}), subjects))
-    return event
+        session.info.setdefault(_REFUSALS, []).append((row, subjects))
 
 
 def record_each(session: Session, principal: Principal, action: str, *, purpose: str,
@@ -63,6 +71,7 @@ def record_each(session: Session, principal: Principal, action: str, *, purpose:
     ids = sorted(set(person_ids))
     if not ids:
         return
+    _write_pending(session)
     now = utcnow()
     rows = [{"occurred_at": now, "actor_type": principal.kind, "actor_id": str(principal.id),
              "organisation_id": principal.organisation_id, "action": action, "subject_type": "person",
@@ -100,18 +109,72 @@ def _data_subjects(session: Session, subject_type: str | None, subject_id: uuid.
     return subjects
 
 
-def _link(session: Session, event: AuditEvent, subjects: set[uuid.UUID]) -> None:
-    if subjects:
-        session.flush()  # the event needs its id for the links
-        session.execute(insert(AuditEventPerson), [{"event_id": event.id, "person_id": p} for p in sorted(subjects)])
+def _insert(session: Session, entries: list[tuple[dict[str, Any], list[uuid.UUID]]]) -> None:
+    """Each event with its links in one statement on PostgreSQL (a data-modifying CTE), two on SQLite."""
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    for row, subjects in entries:
+        if not subjects:
+            conn.execute(insert(AuditEvent).values(**row))
+        elif postgres:
+            # the subjects travel as one array parameter (unnest), so the statement's compiled form is cached
+            event = insert(AuditEvent).values(**row).returning(AuditEvent.id).cte("event")  # type: ignore[arg-type]
+            persons = func.unnest(bindparam("subjects", subjects, type_=postgresql.ARRAY(Uuid())))
+            conn.execute(insert(AuditEventPerson).add_cte(event).from_select(
+                ["event_id", "person_id"], select(event.c.id, persons).select_from(event)))
+        else:
+            event_id = conn.execute(insert(AuditEvent).values(**row).returning(AuditEvent.id)).scalar_one()  # type: ignore[arg-type]
+            conn.execute(insert(AuditEventPerson), [{"event_id": event_id, "person_id": p} for p in subjects])
+
+
+def _write_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _insert(session, [(row, subjects) for _transaction, row, subjects in pending])
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if session.info.get(_PENDING) and session.get_nested_transaction() is None and _fast_commit(session):
+        # TVAERS_AUDIT_READ_COMMIT=fast: this transaction wrote nothing but audit events (a read)
+        session.connection().exec_driver_sql("SET LOCAL synchronous_commit = off")
+    _write_pending(session)  # also on releasing a savepoint: its events are then inside it
+
+
+def _fast_commit(session: Session) -> bool:
+    from service.core.settings import get_settings
+
+    return (get_settings().audit_read_commit == "fast" and not session.info.get(_WROTE)
+            and session.connection().dialect.name == "postgresql")
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_statement(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[_WROTE] = True
+    # Whatever the session reads next sees the events it recorded (as with a flush).
+    _write_pending(state.session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    # Committed transactions wrote theirs in before_commit; what is left of this one was rolled back.
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [entry for entry in pending if entry[0] is not transaction]
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
 
 
 def restore_refusals(session: Session, keep: bool = True) -> bool:
     refusals = session.info.pop(_REFUSALS, [])
-    for data, subjects in refusals if keep else ():
-        event = AuditEvent(**data)
-        session.add(event)
-        _link(session, event, subjects)
+    if keep and refusals:
+        _insert(session, refusals)
     return bool(refusals)
 
 

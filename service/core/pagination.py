@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, literal, tuple_
 from sqlalchemy import types as sa_types
 from sqlalchemy.orm import Session
 
@@ -74,10 +74,11 @@ def decode_cursor(cursor: str, size: int) -> list[str]:
 
 
 def keyset_page(session: Session, stmt: Select[Any], order: list[Any], params: PageParams,
-                key: Any = None) -> tuple[list[Any], str | None]:
+                key: Any = None, plain: bool = False) -> tuple[list[Any], str | None]:
     """Run `stmt` ordered by `order` columns (ascending, last one unique) from the cursor on.
 
     `key(row)` returns the sort values of a row; by default the attribute names of the columns.
+    `plain`: return the result rows (several columns) instead of the first column's values (ORM entities).
     """
     check_limit(params.limit)
     if params.cursor:
@@ -86,12 +87,12 @@ def keyset_page(session: Session, stmt: Select[Any], order: list[Any], params: P
             typed = [_cast(col, v) for col, v in zip(order, after, strict=True)]
         except (TypeError, ValueError) as exc:
             raise BadRequest("cursor is not valid") from exc
-        clauses = []
-        for i, col in enumerate(order):
-            prefix = [order[j] == typed[j] for j in range(i)]
-            clauses.append(and_(*prefix, col > typed[i]))
-        stmt = stmt.where(or_(*clauses))
-    rows = list(session.scalars(stmt.order_by(*order).limit(params.limit + 1)))
+        # A row-value comparison, (a, b) > (:a, :b): PostgreSQL starts the index range scan at the cursor (the
+        # equivalent OR of ANDs is only a filter, read from the first row of the organisation on).
+        stmt = stmt.where(tuple_(*order) > tuple_(*[literal(v, col.type) for col, v in zip(order, typed,
+                                                                                            strict=True)]))
+    ordered = stmt.order_by(*order).limit(params.limit + 1)
+    rows = list(session.execute(ordered).all() if plain else session.scalars(ordered))
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
     next_cursor = None

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         "retention of outbox events (the organisation's event feed) once no delivery of theirs is left"))
     # A consent document (signed form, PDF/PNG/JPEG) may be at most this large.
     consent_document_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
+    audit_read_commit: Literal["durable", "fast"] = Field(default="durable", description=(
+        "PostgreSQL: `durable` flushes a read's audit event to disk before the response leaves; `fast` commits "
+        "a transaction that wrote nothing but audit events without waiting for the WAL flush (a server crash "
+        "may lose the last fraction of a second of read events; changes to data always wait); see \"Everyday "
+        "speed\""))
     # How long a request waits for a database lock (SQLite: the write queue; PostgreSQL: a row lock) before it
     # gives up with 503 + Retry-After.
     lock_timeout_seconds: float = Field(default=10.0, ge=0.05, le=300)

@@ -24,6 +24,7 @@ from service.persons.models import (
     Gender,
     MeasurementContext,
 )
+from service.persons.models import MeasurementForm as MeasurementForm  # re-exported for the doors
 from service.reference.vocabulary import LANGUAGE_PATTERN, AccessibilityFeature
 
 

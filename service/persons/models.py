@@ -95,10 +95,17 @@ class Person(SQLModel, table=True):
 
     __tablename__ = "person"
     __table_args__ = (_unique_while_active("uq_person_organisation_cpr_hash_active", "cpr_hash"),
-                      _unique_while_active("uq_person_organisation_name_key_active", "name_key"))
+                      _unique_while_active("uq_person_organisation_name_key_active", "name_key"),
+                      # the persons page: keyset on the organisation's registrations (migration 0015)
+                      Index("ix_person_organisation_created_id", "organisation_id", "created_at", "id"),
+                      # name search (`%word%` within the organisation): one GIN index on PostgreSQL, the
+                      # organisation via btree_gin and both names as trigrams (pg_trgm); plain on SQLite
+                      Index("ix_person_organisation_names_trgm", "organisation_id", "given_name", "family_name",
+                            postgresql_using="gin",
+                            postgresql_ops={"given_name": "gin_trgm_ops", "family_name": "gin_trgm_ops"}))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisation.id")  # leads ix_person_organisation_created_id
     status: str = Field(default=PersonStatus.active, max_length=10, index=True)
     # personal fields (nulled on erasure)
     given_name: str | None = Field(default=None, max_length=100)

@@ -2,12 +2,13 @@
 policy-scoped, audited batch readers GraphQL loads them through. Each builds a page in a constant number of
 statements, whatever its size."""
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -63,7 +64,7 @@ def _risk_settings(session: Session, person_ids: list[uuid.UUID]) -> dict[uuid.U
     return out
 
 
-def _summary_fields(person: Person, risks: list[RiskSettingRead], purposes: set[str]) -> dict[str, Any]:
+def _summary_fields(person: Any, risks: list[RiskSettingRead], purposes: set[str]) -> dict[str, Any]:
     registered = person.status == PersonStatus.active and ConsentPurpose.registration in purposes
     personal = registered  # a lapsed registration shows only the pseudonymous fields until erased
     total = person.loneliness_latest_total
@@ -97,6 +98,43 @@ def summaries(session: Session, persons: list[Person]) -> list[PersonSummary]:
     ids = [p.id for p in persons]
     purposes, risks = _active_purposes(session, ids, now), _risk_settings(session, ids)
     return [PersonSummary(**_summary_fields(p, risks[p.id], purposes[p.id])) for p in persons]
+
+
+# One page in one statement: each person's risk settings and active consent purposes come along as text
+# aggregates (string_agg on PostgreSQL, group_concat on SQLite) of correlated subqueries, so the page needs no
+# second and third round trip. Codes are `[a-z_]`; disability types a JSON list, so neither holds ";" or "=".
+def _risk_settings_column() -> Any:
+    codes = (col(PersonRiskSetting.risk_setting_code) + "="
+             + func.coalesce(cast(col(PersonRiskSetting.disability_types), String), ""))
+    return (select(func.aggregate_strings(codes, ";")).where(col(PersonRiskSetting.person_id) == col(Person.id))
+            .correlate(Person).scalar_subquery().label("risk_settings_agg"))
+
+
+def _purposes_column(now: datetime) -> Any:
+    return (select(func.aggregate_strings(col(ConsentPurposeRow.purpose), ";"))
+            .join(Consent, col(ConsentPurposeRow.consent_id) == col(Consent.id))
+            .where(col(Consent.person_id) == col(Person.id), policy.consent_is_active(now))
+            .correlate(Person).scalar_subquery().label("purposes_agg"))
+
+
+def summary_select(now: datetime) -> Select[Any]:
+    """SELECT every person column plus the two aggregates; add the WHERE clauses and read plain rows."""
+    return select(*Person.__table__.columns, _risk_settings_column(), _purposes_column(now))  # type: ignore[attr-defined]
+
+
+def _parse_risks(aggregate: str | None) -> list[RiskSettingRead]:
+    out = []
+    for item in sorted((aggregate or "").split(";")) if aggregate else []:
+        code, _, types = item.partition("=")
+        out.append(RiskSettingRead(code=code, disability_types=json.loads(types) if types else None))
+    return out
+
+
+def summaries_from_rows(rows: list[Any]) -> list[PersonSummary]:
+    """Read models of rows from `summary_select` (no further statement)."""
+    return [PersonSummary(**_summary_fields(row, _parse_risks(row.risk_settings_agg),
+                                            set(row.purposes_agg.split(";")) if row.purposes_agg else set()))
+            for row in rows]
 
 
 def detail(session: Session, principal: Principal, person: Person) -> tuple[PersonRead, bool]:

@@ -8,7 +8,7 @@ shared access steps in `guards`.
 import uuid
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -25,7 +25,7 @@ from service.persons.consents import check_recipients, expire_consents, insert_c
 from service.persons.dto import PersonCreate, PersonRead, PersonSearch, PersonSummary, PersonUpdate, RiskSettingIn
 from service.persons.guards import PURPOSE_CASEWORK, is_registered, load, require_manage, require_registered
 from service.persons.models import SEVERE_LONELINESS_MIN, Person, PersonRiskSetting, PersonStatus
-from service.persons.reads import detail, summaries
+from service.persons.reads import detail, summaries_from_rows, summary_select
 from service.reference.service import check_municipality_codes, check_risk_setting_codes
 
 
@@ -37,7 +37,7 @@ def get(session: Session, principal: Principal, person_id: uuid.UUID) -> PersonR
     return read
 
 
-def _search_criterion(search: PersonSearch, found: list[Person]) -> dict[str, Any]:
+def _search_criterion(search: PersonSearch, found: list[Any]) -> dict[str, Any]:
     """The filters, except that a name or CPR number is recorded as "searched", never its value (not even
     hashed): an audit row is never changed once written, so it must hold nothing an erasure would have to
     remove. Who was found is recorded by id."""
@@ -51,12 +51,14 @@ def list_persons(session: Session, principal: Principal, params: PageParams,
     """Visible persons matching `search`, oldest registration first; the search is audited."""
     search = search or PersonSearch()
     require_manage(session, principal, "person.search")
-    stmt = select(Person).where(policy.visible_persons(principal))
+    stmt = summary_select(utcnow()).where(policy.visible_persons(principal))
     if search.name:
         stmt = stmt.where(policy.registration_active())
+        # ILIKE on PostgreSQL (served by the trigram index ix_person_organisation_names_trgm), lower() LIKE
+        # lower() on SQLite
         for word in search.name.lower().split():
-            stmt = stmt.where(or_(func.lower(Person.given_name).contains(word, autoescape=True),
-                                  func.lower(Person.family_name).contains(word, autoescape=True)))
+            stmt = stmt.where(or_(col(Person.given_name).icontains(word, autoescape=True),
+                                  col(Person.family_name).icontains(word, autoescape=True)))
     if search.cpr:
         stmt = stmt.where(col(Person.cpr_hash).in_(cpr_codec.lookup_hashes(search.cpr)), policy.registration_active())
     if search.birth_year is not None:
@@ -70,10 +72,10 @@ def list_persons(session: Session, principal: Principal, params: PageParams,
         stmt = stmt.where(col(Person.loneliness_latest_total) >= SEVERE_LONELINESS_MIN)
     elif search.severe is False:
         stmt = stmt.where(col(Person.loneliness_latest_total) < SEVERE_LONELINESS_MIN)
-    rows, cursor = keyset_page(session, stmt, [col(Person.created_at), col(Person.id)], params)
+    rows, cursor = keyset_page(session, stmt, [col(Person.created_at), col(Person.id)], params, plain=True)
     record(session, principal, "person.search", purpose=PURPOSE_CASEWORK, subject_type="person",
            criterion=_search_criterion(search, rows), person_ids=[p.id for p in rows])
-    return summaries(session, rows), cursor
+    return summaries_from_rows(rows), cursor
 
 
 def _check_references(session: Session, municipality_code: str | None,

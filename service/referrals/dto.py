@@ -22,6 +22,9 @@ from service.referrals.models import (
     PsychosocialElement,
     ReasonCode,
 )
+from service.referrals.models import AgreementEnding as AgreementEnding  # re-exported for the doors
+from service.referrals.models import GoalCategory as GoalCategory
+from service.referrals.models import TopicState as TopicState
 from service.referrals.workflow import PROVIDER_REASONS, Action
 
 

@@ -72,9 +72,18 @@ def due_contacts(session: Session, principal: Principal, params: PageParams, win
                reason="role_not_allowed")
         raise Forbidden("Your role does not allow working with contacts.")
     at = now or utcnow()
-    stmt = (select(ContactAgreement).join(Referral, col(Referral.id) == col(ContactAgreement.referral_id))
-            .where(policy.due_contacts_visible(principal), col(Referral.status).in_(ACTIVE),
-                   col(ContactAgreement.closed_at).is_(None), *_window_clause(window, at)))
+    # The referral's conditions (the policy's clause) are one scalar subquery per agreement (LIMIT 1), not a
+    # join: the planner then walks ix_contact_agreement_provider_next_id in order and stops after the page. As a
+    # join it multiplied the selectivities of the two organisation filters, expected a handful of rows, and
+    # sorted them all. The outer organisation filter repeats the policy's, for the index.
+    referral_ok = (select(1).select_from(Referral)
+                   .where(col(Referral.id) == col(ContactAgreement.referral_id),
+                          policy.due_contacts_visible(principal), col(Referral.status).in_(ACTIVE))
+                   .limit(1).scalar_subquery())
+    stmt = (select(ContactAgreement)
+            .where(col(ContactAgreement.provider_organisation_id) == principal.organisation_id,
+                   col(ContactAgreement.closed_at).is_(None), *_window_clause(window, at),
+                   referral_ok.is_not(None)))
     if mine:
         stmt = stmt.where(or_(col(ContactAgreement.volunteer_user_id) == principal.id,
                               col(ContactAgreement.standin_user_id) == principal.id))

@@ -47,6 +47,9 @@ class Referral(SQLModel, table=True):
     __table_args__ = (
         Index("ix_referral_provider_status", "provider_organisation_id", "status"),
         Index("ix_referral_referrer_status", "referring_organisation_id", "status"),
+        # the sent list and the provider inbox: keyset per organisation (migration 0015)
+        Index("ix_referral_referrer_sent_id", "referring_organisation_id", "sent_at", "id"),
+        Index("ix_referral_provider_sent_id", "provider_organisation_id", "sent_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -77,6 +80,9 @@ class ReferralTransition(SQLModel, table=True):
     """One row per state change. Its increasing id is the cursor of `GET /api/v1/events`."""
 
     __tablename__ = "referral_transition"
+    # the event feed: per organisation and side, in id order (migration 0015)
+    __table_args__ = (Index("ix_referral_transition_referrer_id", "referring_organisation_id", "id"),
+                      Index("ix_referral_transition_provider_id", "provider_organisation_id", "id"))
 
     id: int | None = Field(
         default=None,
@@ -91,8 +97,8 @@ class ReferralTransition(SQLModel, table=True):
     actor_id: uuid.UUID | None = None
     actor_organisation_id: uuid.UUID | None = None
     # Denormalised so the event feed is one indexed query per organisation.
-    referring_organisation_id: uuid.UUID = Field(index=True)
-    provider_organisation_id: uuid.UUID = Field(index=True)
+    referring_organisation_id: uuid.UUID
+    provider_organisation_id: uuid.UUID
     occurred_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -159,10 +165,13 @@ class AgreementEnding(StrEnum):
 
 class ContactAgreement(SQLModel, table=True):
     __tablename__ = "contact_agreement"
+    # the due list: the provider's agreements, soonest first (migration 0015)
+    __table_args__ = (Index("ix_contact_agreement_provider_next_id", "provider_organisation_id", "next_contact_at",
+                            "id"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     referral_id: uuid.UUID = Field(foreign_key="referral.id", unique=True)
-    provider_organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    provider_organisation_id: uuid.UUID = Field(foreign_key="organisation.id")
     channel: str = Field(max_length=20)
     cadence: str = Field(max_length=20)
     weekday: int | None = Field(default=None, ge=0, le=6)  # 0 = Monday
