@@ -67,6 +67,12 @@ class SharedPerson:
     accessibility_needs: list[str] | None
     interests: list[str] | None
     loneliness_latest_total: int | None
+    preferred_language: str | None = strawberry.field(
+        default=None, description="Language to speak with the person; shown with contact_details only.")
+    referrer_contact_name: str | None = strawberry.field(
+        default=None, description="Who to call back at the referring organisation.")
+    referrer_contact_phone: str | None = None
+    referrer_contact_email: str | None = None
 
     @classmethod
     def from_read(cls, p: SharedPersonRead) -> "SharedPerson":
@@ -252,6 +258,9 @@ class ReferralCreateInput:
     offer_id: uuid.UUID
     message: str | None = strawberry.UNSET
     shared_categories: list[str] | None = strawberry.UNSET
+    referrer_contact_name: str | None = strawberry.UNSET
+    referrer_contact_phone: str | None = strawberry.UNSET
+    referrer_contact_email: str | None = strawberry.UNSET
 
 
 @strawberry.input

@@ -14,7 +14,9 @@ from service.persons.models import (
     ConsentRecipient,
     LonelinessMeasurement,
     Person,
+    PersonLink,
     PersonRiskSetting,
+    PersonTransfer,
 )
 from service.reference.models import Ministry, Municipality, RiskSetting
 from service.referrals.models import ContactAgreement, ContactLogEntry, Referral, ReferralTransition
@@ -29,3 +31,4 @@ __all__ += ["Offer", "OfferAccessibility", "OfferLanguage", "OfferMunicipality",
 __all__ += ["ContactAgreement", "ContactLogEntry", "IdempotencyRecord", "Referral", "ReferralTransition"]
 __all__ += ["AuditChainHead", "AuditEventPerson", "ConsentDocument"]
 __all__ += ["JobRun", "OutboxEvent", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]
+__all__ += ["PersonLink", "PersonTransfer"]
