@@ -12,13 +12,26 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
-from schema import lifecycle, mapping, offers, organisations, persons, reference, referrals, reports, users, webhooks
+from schema import (
+    lifecycle,
+    mapping,
+    offers,
+    organisations,
+    persons,
+    reference,
+    referrals,
+    reports,
+    transfers,
+    users,
+    webhooks,
+)
 from schema.door import AccessTableDoor
 from schema.error_logging import RedactingSchema
 from service.core.settings import get_settings
 
 DOMAINS = [reference, organisations, users, offers, persons, mapping, reports, referrals, lifecycle]
 DOMAINS.append(webhooks)
+DOMAINS.append(transfers)
 
 
 def _merged(kind: str) -> type:

@@ -3,7 +3,8 @@
 First name, age group and municipality; beyond that only the data categories that both the referrer chose
 (`referral.shared_categories`) and a live `referral_sharing` consent naming the provider allows — contact
 details (and the preferred language) only with an active `contact` consent as well; the referring
-organisation's named contact (who to call back) whenever the summary is shown. Never CPR, notes, family name or birth date.
+organisation's named contact (who to call back) whenever the summary is shown. Never CPR, notes, family name or
+birth date.
 Consent is read now, in SQL, so a withdrawal shows at once. A constant number of statements per batch.
 """
 
