@@ -20,7 +20,7 @@ from service.persons.links_dto import (
     TransferCreate,
     TransferRead,
 )
-from service.persons.models import TransferStatus as TransferStatusEnum
+from service.persons.links_dto import TransferStatus as TransferStatusEnum
 
 TransferStatus = strawberry.enum(TransferStatusEnum)
 

@@ -7,6 +7,9 @@ from pydantic import Field
 
 from service.core.dto import InputModel, OutputModel
 from service.persons.dto import ConsentCreate
+from service.persons.models import TransferStatus
+
+__all__ = ["TransferStatus"]  # the schema layer takes the enum from here, not from the models
 
 
 class PersonLinkCreate(InputModel):
