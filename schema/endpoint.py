@@ -16,11 +16,14 @@ from schema.context import Context
 from schema.error_logging import client_error
 from schema.limits import check_document, check_unicode
 from schema.root import build_schema
-from service.core.db import RawSessionDep, finish
-from service.core.errors import DomainError, busy, is_transient, problem_response
-from service.core.principal import Principal, oauth2_scheme, principal_from_token
+from service.auth.tokens import principal_from_token
+from service.core.errors import DomainError, busy, is_transient
+from service.core.principal import Principal
 from service.core.settings import get_settings
 from service.docs_assets import graphiql_html
+from service.web.principal import oauth2_scheme
+from service.web.problems import problem_response
+from service.web.session import RawSessionDep, finish
 
 router = APIRouter(tags=["graphql"])
 

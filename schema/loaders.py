@@ -18,8 +18,8 @@ from service.core.principal import Principal
 from service.offers import service as offers
 from service.organisations import service as organisations
 from service.organisations.models import Organisation
-from service.persons import service as persons
-from service.referrals import service as referrals
+from service.persons import reads as persons
+from service.referrals import reads as referrals
 
 Reader = Callable[[Session, Any, Iterable[Any]], Mapping[Any, Any]]
 

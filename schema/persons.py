@@ -16,7 +16,7 @@ from schema.errors import Problem, attempt, or_none
 from schema.loaders import consents_loader, measurements_loader
 from schema.organisations import OrganisationKind
 from schema.pagination import Connection, page_args
-from service.persons import narrowing, service
+from service.persons import consents, measurements, narrowing, service
 from service.persons.dto import (
     ConsentCreate,
     ConsentRead,
@@ -293,7 +293,7 @@ class Mutation:
 
     @strawberry.mutation
     def give_consent(self, info: Info, person_id: uuid.UUID, input: ConsentInput) -> ConsentResult:
-        return attempt(info, lambda: Consent.from_read(service.give_consent(
+        return attempt(info, lambda: Consent.from_read(consents.give_consent(
             info.context.session, info.context.require_principal(), person_id,
             ConsentCreate.model_validate(_plain(input)))))
 
@@ -316,6 +316,6 @@ class Mutation:
     @strawberry.mutation
     def record_loneliness_measurement(self, info: Info, person_id: uuid.UUID,
                                       input: LonelinessMeasurementInput) -> LonelinessMeasurementResult:
-        return attempt(info, lambda: LonelinessMeasurement.from_read(service.record_measurement(
+        return attempt(info, lambda: LonelinessMeasurement.from_read(measurements.record_measurement(
             info.context.session, info.context.require_principal(), person_id,
             MeasurementCreate.model_validate(_plain(input)))))

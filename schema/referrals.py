@@ -18,7 +18,7 @@ from schema.offers import Offer
 from schema.organisations import Organisation
 from schema.pagination import Connection, page_args
 from service.core.principal import Principal
-from service.referrals import contacts, policy, service
+from service.referrals import contacts, feed, policy, service, transitions
 from service.referrals.dto import (
     ContactAgreementRead,
     ContactAgreementSet,
@@ -343,7 +343,7 @@ class Query:
     @strawberry.field(description="Referral transitions your organisation may see, after the cursor, ascending.")
     def events(self, info: Info, after: str | None = None, first: int | None = None) -> EventFeed:
         limit = page_args(first, None, default=100).limit  # REST's limit rules and errors
-        page = service.events(info.context.session, _principal(info), after, limit)
+        page = feed.events(info.context.session, _principal(info), after, limit)
         return EventFeed(items=[ReferralEvent.from_read(e) for e in page.items], next_cursor=page.next_cursor,
                          has_more=page.has_more)
 
@@ -380,7 +380,7 @@ class Mutation:
     def transition_referral(self, info: Info, id: uuid.UUID, input: TransitionInput) -> ReferralResult:
         def run() -> Referral:
             principal = _principal(info)
-            referral = service.transition(info.context.session, principal, id,
+            referral = transitions.transition(info.context.session, principal, id,
                                           parse(TransitionRequest, _clean(input)))
             return Referral.from_model(principal, referral)
         return attempt(info, run)

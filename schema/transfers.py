@@ -94,10 +94,14 @@ PersonTransferResult = Annotated[PersonTransfer | Problem, strawberry.union("Per
 @strawberry.type
 class Query:
     @strawberry.field(description="Duplicate decisions about one of your persons (null when not visible).")
-    def person_links(self, info: Info, person_id: uuid.UUID) -> list[PersonLink] | None:
+    def person_links(self, info: Info, person_id: uuid.UUID, first: int | None = None,
+                     after: str | None = None) -> Connection[PersonLink] | None:
         principal = info.context.require_principal()
-        return or_none(lambda: [PersonLink.from_read(r) for r in links.list_links(info.context.session, principal,
-                                                                                   person_id)])
+
+        def run() -> Connection[PersonLink]:
+            items, cursor = links.list_links(info.context.session, principal, person_id, page_args(first, after))
+            return Connection(items=[PersonLink.from_read(r) for r in items], next_cursor=cursor)
+        return or_none(run)
 
     @strawberry.field(description="Transfers your organisation sends or receives.")
     def person_transfers(self, info: Info, direction: str | None = None,

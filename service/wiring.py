@@ -15,11 +15,11 @@ def wire() -> None:
             return
         import service.models  # noqa: F401  (every table known before the first flush)
         import service.persons.documents  # noqa: F401  (its consent hook deletes an erased person's documents)
-        import service.referrals.service  # noqa: F401  (its consent hook withdraws uncovered referrals first)
+        import service.referrals.transitions  # noqa: F401  (its consent hook withdraws uncovered referrals first)
         from service.events import subscribe
         from service.events.consents import consent_ended
         from service.observability import register_gauge
-        from service.persons.service import register_consent_hook
+        from service.persons.consents import register_consent_hook
         from service.webhooks.delivery import fan_out
 
         subscribe(fan_out)  # outbox rows → one delivery per subscribed endpoint, same transaction

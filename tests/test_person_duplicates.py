@@ -61,7 +61,7 @@ def test_confirming_registers_and_records_the_decision_so_the_pair_is_not_flagge
     link = db.scalar(select(PersonLink).where(PersonLink.person_id == uuid.UUID(created.json()["id"])))
     assert link is not None and link.kind == "not_duplicate" and str(link.other_person_id) == existing["id"]
     listed = client.get(f"/api/v1/persons/{existing['id']}/links", headers=caseworker.headers)
-    assert [entry["kind"] for entry in listed.json()] == ["not_duplicate"]
+    assert [entry["kind"] for entry in listed.json()["items"]] == ["not_duplicate"]
     # a third spelling is still flagged, naming both
     third = _post(client, caseworker, family_name="Sö-rensen")
     assert third.status_code == 409
@@ -256,7 +256,7 @@ def test_graphql_links_and_merges(w_dup, gql):
     ids = {"p": kept["id"], "o": duplicate["id"]}
     assert gql(MERGE, ids, w.caseworker)["data"]["mergePersons"] == {"__typename": "Problem", "status": 409}
     assert gql(LINK, ids, w.caseworker)["data"]["linkDuplicatePerson"]["kind"] == "duplicate"
-    links = gql('query($p: UUID!) { personLinks(personId: $p) { kind otherPersonId } }', ids, w.caseworker)
-    assert links["data"]["personLinks"][-1] == {"kind": "duplicate", "otherPersonId": duplicate["id"]}
+    links = gql('query($p: UUID!) { personLinks(personId: $p) { items { kind otherPersonId } } }', ids, w.caseworker)
+    assert links["data"]["personLinks"]["items"][-1] == {"kind": "duplicate", "otherPersonId": duplicate["id"]}
     done = gql(MERGE, ids, w.caseworker)["data"]["mergePersons"]
     assert done["movedTables"] == ["consent"] and done["movedRows"] == 1

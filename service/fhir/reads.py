@@ -16,9 +16,11 @@ from service.fhir.errors import BadSearch
 from service.fhir.search import Search, last_updated
 from service.offers import service as offers
 from service.organisations import service as organisations
+from service.persons import consents, guards
 from service.persons import service as persons
 from service.persons.dto import PersonRead
 from service.referrals import policy as referral_policy
+from service.referrals import reads as referral_reads
 from service.referrals import service as referrals
 from service.referrals.models import Referral
 
@@ -77,7 +79,7 @@ def referral(session: Session, principal: Principal, referral_id: str) -> Referr
 
 
 def consent(session: Session, principal: Principal, consent_id: str) -> dict[str, Any]:
-    read = persons.get_consent(session, principal, parse_id(consent_id, "Consent"))
+    read = consents.get_consent(session, principal, parse_id(consent_id, "Consent"))
     return resources.consent(read, principal.organisation_id)
 
 
@@ -86,7 +88,7 @@ def search_consents(session: Session, principal: Principal, search: Search) -> P
     if person is None:
         raise BadSearch("Consent searches need patient (the consents of one person).",
                         errors=[{"field": "patient", "message": "required", "code": "invalid_search"}])
-    reads, cursor = persons.list_consents(session, principal, person, search.page)
+    reads, cursor = consents.list_consents(session, principal, person, search.page)
     return [resources.consent(c, principal.organisation_id) for c in reads], cursor
 
 
@@ -105,11 +107,11 @@ def patient(session: Session, principal: Principal, person_id: str) -> dict[str,
     if referral_policy.can_read_as_provider(principal):
         rows, _ = referrals.list_referrals(session, principal, PageParams(limit=1),
                                            referrals.ReferralFilters(direction="received", person_id=pid))
-        shared = referrals.present(session, principal, rows)
+        shared = referral_reads.present(session, principal, rows)
         if shared and shared[0].person is not None:
             return resources.shared_patient(shared[0].person)
     if not audited:  # a provider role asking for a person not (or no longer) referred to it: a denied read too
-        record(session, principal, "person.read", purpose=persons.PURPOSE_CASEWORK, subject_type="person",
+        record(session, principal, "person.read", purpose=guards.PURPOSE_CASEWORK, subject_type="person",
                subject_id=pid, outcome="denied", reason="not_visible")
     raise NotFound("Patient not found.")
 

@@ -11,7 +11,7 @@ def expire() -> None:
     import service.models  # noqa: F401  (every table known before the first flush)
     import service.persons.documents  # noqa: F401  (its hook deletes the documents of an erased person)
     from service.core.db import new_session
-    from service.persons.service import expire_consents
+    from service.persons.consents import expire_consents
 
     with new_session() as session:
         count = expire_consents(session)

@@ -3,7 +3,7 @@
 A caseworker who finds that two registrations of the organisation are the same person links them
 (`kind=duplicate`) and later merges: the duplicate's consents (with their documents), referrals, T-ILS
 measurements and risk settings move to the kept person, a missing phone, e-mail or CPR number is taken over,
-and the duplicate record is then erased exactly as `persons.service.erase` erases (pseudonymous row kept,
+and the duplicate record is then erased exactly as `persons.consents.erase` erases (pseudonymous row kept,
 personal fields nulled). Both persons' access logs show the merge (`person.merge`), and the link keeps
 `merged_at`. Every table holding a person id is moved from the metadata, so a new one cannot be forgotten.
 """
@@ -17,9 +17,10 @@ from sqlmodel import SQLModel, col
 
 from service.audit.service import record
 from service.core.errors import Conflict, Unprocessable
+from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.types import utcnow
-from service.persons import service as persons
+from service.persons import consents, guards
 from service.persons.links_dto import MergeRead, PersonLinkCreate, PersonLinkRead, PersonMerge
 from service.persons.models import (
     LonelinessMeasurement,
@@ -48,13 +49,13 @@ def _pair(a: uuid.UUID, b: uuid.UUID) -> Any:
 
 def _two(session: Session, principal: Principal, person_id: uuid.UUID, other_id: uuid.UUID,
          action: str) -> tuple[Person, Person]:
-    persons._require_manage(session, principal, action)
+    guards.require_manage(session, principal, action)
     if person_id == other_id:
         raise Unprocessable("A person cannot be linked to itself.", errors=[
             {"field": "other_person_id", "message": "the same person", "code": "same_person"}])
     # locked in id order, so two merges of the same pair in opposite directions cannot deadlock
     first, second = sorted((person_id, other_id))
-    loaded = {p: persons._load(session, principal, p, action, for_update=True) for p in (first, second)}
+    loaded = {p: guards.load(session, principal, p, action, for_update=True) for p in (first, second)}
     return loaded[person_id], loaded[other_id]
 
 
@@ -78,14 +79,15 @@ def link(session: Session, principal: Principal, person_id: uuid.UUID, data: Per
     return _link_read(new)
 
 
-def list_links(session: Session, principal: Principal, person_id: uuid.UUID) -> list[PersonLinkRead]:
-    persons._require_manage(session, principal, "person.links")
-    person = persons._load(session, principal, person_id, "person.links")
-    rows = session.scalars(select(PersonLink).where(or_(col(PersonLink.person_id) == person.id,
-                                                        col(PersonLink.other_person_id) == person.id))
-                           .order_by(col(PersonLink.created_at), col(PersonLink.id)))
+def list_links(session: Session, principal: Principal, person_id: uuid.UUID,
+               page: PageParams) -> tuple[list[PersonLinkRead], str | None]:
+    guards.require_manage(session, principal, "person.links")
+    person = guards.load(session, principal, person_id, "person.links")
+    stmt = select(PersonLink).where(or_(col(PersonLink.person_id) == person.id,
+                                        col(PersonLink.other_person_id) == person.id))
+    rows, cursor = keyset_page(session, stmt, [col(PersonLink.created_at), col(PersonLink.id)], page)
     record(session, principal, "person.links", purpose=CASEWORK, subject_type="person", subject_id=person.id)
-    return [_link_read(r) for r in rows]
+    return [_link_read(r) for r in rows], cursor
 
 
 def _person_tables() -> list[Any]:
@@ -102,7 +104,7 @@ def _person_tables() -> list[Any]:
 
 def merge(session: Session, principal: Principal, person_id: uuid.UUID, data: PersonMerge) -> MergeRead:
     kept, gone = _two(session, principal, person_id, data.duplicate_person_id, "person.merge")
-    persons._require_registered(session, kept)
+    guards.require_registered(session, kept)
     if gone.status == PersonStatus.erased:
         raise Conflict("The duplicate record is already erased.")
     link_row = session.scalar(select(PersonLink).where(_pair(kept.id, gone.id),
@@ -129,7 +131,7 @@ def merge(session: Session, principal: Principal, person_id: uuid.UUID, data: Pe
     kept = session.get_one(Person, kept.id)
     gone = session.get_one(Person, gone.id)
     taken = {f: getattr(gone, f) for f in ("phone", "email", "cpr_encrypted", "cpr_hash", "cpr_key_id")}
-    persons.erase(session, principal, gone, cause="merged")
+    consents.erase(session, principal, gone, cause="merged")
     session.flush()
     if kept.phone is None:
         kept.phone = taken["phone"]
@@ -143,7 +145,7 @@ def merge(session: Session, principal: Principal, person_id: uuid.UUID, data: Pe
                              .order_by(col(LonelinessMeasurement.measured_at).desc()).limit(1)).first()
     if latest is not None:
         kept.loneliness_latest_total, kept.loneliness_latest_at = latest
-    persons._touch(kept)
+    guards.touch(kept)
     session.add(kept)
     link_row.merged_at, link_row.merged_by = utcnow(), principal.id
     session.add(link_row)

@@ -5,9 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
 
-from service.core.db import SessionDep
-from service.core.pagination import Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal
+from service.core.pagination import Page, PageParams
 from service.persons import links, transfer
 from service.persons.links_dto import (
     MergeRead,
@@ -19,14 +17,19 @@ from service.persons.links_dto import (
     TransferRead,
 )
 from service.persons.models import TransferStatus
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(tags=["persons"])
 
 
-@router.get("/persons/{person_id}/links", response_model=list[PersonLinkRead])
-def list_links(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID) -> object:
+@router.get("/persons/{person_id}/links", response_model=Page[PersonLinkRead])
+def list_links(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID,
+               page: Annotated[PageParams, Depends(page_params)]) -> dict:
     """Duplicate decisions about the person: confirmed duplicates (merged or not) and confirmed non-duplicates."""
-    return links.list_links(session, principal, person_id)
+    items, cursor = links.list_links(session, principal, person_id, page)
+    return {"items": items, "next_cursor": cursor}
 
 
 @router.post("/persons/{person_id}/links", response_model=PersonLinkRead, status_code=201)

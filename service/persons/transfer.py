@@ -30,8 +30,7 @@ from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.core.types import utcnow
 from service.organisations.models import Organisation
-from service.persons import duplicates, policy
-from service.persons import service as persons
+from service.persons import consents, duplicates, guards, policy
 from service.persons.ages import age_group
 from service.persons.links_dto import TransferAccept, TransferCreate, TransferRead, TransferredPerson
 from service.persons.models import (
@@ -122,9 +121,9 @@ def _read(session: Session, principal: Principal, t: PersonTransfer) -> Transfer
 
 
 def request(session: Session, principal: Principal, person_id: uuid.UUID, data: TransferCreate) -> TransferRead:
-    persons._require_manage(session, principal, "person.transfer_request")
-    person = persons._load(session, principal, person_id, "person.transfer_request", for_update=True)
-    persons._require_registered(session, person)
+    guards.require_manage(session, principal, "person.transfer_request")
+    person = guards.load(session, principal, person_id, "person.transfer_request", for_update=True)
+    guards.require_registered(session, person)
     if data.to_organisation_id == person.organisation_id or session.get(Organisation, data.to_organisation_id) is None:
         raise Unprocessable("Name another existing organisation to move the person to.", errors=[
             {"field": "to_organisation_id", "message": "not another existing organisation", "code": "invalid"}])
@@ -160,7 +159,7 @@ def get(session: Session, principal: Principal, transfer_id: uuid.UUID) -> Trans
 
 def list_transfers(session: Session, principal: Principal, page: PageParams, direction: str | None = None,
                    status: str | None = None) -> tuple[list[TransferRead], str | None]:
-    persons._require_manage(session, principal, "person.transfer_list")
+    guards.require_manage(session, principal, "person.transfer_list")
     stmt = select(PersonTransfer).where(visible_transfers(principal))
     if direction == "incoming":
         stmt = stmt.where(col(PersonTransfer.to_organisation_id) == principal.organisation_id)
@@ -191,7 +190,7 @@ def _claim(session: Session, t: PersonTransfer, principal: Principal, to: Transf
 
 def cancel(session: Session, principal: Principal, transfer_id: uuid.UUID) -> TransferRead:
     """The sender cancels, the receiver declines; either only while pending."""
-    persons._require_manage(session, principal, "person.transfer_cancel")
+    guards.require_manage(session, principal, "person.transfer_cancel")
     t = _load(session, principal, transfer_id, "person.transfer_cancel")
     sender = principal.organisation_id == t.from_organisation_id
     _claim(session, t, principal, TransferStatus.cancelled if sender else TransferStatus.declined)
@@ -207,7 +206,7 @@ def _carries(session: Session, consent_ids: list[uuid.UUID], org_id: uuid.UUID) 
 
 
 def accept(session: Session, principal: Principal, transfer_id: uuid.UUID, data: TransferAccept) -> TransferRead:
-    persons._require_manage(session, principal, "person.transfer_accept")
+    guards.require_manage(session, principal, "person.transfer_accept")
     t = _load(session, principal, transfer_id, "person.transfer_accept")
     if principal.organisation_id != t.to_organisation_id:
         record(session, principal, "person.transfer_accept", purpose=CASEWORK, subject_type="person",
@@ -216,7 +215,7 @@ def accept(session: Session, principal: Principal, transfer_id: uuid.UUID, data:
     _claim(session, t, principal, TransferStatus.accepted)
     person = session.scalar(select(Person).where(col(Person.id) == t.person_id).with_for_update())
     assert person is not None  # foreign key
-    if not persons._is_registered(session, person):
+    if not guards.is_registered(session, person):
         raise Conflict("The person's registration has ended; the transfer cannot be accepted.")
     existing = duplicates.candidates(session, t.to_organisation_id, cpr_hash=person.cpr_hash, key=person.name_key)
     if existing:
@@ -226,15 +225,15 @@ def accept(session: Session, principal: Principal, transfer_id: uuid.UUID, data:
                                   .order_by(col(Consent.given_at), col(Consent.id))))
     carried = _carries(session, [c.id for c in active], t.to_organisation_id)
     person.organisation_id = t.to_organisation_id
-    persons._touch(person)
+    guards.touch(person)
     session.add(person)
     with duplicates.guarded(session, lambda: next(iter(
             c.id for c in duplicates.candidates(session, t.to_organisation_id, cpr_hash=person.cpr_hash,
                                                 key=person.name_key, exclude=person.id)), None)):
         session.flush()
     if data.consent is not None:
-        persons._check_recipients(session, data.consent)
-        persons._insert_consent(session, principal, person, data.consent)
+        consents.check_recipients(session, data.consent)
+        consents.insert_consent(session, principal, person, data.consent)
     ended = [c for c in active if c.id not in carried]
     now = utcnow()
     for consent in ended:  # the person did not agree that the receiver may hold these
@@ -243,8 +242,8 @@ def accept(session: Session, principal: Principal, transfer_id: uuid.UUID, data:
         session.flush()
         record(session, principal, "consent.withdraw", purpose="consent_management", subject_type="person",
                subject_id=person.id, criterion={"consent_id": str(consent.id), "cause": "transferred"})
-        persons._run_hooks(session, principal, person, consent, "withdrawn")
-    if not persons._is_registered(session, person):
+        consents.run_hooks(session, principal, person, consent, "withdrawn")
+    if not guards.is_registered(session, person):
         raise Conflict("No consent that moves with the person includes registration; record the person's consent "
                        "to your organisation with the acceptance (`consent`).", errors=[
                            {"field": "consent", "message": "a registration consent is needed",

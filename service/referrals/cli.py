@@ -11,7 +11,7 @@ def expire() -> None:
     import service.models  # noqa: F401  (every table known before the first flush)
     from service.core.db import new_session
     from service.core.settings import get_settings
-    from service.referrals.service import expire_overdue
+    from service.referrals.transitions import expire_overdue
 
     with new_session() as session:
         count = expire_overdue(session)

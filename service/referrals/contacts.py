@@ -33,8 +33,8 @@ from service.referrals.dto import (
     ContactLogRead,
     DueContact,
 )
+from service.referrals.guards import PURPOSE, load
 from service.referrals.models import Cadence, ContactAgreement, ContactLogEntry, Referral, ReferralStatus
-from service.referrals.service import PURPOSE, load
 from service.referrals.summary import shared_persons
 
 LOCAL = ZoneInfo("Europe/Copenhagen")

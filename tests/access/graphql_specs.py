@@ -68,7 +68,7 @@ Q = {
     "Query.webhookEndpoint": GqlSpec('{ webhookEndpoint(id: "%(endpoint_id)s") { id } }', True),
     "Query.webhookDeliveries": GqlSpec('{ webhookDeliveries(endpointId: "%(endpoint_id)s") { items { id } } }', True),
     "Query.webhookEvents": GqlSpec("{ webhookEvents { items { id } } }"),
-    "Query.personLinks": GqlSpec('{ personLinks(personId: "%(person_id)s") { id } }', True),
+    "Query.personLinks": GqlSpec('{ personLinks(personId: "%(person_id)s") { items { id } } }', True),
     "Query.personTransfers": GqlSpec("{ personTransfers { items { id } } }"),
     "Query.personTransfer": GqlSpec('{ personTransfer(id: "%(transfer_id)s") { id } }', True),
 }
