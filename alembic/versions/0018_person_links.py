@@ -90,7 +90,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('fuzzy_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
-        batch_op.create_index('ix_person_organisation_fuzzy_key', ['organisation_id', 'fuzzy_key'], unique=False)
+        batch_op.create_index('ix_person_organisation_fuzzy_key', ['organisation_id', 'fuzzy_key', 'status'], unique=False)
     _backfill_fuzzy_keys()
 
     with op.batch_alter_table('referral', schema=None) as batch_op:

@@ -88,7 +88,7 @@ class Person(SQLModel, table=True):
     __tablename__ = "person"
     __table_args__ = (_unique_while_active("uq_person_organisation_cpr_hash_active", "cpr_hash"),
                       _unique_while_active("uq_person_organisation_name_key_active", "name_key"),
-                      Index("ix_person_organisation_fuzzy_key", "organisation_id", "fuzzy_key"))
+                      Index("ix_person_organisation_fuzzy_key", "organisation_id", "fuzzy_key", "status"))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
