@@ -8,9 +8,9 @@ from typing import Annotated, Any
 import strawberry
 
 from schema.context import Info
-from schema.errors import Problem, attempt, or_none, parse
+from schema.errors import Problem, attempt, or_none, parse, plain
 from schema.pagination import Connection, page_args
-from schema.persons import ConsentInput, _plain
+from schema.persons import ConsentInput
 from service.persons import links, transfer
 from service.persons.links_dto import (
     PersonLinkCreate,
@@ -150,7 +150,7 @@ class Mutation:
     def accept_person_transfer(self, info: Info, id: uuid.UUID,
                                consent: ConsentInput | None = None) -> PersonTransferResult:
         def run() -> PersonTransfer:
-            body = parse(TransferAccept, {"consent": _plain(consent)} if consent is not None else {})
+            body = parse(TransferAccept, {"consent": plain(consent)} if consent is not None else {})
             return PersonTransfer.from_read(transfer.accept(info.context.session, info.context.require_principal(),
                                                             id, body))
         return attempt(info, run)

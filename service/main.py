@@ -2,7 +2,6 @@
 
 from fastapi import Depends, FastAPI
 
-import service.models  # noqa: F401  (all tables known before the first query)
 from schema.endpoint import router as graphql_router
 from service import contract, health
 from service.api import api_router

@@ -31,7 +31,8 @@ from service.main import create_app  # noqa: E402
 from service.migrations import upgrade  # noqa: E402
 from service.organisations.models import Organisation  # noqa: E402
 from service.users.models import User  # noqa: E402
-from service.web.session import open_session
+from service.web.session import open_session  # noqa: E402
+from service.wiring import wire  # noqa: E402
 
 IS_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 postgres_only = pytest.mark.skipif(not IS_POSTGRES, reason="needs PostgreSQL (TVAERS_TEST_DATABASE_URL)")
@@ -53,6 +54,7 @@ def _reset_database(engine: Engine) -> None:
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
+    wire()  # the cross-domain reactions, as the app factory and the CLI wire them (tests call services directly)
     eng = get_engine()
     _reset_database(eng)
     upgrade(TEST_DATABASE_URL)

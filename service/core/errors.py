@@ -3,7 +3,7 @@ with them live at the edge (`service.web.problems`)."""
 
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -106,6 +106,11 @@ def is_transient(exc: BaseException | None) -> bool:
 def busy() -> ServiceUnavailable:
     return ServiceUnavailable("The database is busy with other changes; nothing was written. Retry shortly.",
                               headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def is_unstorable(exc: BaseException | None) -> bool:
+    """The database could not store or compare a value (an out-of-range number, a NUL): the caller's fault."""
+    return isinstance(exc, DataError)
 
 
 def unstorable_value() -> Unprocessable:

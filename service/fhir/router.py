@@ -119,12 +119,12 @@ def read_patient(session: SessionDep, principal: CurrentPrincipal, person_id: st
 @router.get("/Organization", responses=_RESPONSES)
 def search_organizations(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
     search = parse(request, reads.ORGANIZATION_SEARCH)
-    return _searchset(request, search, reads.search_organizations(session, search))
+    return _searchset(request, search, reads.search_organizations(session, principal, search))
 
 
 @router.get("/Organization/{org_id}", responses=_RESPONSES)
 def read_organization(session: SessionDep, principal: CurrentPrincipal, org_id: str) -> Response:
-    return _resource(reads.organization(session, org_id))
+    return _resource(reads.organization(session, principal, org_id))
 
 
 @router.get("/HealthcareService", responses=_RESPONSES)

@@ -21,7 +21,8 @@ def list_organisations(
     municipality_code: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Part of the name")] = None,
 ) -> dict:
-    items, cursor = service.list_organisations(session, page, kind=kind, municipality_code=municipality_code, q=q)
+    items, cursor = service.list_organisations(session, principal, page, kind=kind,
+                                            municipality_code=municipality_code, q=q)
     return {"items": items, "next_cursor": cursor}
 
 

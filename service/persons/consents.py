@@ -5,8 +5,9 @@ Consent is evaluated at request time in SQL (`policy.active_consent`): an expire
 Withdrawing (or the expiry of) the last active `registration` consent erases the person's personal fields; the
 pseudonymous row (id, organisation, municipality, birth year, risk settings, T-ILS scores) stays for statistics.
 
-Other domains react to a consent ending by registering a hook in `on_consent_withdrawn` (e.g. referrals
-withdraws open referrals when `referral_sharing` ends). Hooks run inside the same transaction.
+Other domains react to a consent ending through a hook in `on_consent_withdrawn` (e.g. referrals withdraws open
+referrals when `referral_sharing` ends); `service.wiring.wire()` registers them, in order, never at import
+time. Hooks run inside the same transaction.
 """
 
 import uuid

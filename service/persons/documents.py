@@ -25,7 +25,6 @@ from service.core.errors import DomainError, NotFound
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.persons import keyring
-from service.persons.consents import register_consent_hook
 from service.persons.guards import PURPOSE_CONSENT, load, require_manage, require_registered
 from service.persons.models import Consent, ConsentDocument, ConsentPurpose, Person
 from service.persons.policy import active_consent
@@ -166,8 +165,7 @@ def delete_for_person(session: Session, person_id: uuid.UUID) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-@register_consent_hook
-def _on_consent_ended(session: Session, principal: Principal | None, person: Person, consent: Any,
+def on_consent_ended(session: Session, principal: Principal | None, person: Person, consent: Any,
                       purposes: frozenset[str], cause: str) -> None:
     """Registration ended (the person is being erased): the signed forms go with the personal data."""
     if ConsentPurpose.registration in purposes and not session.scalar(

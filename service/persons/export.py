@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from service.audit.access_log import AccessLogEntry, all_entries
 from service.audit.service import record
 from service.core.dto import OutputModel
 from service.core.types import utcnow
 from service.offers.models import Offer
 from service.organisations.models import Organisation
 from service.persons import guards, reads
+from service.persons.access_log import AccessLogEntry, all_entries
 from service.persons.documents import DocumentRead, documents_for_persons
 from service.persons.dto import ConsentRead, MeasurementRead, PersonRead
 from service.persons.models import LonelinessMeasurement

@@ -9,7 +9,6 @@ from sqlmodel import col
 
 from service.audit.service import record
 from service.core.errors import Conflict, Forbidden, NotFound
-from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.core.types import utcnow
 from service.persons import policy
@@ -21,7 +20,7 @@ PURPOSE_DATA_PROTECTION = "data_protection"
 
 
 def require_manage(session: Session, principal: Principal, action: str) -> None:
-    if not principal.can(Permission.persons_manage):
+    if not policy.can_manage(principal):
         record(session, principal, action, purpose=PURPOSE_CASEWORK, subject_type="person", outcome="denied",
                reason="role_not_allowed")
         raise Forbidden("Your role does not allow working with persons.")

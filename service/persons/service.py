@@ -176,12 +176,12 @@ def update(session: Session, principal: Principal, person_id: uuid.UUID, data: P
     birth_year = birth_date.year if birth_date else changes.get("birth_year", person.birth_year)
     digits = data.cpr if "cpr" in changes else (
         cpr_codec.decrypt(person.cpr_encrypted) if person.cpr_encrypted else None)
-    if "birth_year" in changes and birth_date and changes["birth_year"] != birth_date.year:
-        raise Unprocessable("birth_year does not match birth_date.", errors=[
-            {"field": "birth_year", "message": "does not match birth_date", "code": "inconsistent"}])
-    if digits and birth_date and cpr_codec.birth_date_of(digits) != birth_date:
-        raise Unprocessable("The CPR number does not match the birth date.", errors=[
-            {"field": "cpr", "message": "does not match birth_date", "code": "inconsistent"}])
+    # The body was checked on its own (PersonUpdate); the same rule again with the stored values merged in.
+    conflict = cpr_codec.birth_conflict(birth_date, changes.get("birth_year"), digits)
+    if conflict is not None:
+        field, message = conflict
+        raise Unprocessable(f"{message[0].upper()}{message[1:]}.", errors=[
+            {"field": field, "message": message, "code": "inconsistent"}])
     new_hash = cpr_codec.keyed_hash(digits) if digits else None
     key = duplicates.name_key(changes.get("given_name") or person.given_name,
                               changes.get("family_name") or person.family_name, birth_date)

@@ -43,6 +43,12 @@ def present(session: Session, principal: Principal, referrals: list[Referral]) -
     return [ReferralRead(**_fields(principal, r), person=persons[r.id]) for r in referrals]
 
 
+def read_models(principal: Principal, referrals: list[Referral]) -> list[ReferralRead]:
+    """Read models of already readable referrals *without* the person, for a door that loads `person` through
+    the batch reader `shared_persons_of` only when asked (GraphQL): no statement at all."""
+    return [ReferralRead(**_fields(principal, r), person=None) for r in referrals]
+
+
 def shared_persons_of(session: Session, principal: Principal,
                       referral_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, SharedPerson | None]:
     """The batch reader for GraphQL's `Referral.person`: the consent-gated summaries of the referrals among

@@ -16,7 +16,6 @@ from sqlmodel import col
 from service.audit.service import record
 from service.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from service.core.pagination import PageParams, keyset_page
-from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.core.types import utcnow
 from service.events import ReferralChanged, emit
@@ -54,7 +53,7 @@ class ReferralFilters:
 
 
 def create(session: Session, principal: Principal, data: ReferralCreate) -> Referral:
-    if not principal.can(Permission.referrals_send):
+    if not policy.can_send(principal):
         denied(session, principal, "referral.create", "role_not_allowed")
         raise Forbidden("Your role does not allow sending referrals.")
     person = session.scalar(select(Person).where(col(Person.id) == data.person_id, visible_persons(principal)))

@@ -1,10 +1,10 @@
 """Referral transitions: the one state table in `workflow.TRANSITIONS` applied by `_apply`, seats, expiry,
-and the consent hook. Nothing here commits.
+and the consent reaction. Nothing here commits.
 
 Every transition appends a `ReferralTransition` (the event log) and is audited. Acceptance takes a place on the
 offer with one conditional UPDATE (no overbooking, whatever the concurrency); withdrawal, completion and early
-end give it back. A consent hook withdraws open referrals when the `referral_sharing` consent (or the
-registration) ends, so the provider loses access at once.
+end give it back. `on_consent_ended` (wired in `service.wiring`) withdraws open referrals when the
+`referral_sharing` consent (or the registration) ends, so the provider loses access at once.
 """
 
 import uuid
@@ -24,8 +24,8 @@ from service.core.types import utcnow
 from service.events import ReferralChanged, emit
 from service.offers.models import Offer
 from service.offers.service import has_capacity_clause
-from service.persons.consents import register_consent_hook
-from service.persons.models import ConsentPurpose, LonelinessMeasurement, MeasurementContext, Person
+from service.persons.measurements import add_measurement
+from service.persons.models import ConsentPurpose, MeasurementContext, Person
 from service.persons.policy import active_consent, provider_consent_live
 from service.referrals import policy
 from service.referrals.dto import FollowUpMeasurement, TransitionRequest
@@ -114,24 +114,8 @@ def _record_follow_up(session: Session, principal: Principal, referral: Referral
             missing_consent=ConsentPurpose.outcome_followup.value)
     person = session.scalar(select(Person).where(col(Person.id) == referral.person_id).with_for_update())
     assert person is not None  # foreign key
-    measured_at = data.measured_at or utcnow()
-    total = data.item1 + data.item2 + data.item3
-    intake = session.scalar(select(LonelinessMeasurement.total)
-                            .where(col(LonelinessMeasurement.person_id) == person.id,
-                                   col(LonelinessMeasurement.context) == MeasurementContext.intake,
-                                   col(LonelinessMeasurement.measured_at) <= measured_at)
-                            .order_by(col(LonelinessMeasurement.measured_at).desc()).limit(1))
-    m = LonelinessMeasurement(person_id=person.id, item1=data.item1, item2=data.item2, item3=data.item3,
-                              total=total, measured_at=measured_at, tils_change=None if intake is None
-                              else total - intake, context=MeasurementContext.follow_up, referral_id=referral.id,
-                              recorded_by=principal.id)
-    session.add(m)
-    if person.loneliness_latest_at is None or m.measured_at >= person.loneliness_latest_at:
-        person.loneliness_latest_total, person.loneliness_latest_at = m.total, m.measured_at
-    person.version += 1
-    person.updated_at = utcnow()
-    session.add(person)
-    session.flush()
+    m = add_measurement(session, person, data, context=MeasurementContext.follow_up, recorded_by=principal.id,
+                        referral_id=referral.id)
     record(session, principal, "measurement.record", purpose=PURPOSE, subject_type="person", subject_id=person.id,
            criterion={"measurement_id": str(m.id), "context": MeasurementContext.follow_up,
                       "referral_id": str(referral.id)})
@@ -193,8 +177,7 @@ def _scrub_free_text(session: Session, person_id: uuid.UUID) -> None:
                     .execution_options(synchronize_session="fetch"))
 
 
-@register_consent_hook
-def _on_consent_ended(session: Session, principal: Principal | None, person: Person, consent: Any,
+def on_consent_ended(session: Session, principal: Principal | None, person: Person, consent: Any,
                       purposes: frozenset[str], cause: str) -> None:
     """`referral_sharing` (or the registration) ended: open referrals it covered are withdrawn at once."""
     if not purposes & {ConsentPurpose.referral_sharing, ConsentPurpose.registration}:
