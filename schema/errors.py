@@ -34,6 +34,8 @@ class Problem:
     allowed_actions: list[str] = strawberry.field(
         default_factory=list, description="For a refused state change: the actions allowed now.")
     current_status: str | None = None
+    candidate_ids: list[str] = strawberry.field(
+        default_factory=list, description="For a possible duplicate registration: the persons it may duplicate.")
 
 
 def to_problem(exc: DomainError | ValidationError) -> Problem:
@@ -45,7 +47,8 @@ def to_problem(exc: DomainError | ValidationError) -> Problem:
     return Problem(type=data["type"], title=data["title"], status=data["status"], detail=data["detail"],
                    errors=[FieldError(field=e.get("field"), message=e.get("message", ""), code=e.get("code", ""))
                            for e in data.get("errors", [])],
-                   allowed_actions=list(data.get("allowed_actions") or []), current_status=data.get("current_status"))
+                   allowed_actions=list(data.get("allowed_actions") or []), current_status=data.get("current_status"),
+                   candidate_ids=list(data.get("candidate_ids") or []))
 
 
 def attempt(info: Info, action: Callable[[], T]) -> T | Problem:

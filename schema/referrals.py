@@ -129,6 +129,9 @@ class ReferralCreateInput:
     offer_id: uuid.UUID
     message: str | None = strawberry.UNSET
     shared_categories: list[str] | None = strawberry.UNSET
+    referrer_contact_name: str | None = strawberry.UNSET
+    referrer_contact_phone: str | None = strawberry.UNSET
+    referrer_contact_email: str | None = strawberry.UNSET
 
 
 @strawberry.input

@@ -23,6 +23,7 @@ from schema import (
     reference,
     referrals,
     reports,
+    transfers,
     users,
     webhooks,
 )
@@ -34,6 +35,7 @@ from service.core.settings import get_settings
 DOMAINS = [reference, organisations, users, offers, persons, mapping, reports, referrals, lifecycle]
 DOMAINS.append(webhooks)
 DOMAINS.append(contacts)
+DOMAINS.append(transfers)
 
 
 def _merged(kind: str) -> type:

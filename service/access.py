@@ -46,6 +46,8 @@ class Rule(StrEnum):
     recording_ministry = "the recording ministry organisation (action_plan/policy)"
     audit_scope = "own organisation's events; system_admin: all"
     own_webhooks = "own organisation's endpoints and events (webhooks/policy)"
+    transfer_party = "the sending or the receiving organisation (persons/transfer.visible_transfers)"
+    transfer_receiver = "the receiving organisation; the sender is refused (persons/transfer)"
     patient_view = ("own organisation's persons in full (persons/policy); a provider: the consent-gated summary "
                     "of a person referred to it (referrals/policy)")
 
@@ -211,6 +213,27 @@ OPERATIONS: tuple[Operation, ...] = (
     _op(f"GET {V1}/persons/{{person_id}}/consents/{{consent_id}}/documents/{{document_id}}", None,
         P.persons_manage, Rule.persons_own, "download, audited",
         Audited("consent_document.download", CONSENT, "person")),
+    _op(f"GET {V1}/persons/{{person_id}}/links", "Query.personLinks", P.persons_manage, Rule.persons_own,
+        "duplicate decisions about the person", Audited("person.links", CASEWORK, "person")),
+    _op(f"POST {V1}/persons/{{person_id}}/links", "Mutation.linkDuplicatePerson", P.persons_manage,
+        Rule.persons_own, "both persons must be the organisation's own", Audited("person.link", CASEWORK, "person")),
+    _op(f"POST {V1}/persons/{{person_id}}/merge", "Mutation.mergePersons", P.persons_manage, Rule.persons_own,
+        "a linked duplicate of the organisation's own; the duplicate is erased",
+        Audited("person.merge", CASEWORK, "person")),
+    _op(f"POST {V1}/persons/{{person_id}}/transfers", "Mutation.requestPersonTransfer", P.persons_manage,
+        Rule.persons_own, "the holding organisation asks another to take over",
+        Audited("person.transfer_request", CASEWORK, "person")),
+    _op(f"GET {V1}/person-transfers", "Query.personTransfers", P.persons_manage, Rule.transfer_party,
+        "transfers the organisation sends or receives", Audited("person.transfer_list", CASEWORK, "person")),
+    _op(f"GET {V1}/person-transfers/{{transfer_id}}", "Query.personTransfer", P.persons_manage,
+        Rule.transfer_party, "the receiver sees only what the consent permits until it accepts",
+        Audited("person.transfer_read", CASEWORK, "transfer")),
+    _op(f"POST {V1}/person-transfers/{{transfer_id}}/accept", "Mutation.acceptPersonTransfer", P.persons_manage,
+        Rule.transfer_receiver, "consents move only where they name the receiver",
+        Audited("person.transfer_accept", CASEWORK, "transfer")),
+    _op(f"POST {V1}/person-transfers/{{transfer_id}}/cancel", "Mutation.cancelPersonTransfer", P.persons_manage,
+        Rule.transfer_party, "the sender cancels, the receiver declines, while pending",
+        Audited("person.transfer_cancel", CASEWORK, "transfer")),
     _op(None, "Person.consents", P.persons_manage, Rule.persons_own, "inside a visible person only"),
     _op(None, "Person.lonelinessMeasurements", P.persons_manage, Rule.persons_own, "inside a visible person only"),
     _op(None, "PersonSummary.consents", P.persons_manage, Rule.persons_own, "inside a visible person only"),

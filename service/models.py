@@ -14,7 +14,9 @@ from service.persons.models import (
     ConsentRecipient,
     LonelinessMeasurement,
     Person,
+    PersonLink,
     PersonRiskSetting,
+    PersonTransfer,
 )
 from service.reference.models import Ministry, Municipality, RiskSetting
 from service.referrals.models import (
@@ -39,3 +41,4 @@ __all__ += ["ContactAgreement", "ContactLogEntry", "IdempotencyRecord", "Referra
 __all__ += ["AuditChainHead", "AuditEventPerson", "ConsentDocument"]
 __all__ += ["JobRun", "OutboxEvent", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]
 __all__ += ["ContactElement", "FollowUp", "ParkedTopic", "ReferralGoal"]
+__all__ += ["PersonLink", "PersonTransfer"]

@@ -73,7 +73,7 @@ def erase(session: Session, principal: Principal | None, person: Person, cause: 
         session.flush()
         run_hooks(session, principal, person, consent, "registration_ended")
     for field in ("given_name", "family_name", "birth_date", "gender", "phone", "email", "preferred_language",
-                  "notes", "cpr_encrypted", "cpr_hash", "name_key"):
+                  "notes", "cpr_encrypted", "cpr_hash", "name_key", "fuzzy_key"):
         setattr(person, field, None)
     person.interests = None
     person.accessibility_needs = None

@@ -173,6 +173,9 @@ class PersonCreate(_PersonFields):
     municipality_code: MunicipalityCode
     risk_settings: list[RiskSettingIn] = Field(min_length=1, max_length=9)
     consent: ConsentCreate = Field(description="The initial consent; it must include the registration purpose.")
+    confirm_not_duplicate: bool = Field(
+        default=False, description="Register although possible duplicates were found (the earlier 409 "
+                                   "`possible-duplicate` named them); the decision is recorded as a link.")
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:

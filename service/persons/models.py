@@ -102,7 +102,8 @@ class Person(SQLModel, table=True):
                       # organisation via btree_gin and both names as trigrams (pg_trgm); plain on SQLite
                       Index("ix_person_organisation_names_trgm", "organisation_id", "given_name", "family_name",
                             postgresql_using="gin",
-                            postgresql_ops={"given_name": "gin_trgm_ops", "family_name": "gin_trgm_ops"}))
+                            postgresql_ops={"given_name": "gin_trgm_ops", "family_name": "gin_trgm_ops"}),
+                      Index("ix_person_organisation_fuzzy_key", "organisation_id", "fuzzy_key", "status"))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id")  # leads ix_person_organisation_created_id
@@ -125,6 +126,9 @@ class Person(SQLModel, table=True):
     # SHA-256 of the case-folded names and the birth date (`persons.duplicates.name_key`); as personal as the
     # names themselves, so it is erased with them.
     name_key: str | None = Field(default=None, max_length=64)
+    # SHA-256 of the Danish-folded names (æ→ae, ø→oe, å→aa, accents and spacing dropped) and the birth date
+    # with day and month in either order (`persons.similar.fuzzy_key`): finds possible duplicates. Erased too.
+    fuzzy_key: str | None = Field(default=None, max_length=64)
     # statistical fields (kept on erasure)
     birth_year: int = Field(index=True)
     municipality_code: str = Field(foreign_key="municipality.code", max_length=4, index=True)
@@ -233,3 +237,62 @@ class ConsentDocument(SQLModel, table=True):
     ciphertext: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     uploaded_by: uuid.UUID
     uploaded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# --- possible duplicates, links and merges (service.persons.similar, service.persons.merge) ------------------
+
+class PersonLinkKind(StrEnum):
+    duplicate = "duplicate"  # a caseworker confirmed both records are the same person (merge may follow)
+    not_duplicate = "not_duplicate"  # registered although flagged: a caseworker confirmed they differ
+
+
+class PersonLink(SQLModel, table=True):
+    """Two persons of one organisation, linked by a caseworker's decision. `merged_at` is set when the
+    `other_person_id` record was merged into `person_id` (and erased)."""
+
+    __tablename__ = "person_link"
+    __table_args__ = (Index("uq_person_link_pair", "person_id", "other_person_id", unique=True),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    other_person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=20)
+    created_by: uuid.UUID
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    merged_by: uuid.UUID | None = None
+    merged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+# --- moving a person to another organisation (service.persons.transfer) ---------------------------------------
+
+class TransferStatus(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    cancelled = "cancelled"  # by the sending organisation
+    declined = "declined"  # by the receiving organisation
+
+
+_PENDING = text("status = 'pending'")
+
+
+class PersonTransfer(SQLModel, table=True):
+    """A person's move from one organisation to another, pending until the receiver accepts. At most one
+    pending transfer per person (a partial unique index), so two requests cannot race each other."""
+
+    __tablename__ = "person_transfer"
+    __table_args__ = (Index("uq_person_transfer_pending", "person_id", unique=True, postgresql_where=_PENDING,
+                            sqlite_where=_PENDING),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    person_id: uuid.UUID = Field(foreign_key="person.id", index=True)
+    from_organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    to_organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    status: str = Field(default=TransferStatus.pending, max_length=20, index=True)
+    requested_by: uuid.UUID
+    requested_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    decided_by: uuid.UUID | None = None
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # what acceptance did: consents carried to the receiver and consents ended (ids only)
+    carried_consent_ids: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    ended_consent_ids: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -19,7 +19,7 @@ from service.core.principal import Principal
 from service.core.types import utcnow
 from service.core.versions import claim_version
 from service.persons import cpr as cpr_codec
-from service.persons import duplicates, policy
+from service.persons import duplicates, policy, similar
 from service.persons import keys as _keys  # noqa: F401  (stamps person.cpr_key_id from the ciphertext)
 from service.persons.consents import check_recipients, expire_consents, insert_consent
 from service.persons.dto import PersonCreate, PersonRead, PersonSearch, PersonSummary, PersonUpdate, RiskSettingIn
@@ -120,6 +120,9 @@ def create(session: Session, principal: Principal, data: PersonCreate) -> Person
     existing = _find_duplicate(session, principal.organisation_id, cpr_hash=cpr_hash, key=key)
     if existing is not None:
         raise duplicates.conflict(existing)
+    fuzzy = similar.fuzzy_key(data.given_name, data.family_name, birth_date)
+    possible = similar.candidates(session, principal.organisation_id, fuzzy)
+    similar.refuse_unless_confirmed(session, principal, possible, data.confirm_not_duplicate)
     person = Person(
         organisation_id=principal.organisation_id, given_name=data.given_name, family_name=data.family_name,
         birth_date=birth_date, birth_year=birth_year, gender=data.gender, municipality_code=data.municipality_code,
@@ -127,12 +130,14 @@ def create(session: Session, principal: Principal, data: PersonCreate) -> Person
         preferred_language=data.preferred_language or "da", interests=data.interests or [],
         accessibility_needs=[str(a) for a in data.accessibility_needs or []], notes=data.notes,
         cpr_encrypted=cpr_codec.encrypt(data.cpr) if data.cpr else None, cpr_hash=cpr_hash, name_key=key,
+        fuzzy_key=fuzzy,
     )
     with duplicates.guarded(session, lambda: _find_duplicate(session, principal.organisation_id,
                                                              cpr_hash=cpr_hash, key=key)):
         session.add(person)
         session.flush()
     _set_risk_settings(session, person.id, data.risk_settings)
+    similar.remember_not_duplicate(session, principal, person, possible)
     record(session, principal, "person.create", purpose=PURPOSE_CASEWORK, subject_type="person",
            subject_id=person.id, criterion={"risk_settings": sorted(r.code for r in data.risk_settings)})
     insert_consent(session, principal, person, data.consent)
@@ -194,6 +199,7 @@ def update(session: Session, principal: Principal, person_id: uuid.UUID, data: P
     with duplicates.guarded(session, find_existing):
         _write_changes(person, data, changes, digits, new_hash)
         person.birth_date, person.birth_year, person.name_key = birth_date, birth_year, key
+        person.fuzzy_key = similar.fuzzy_key(person.given_name, person.family_name, birth_date)
         if data.risk_settings is not None:
             _set_risk_settings(session, person.id, data.risk_settings)
         person.updated_at = utcnow()  # the version was claimed above

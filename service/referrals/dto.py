@@ -7,10 +7,11 @@ import uuid
 from datetime import UTC, datetime, time
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, field_validator, model_validator
 
 from service.core.dto import InputModel, OutputModel
 from service.core.types import utcnow
+from service.organisations.dto import Phone
 from service.persons.dto import TilsAnswers
 from service.persons.models import DataCategory
 from service.referrals.models import (
@@ -56,6 +57,11 @@ class ReferralCreate(InputModel):
         default_factory=list, max_length=len(DataCategory),
         description="Data categories the provider may see; each must be allowed by the referral_sharing "
                     "consent. contact_details also needs an active `contact` consent when read.")
+    referrer_contact_name: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="Who at your organisation the provider calls back (a staff member, not the person).")
+    referrer_contact_phone: Phone | None = Field(default=None, description="That contact's direct phone.")
+    referrer_contact_email: EmailStr | None = Field(default=None, description="That contact's e-mail.")
 
     @field_validator("shared_categories")
     @classmethod
@@ -107,6 +113,12 @@ class SharedPerson(OutputModel):
     accessibility_needs: list[str] | None = None
     interests: list[str] | None = None
     loneliness_latest_total: int | None = None
+    preferred_language: str | None = Field(
+        default=None, description="Language to speak with the person; shown with contact_details only.")
+    referrer_contact_name: str | None = Field(
+        default=None, description="Who to call back at the referring organisation (shown with the summary).")
+    referrer_contact_phone: str | None = None
+    referrer_contact_email: str | None = None
 
 
 class TransitionRead(OutputModel):

@@ -61,6 +61,10 @@ class Referral(SQLModel, table=True):
     message: str | None = Field(default=None, max_length=2000)
     # Data categories the referrer chose to share; at read time intersected with the live consent.
     shared_categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # who at the referring organisation the provider calls back (a staff member, not the referred person)
+    referrer_contact_name: str | None = Field(default=None, max_length=200)
+    referrer_contact_phone: str | None = Field(default=None, max_length=30)
+    referrer_contact_email: str | None = Field(default=None, max_length=254)
     status: str = Field(max_length=20, index=True)
     reason_code: str | None = Field(default=None, max_length=40)
     outcome: str | None = Field(default=None, max_length=30)

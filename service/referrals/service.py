@@ -94,7 +94,10 @@ def create(session: Session, principal: Principal, data: ReferralCreate) -> Refe
     referral = Referral(person_id=person.id, offer_id=offer.id, referring_organisation_id=principal.organisation_id,
                         provider_organisation_id=provider_id, created_by=principal.id, message=data.message,
                         shared_categories=[str(c) for c in data.shared_categories], status=S.sent, sent_at=now,
-                        updated_at=now)
+                        updated_at=now, referrer_contact_name=data.referrer_contact_name,
+                        referrer_contact_phone=data.referrer_contact_phone,
+                        referrer_contact_email=str(data.referrer_contact_email) if data.referrer_contact_email
+                        else None)
     session.add(referral)
     session.flush()
     session.add(ReferralTransition(

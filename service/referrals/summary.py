@@ -2,7 +2,9 @@
 
 First name, age group and municipality; beyond that only the data categories that both the referrer chose
 (`referral.shared_categories`) and a live `referral_sharing` consent naming the provider allows — contact
-details only with an active `contact` consent as well. Never CPR, notes, family name or birth date.
+details (and the preferred language) only with an active `contact` consent as well; the referring
+organisation's named contact (who to call back) whenever the summary is shown. Never CPR, notes, family name or
+birth date.
 Consent is read now, in SQL, so a withdrawal shows at once. A constant number of statements per batch.
 """
 
@@ -111,5 +113,10 @@ def shared_persons(session: Session, principal: Principal,
             interests=(person.interests or []) if DataCategory.interests in shown else None,
             loneliness_latest_total=person.loneliness_latest_total if DataCategory.loneliness_scores in shown
             else None,
+            # the language to call in belongs with the means to call: both only with contact_details
+            preferred_language=person.preferred_language if DataCategory.contact_details in shown else None,
+            # the referring organisation's own staff contact, not the person's data: shown with the summary
+            referrer_contact_name=r.referrer_contact_name, referrer_contact_phone=r.referrer_contact_phone,
+            referrer_contact_email=r.referrer_contact_email,
         )
     return out

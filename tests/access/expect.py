@@ -60,6 +60,12 @@ def _on_object(rule: Rule, actor: Actor, owner: str, world: World, kind: str | N
             return OK
         provider_roles = {P.referrals_receive, P.contacts_manage}
         return OK if actor.org == world.provider_of[owner] and actor.permissions & provider_roles else 404
+    if rule in (Rule.transfer_party, Rule.transfer_receiver):  # the owner's person is being moved to C
+        if actor.org == "C":
+            return OK
+        if same:
+            return OK if rule == Rule.transfer_party else 403
+        return 404
     if rule == Rule.recording_ministry:
         if kind != "ministry":
             return 403

@@ -75,6 +75,9 @@ Q = {
     "Query.webhookEndpoint": GqlSpec('{ webhookEndpoint(id: "%(endpoint_id)s") { id } }', True),
     "Query.webhookDeliveries": GqlSpec('{ webhookDeliveries(endpointId: "%(endpoint_id)s") { items { id } } }', True),
     "Query.webhookEvents": GqlSpec("{ webhookEvents { items { id } } }"),
+    "Query.personLinks": GqlSpec('{ personLinks(personId: "%(person_id)s") { items { id } } }', True),
+    "Query.personTransfers": GqlSpec("{ personTransfers { items { id } } }"),
+    "Query.personTransfer": GqlSpec('{ personTransfer(id: "%(transfer_id)s") { id } }', True),
 }
 
 M = {
@@ -143,6 +146,16 @@ M = {
     "Mutation.assessReferralGoals": GqlSpec(
         'mutation { assessReferralGoals(referralId: "%(referral_id)s", input: [{goalId: '
         '"00000000-0000-4000-8000-000000000000", reached: true}]) { __typename ' + P + " } }", True),
+    "Mutation.linkDuplicatePerson": GqlSpec('mutation { linkDuplicatePerson(personId: "%(person_id)s", '
+                                            'otherPersonId: "%(twin_id)s") { __typename ' + P + " } }", True),
+    "Mutation.mergePersons": GqlSpec('mutation { mergePersons(personId: "%(person_id)s", duplicatePersonId: '
+                                     '"%(twin_id)s") { __typename ' + P + " } }", True),
+    "Mutation.requestPersonTransfer": GqlSpec('mutation { requestPersonTransfer(personId: "%(person_id)s", '
+                                              'toOrganisationId: "%(org_c)s") { __typename ' + P + " } }", True),
+    "Mutation.acceptPersonTransfer": GqlSpec('mutation { acceptPersonTransfer(id: "%(transfer_id)s") '
+                                             "{ __typename " + P + " } }", True),
+    "Mutation.cancelPersonTransfer": GqlSpec('mutation { cancelPersonTransfer(id: "%(transfer_id)s") '
+                                             "{ __typename " + P + " } }", True),
     # a loopback target: refused (422) after the door without resolving any name
     "Mutation.createWebhookEndpoint": GqlSpec('mutation { createWebhookEndpoint(input: {url: "https://127.0.0.1/h", '
                                               "eventTypes: [referral_sent]}) { __typename " + P + " } }"),

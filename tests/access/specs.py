@@ -34,6 +34,7 @@ AGREEMENT = {"channel": "phone", "cadence": "weekly", "weekday": 2, "time_of_day
 V1 = "/api/v1"
 FHIR = "/fhir/R4"
 FHIR_JSON = "application/fhir+json"
+JSON = "application/json"
 PATCH_JSON = "application/json-patch+json"
 HOOK = f"{V1}/webhooks/{{endpoint_id}}"
 
@@ -83,6 +84,14 @@ REST: dict[tuple[str, str], RestSpec] = {
     ("GET", f"{V1}/persons/{{person_id}}/loneliness-measurements"): RestSpec(),
     ("POST", f"{V1}/persons/{{person_id}}/loneliness-measurements"): RestSpec(body={
         "item1": 2, "item2": 3, "item3": 2, "context": "intake"}),
+    ("GET", f"{V1}/persons/{{person_id}}/links"): RestSpec(),
+    ("POST", f"{V1}/persons/{{person_id}}/links"): RestSpec(body_param="link_body", content_type=JSON),
+    ("POST", f"{V1}/persons/{{person_id}}/merge"): RestSpec(body_param="merge_body", content_type=JSON),
+    ("POST", f"{V1}/persons/{{person_id}}/transfers"): RestSpec(body_param="transfer_body", content_type=JSON),
+    ("GET", f"{V1}/person-transfers"): RestSpec(),
+    ("GET", f"{V1}/person-transfers/{{transfer_id}}"): RestSpec(),
+    ("POST", f"{V1}/person-transfers/{{transfer_id}}/accept"): RestSpec(body={}),
+    ("POST", f"{V1}/person-transfers/{{transfer_id}}/cancel"): RestSpec(),
     ("GET", f"{V1}/referrals"): RestSpec(), ("POST", f"{V1}/referrals"): RestSpec(body={}),
     ("GET", f"{V1}/referrals/{{referral_id}}"): RestSpec(),
     ("POST", f"{V1}/referrals/{{referral_id}}/transitions"): RestSpec(body={"action": "withdraw"},

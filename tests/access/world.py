@@ -147,6 +147,14 @@ def build(client: Any, db: Session) -> World:
                         headers=provider_headers[provider]), 200)
         draft = _ok(client.post("/api/v1/offers", headers=admin, json={**OFFER, "status": "draft"}))
         task = _ok(client.get(f"/fhir/R4/Task/{referral['id']}", headers=caseworker), 200)
+        # a second person (linkable, mergeable) and a pending transfer of the first to C (a school)
+        twin = _ok(client.post("/api/v1/persons", headers=caseworker, json={
+            "given_name": "Kirsten", "family_name": "Matrixsen", "birth_date": "1951-02-02",
+            "municipality_code": kinds[owner][1], "risk_settings": [{"code": "nursing_home"}],
+            "consent": {"purposes": ["registration"], "given_by": "self", "method": "written",
+                        "consent_text_version": "2026-1"}}))
+        transfer = _ok(client.post(f"/api/v1/persons/{person['id']}/transfers", headers=caseworker,
+                                   json={"to_organisation_id": w.org_id("C")}))
         delivery = db.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == hooks[owner].id)).first()
         assert delivery is not None, "the referral steps queued no delivery to the owner's endpoint"
         w.provider_of[owner] = provider
@@ -160,7 +168,11 @@ def build(client: Any, db: Session) -> World:
             "endpoint_id": str(hooks[owner].id), "delivery_id": str(delivery.id),
             # FHIR Task bodies: the referrer cancels (withdraw), the provider starts (in-progress)
             "task_cancel": json.dumps({**task, "status": "cancelled"}),
-            "task_start": json.dumps({**task, "status": "in-progress"})}
+            "task_start": json.dumps({**task, "status": "in-progress"}),
+            "twin_id": twin["id"], "transfer_id": transfer["id"], "org_c": w.org_id("C"),
+            "link_body": json.dumps({"other_person_id": twin["id"]}),
+            "merge_body": json.dumps({"duplicate_person_id": twin["id"]}),
+            "transfer_body": json.dumps({"to_organisation_id": w.org_id("C")})}
     hsds = {key: _ok(client.get(f"/api/v1/hsds/{key}"), 200)["contents"][0]["id"]
             for key in ("taxonomies", "taxonomy_terms", "service_at_locations")}
     for owner in ("A", "A2"):

@@ -1,0 +1,161 @@
+"""Duplicate links, merges and transfers of persons over GraphQL: the same service functions as REST
+(service.persons.links, service.persons.transfer), with the same rules and audit."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+
+from schema.context import Info
+from schema.errors import Problem, attempt, or_none, parse, plain
+from schema.pagination import Connection, page_args
+from schema.persons import ConsentInput
+from service.persons import links, transfer
+from service.persons.links_dto import (
+    PersonLinkCreate,
+    PersonLinkRead,
+    PersonMerge,
+    TransferAccept,
+    TransferCreate,
+    TransferRead,
+)
+from service.persons.links_dto import TransferStatus as TransferStatusEnum
+
+TransferStatus = strawberry.enum(TransferStatusEnum)
+
+
+@strawberry.type(description="A caseworker's decision about two persons of the organisation.")
+class PersonLink:
+    id: uuid.UUID
+    person_id: uuid.UUID
+    other_person_id: uuid.UUID
+    kind: str = strawberry.field(description="duplicate | not_duplicate")
+    created_by: uuid.UUID
+    created_at: datetime
+    merged_at: datetime | None
+
+    @classmethod
+    def from_read(cls, r: PersonLinkRead) -> "PersonLink":
+        return cls(**r.model_dump())
+
+
+@strawberry.type
+class PersonMergeResult:
+    person_id: uuid.UUID
+    merged_person_id: uuid.UUID
+    moved_tables: list[str] = strawberry.field(description="Kinds of rows moved to the kept person.")
+    moved_rows: int
+
+
+@strawberry.type(description="What the receiver sees of the person before accepting: only what the consent "
+                             "permits.")
+class TransferredPerson:
+    id: uuid.UUID
+    given_name: str | None
+    age_group: str
+    municipality_code: str
+    shared_categories: list[str]
+    phone: str | None
+    email: str | None
+    preferred_language: str | None
+    risk_settings: list[str] | None
+    accessibility_needs: list[str] | None
+    interests: list[str] | None
+    loneliness_latest_total: int | None
+
+
+@strawberry.type(description="A person's move to another organisation.")
+class PersonTransfer:
+    id: uuid.UUID
+    person_id: uuid.UUID
+    from_organisation_id: uuid.UUID
+    to_organisation_id: uuid.UUID
+    status: str
+    requested_by: uuid.UUID
+    requested_at: datetime
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    carried_consent_ids: list[uuid.UUID]
+    ended_consent_ids: list[uuid.UUID]
+    person: TransferredPerson | None
+
+    @classmethod
+    def from_read(cls, r: TransferRead) -> "PersonTransfer":
+        data: dict[str, Any] = r.model_dump(exclude={"person"})
+        return cls(**data, person=TransferredPerson(**r.person.model_dump()) if r.person else None)
+
+
+PersonLinkResult = Annotated[PersonLink | Problem, strawberry.union("PersonLinkResult")]
+PersonMergeOutcome = Annotated[PersonMergeResult | Problem, strawberry.union("PersonMergeOutcome")]
+PersonTransferResult = Annotated[PersonTransfer | Problem, strawberry.union("PersonTransferResult")]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Duplicate decisions about one of your persons (null when not visible).")
+    def person_links(self, info: Info, person_id: uuid.UUID, first: int | None = None,
+                     after: str | None = None) -> Connection[PersonLink] | None:
+        principal = info.context.require_principal()
+
+        def run() -> Connection[PersonLink]:
+            items, cursor = links.list_links(info.context.session, principal, person_id, page_args(first, after))
+            return Connection(items=[PersonLink.from_read(r) for r in items], next_cursor=cursor)
+        return or_none(run)
+
+    @strawberry.field(description="Transfers your organisation sends or receives.")
+    def person_transfers(self, info: Info, direction: str | None = None,
+                         status: TransferStatus | None = None,  # type: ignore[valid-type]
+                         first: int | None = None, after: str | None = None) -> Connection[PersonTransfer]:
+        principal = info.context.require_principal()
+        if direction not in (None, "incoming", "outgoing"):
+            direction = None
+        items, cursor = transfer.list_transfers(info.context.session, principal, page_args(first, after),
+                                                direction, status)
+        return Connection(items=[PersonTransfer.from_read(t) for t in items], next_cursor=cursor)
+
+    @strawberry.field(description="One transfer (null when not visible to you).")
+    def person_transfer(self, info: Info, id: uuid.UUID) -> PersonTransfer | None:
+        principal = info.context.require_principal()
+        return or_none(lambda: PersonTransfer.from_read(transfer.get(info.context.session, principal, id)))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Confirm that another person of your organisation is the same person.")
+    def link_duplicate_person(self, info: Info, person_id: uuid.UUID,
+                              other_person_id: uuid.UUID) -> PersonLinkResult:
+        return attempt(info, lambda: PersonLink.from_read(links.link(
+            info.context.session, info.context.require_principal(), person_id,
+            PersonLinkCreate(other_person_id=other_person_id))))
+
+    @strawberry.mutation(description="Merge a linked duplicate into the person; the duplicate is erased.")
+    def merge_persons(self, info: Info, person_id: uuid.UUID, duplicate_person_id: uuid.UUID) -> PersonMergeOutcome:
+        def run() -> PersonMergeResult:
+            done = links.merge(info.context.session, info.context.require_principal(), person_id,
+                               PersonMerge(duplicate_person_id=duplicate_person_id))
+            return PersonMergeResult(person_id=done.person_id, merged_person_id=done.merged_person_id,
+                                     moved_tables=sorted(done.moved), moved_rows=sum(done.moved.values()))
+        return attempt(info, run)
+
+    @strawberry.mutation(description="Ask another organisation to take over one of your persons.")
+    def request_person_transfer(self, info: Info, person_id: uuid.UUID,
+                                to_organisation_id: uuid.UUID) -> PersonTransferResult:
+        return attempt(info, lambda: PersonTransfer.from_read(transfer.request(
+            info.context.session, info.context.require_principal(), person_id,
+            TransferCreate(to_organisation_id=to_organisation_id))))
+
+    @strawberry.mutation(description="Take over the person (receiving organisation); consents move only where "
+                                     "they name you; `consent` records your own.")
+    def accept_person_transfer(self, info: Info, id: uuid.UUID,
+                               consent: ConsentInput | None = None) -> PersonTransferResult:
+        def run() -> PersonTransfer:
+            body = parse(TransferAccept, {"consent": plain(consent)} if consent is not None else {})
+            return PersonTransfer.from_read(transfer.accept(info.context.session, info.context.require_principal(),
+                                                            id, body))
+        return attempt(info, run)
+
+    @strawberry.mutation(description="Cancel (sender) or decline (receiver) a pending transfer.")
+    def cancel_person_transfer(self, info: Info, id: uuid.UUID) -> PersonTransferResult:
+        return attempt(info, lambda: PersonTransfer.from_read(transfer.cancel(
+            info.context.session, info.context.require_principal(), id)))
