@@ -17,7 +17,7 @@ from service.core.settings import get_settings
 from service.mapping.models import BarrierType
 from service.mapping.service import BarrierFilters, count_barriers
 from service.reference.service import check_municipality_codes, check_region_codes, check_risk_setting_codes
-from service.reports import cellkey, sql
+from service.reports import cellkey, sql, sql_offers
 from service.reports.cellkey import DerivedSpec
 from service.reports.dimensions import Categories, load_categories
 from service.reports.disclosure import Key, ProtectedReport, Value
@@ -125,7 +125,7 @@ def raw_measures(session: Session, q: sql.Query, categories: Categories) -> tupl
     counts: dict[str, dict[Key, Any]] = {}
     keys: dict[str, dict[Key, Any]] = {}
     offers = {k: _within(v, lists, q.group_by)
-              for k, v in sql.offer_measures(session, q, categories.values["quarter"]).items()}
+              for k, v in sql_offers.offer_measures(session, q, categories.values["quarter"]).items()}
     if persons_apply:
         c, k = _split_keys(sql.persons_measures(session, q))
         counts.update(c)
@@ -167,7 +167,7 @@ def _barriers(session: Session, q: sql.Query, threshold: int) -> tuple[dict[tupl
     reported = count_barriers(session, BarrierFilters(
         risk_settings=q.risk_codes(), municipality_codes=municipalities, region_codes=q.filters.get("region"),
         period_from=q.period_from, period_to=q.period_to))
-    declines = sql.referral_barriers(session, q)
+    declines = sql_offers.referral_barriers(session, q)
     risk = q.risk_codes()
     dims = ("barrier_type", "risk_setting")
     lists = {"barrier_type": tuple(b.value for b in BarrierType),
