@@ -18,6 +18,7 @@ from service.persons.models import (
 )
 from service.reference.models import Ministry, Municipality, RiskSetting
 from service.referrals.models import ContactAgreement, ContactLogEntry, Referral, ReferralTransition
+from service.reports.models import ReportSummary
 from service.users.models import ApiClient, User
 from service.webhooks.models import JobRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -29,3 +30,4 @@ __all__ += ["Offer", "OfferAccessibility", "OfferLanguage", "OfferMunicipality",
 __all__ += ["ContactAgreement", "ContactLogEntry", "IdempotencyRecord", "Referral", "ReferralTransition"]
 __all__ += ["AuditChainHead", "AuditEventPerson", "ConsentDocument"]
 __all__ += ["JobRun", "OutboxEvent", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]
+__all__ += ["ReportSummary"]
