@@ -21,7 +21,7 @@ def test_generator_fills_every_municipality_and_the_report_runs(committed, capsy
 
     from bench.rec4 import main
 
-    sys.argv = ["rec4", "--runs", "1"]
+    sys.argv = ["rec4", "--runs", "2", "--few"]
     main()
     out = capsys.readouterr().out
     assert "national, by risk_setting" in out and " ms" in out

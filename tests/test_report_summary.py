@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from service.core.settings import get_settings
 from service.organisations.models import Organisation
+from service.reports import refresh, summary
 from service.reports import service as reports
-from service.reports import summary
 from service.reports.dimensions import load_categories
 from service.reports.dto import Rec4Params
 from service.reports.models import ReportSummary
@@ -179,3 +179,18 @@ def test_the_response_states_how_fresh_its_facts_are(client, db, make_org, make_
     assert three["freshness"] == {"source": "live", "as_of": three["freshness"]["as_of"],
                                   "max_staleness_seconds": None}
     assert three["cells"] == one["cells"]
+
+
+def test_refresh_warms_the_national_tables(db, make_org):
+    """After `refresh`, a national request of a refreshed grouping is served from the summary; an org_admin's
+    request of the same grouping is not (its scope is another query)."""
+    build(db, make_org)
+    start, end = date(2026, 1, 1), date(2026, 12, 31)
+    refresh.refresh(db, start, end, refresh.groupings(1))
+    cats = load_categories(db, start, end)
+    for group_by, scope, source in ((["risk_setting"], NATIONAL, {"summary"}), ([], NATIONAL, {"summary"}),
+                                    (["risk_setting"], ReportScope(None, ("0101",), "m"), {"live"})):
+        q = reports._effective_query(db, Rec4Params(period_from=start, period_to=end, group_by=group_by), scope)
+        reader = summary.Reader(db, timedelta(minutes=15))
+        assert reports.raw_measures(db, q, cats, reader)[0] == reports.raw_measures(db, q, cats)[0]
+        assert reader.sources == source

@@ -167,7 +167,7 @@ def compute(session: Session, q: sql.Query, categories: Categories, threshold: i
     return report, offers, not_applicable
 
 
-def _barriers(session: Session, q: sql.Query, threshold: int,
+def barriers(session: Session, q: sql.Query, threshold: int,
               reader: summary.Reader) -> tuple[dict[tuple[str, str], int], ProtectedReport]:
     municipalities = q.filters.get("municipality")
     reported = count_barriers(session, BarrierFilters(
@@ -218,7 +218,7 @@ def rec4(session: Session, principal: Principal, params: Rec4Params, *, fmt: str
     categories = load_categories(session, params.period_from, params.period_to)
     reader = fast_path_reader(session)
     report, offers, not_applicable = compute(session, q, categories, threshold, reader)
-    reported, from_referrals = _barriers(session, q, threshold, reader)
+    reported, from_referrals = barriers(session, q, threshold, reader)
     plan = _action_plan(session, q, categories, threshold, reader) if params.include_action_plan else []
     works = what_works(session, q, categories.values["offer_category"], threshold, reader)
     record(session, principal, "report.rec4", purpose="rec4_mapping", subject_type="report",
