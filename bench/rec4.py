@@ -3,7 +3,7 @@ SQL computation of the same request, in the same run.
 
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/tvaers_bench python -m bench.rec4 [--runs 5]
 
-Run `python -m bench.generate` first. The summary is emptied, then for each scenario the first request computes
+Run `python -m bench.generate` first. For each scenario the summary is emptied, then the first request computes
 every fact family live (and stores it: this is what a request costs when nothing is fresh, and what
 `report-refresh` costs per table), and `--runs` more requests are served from the summary. Each request is the
 whole report through the domain service: SQL, Cell Key Method, audit row and the JSON document. Printed: the
@@ -59,6 +59,8 @@ def _once(org: str, role: Role, params: Rec4Params, *, keep: bool) -> tuple[floa
 
 
 def measure(org: str, role: Role, params: Rec4Params, runs: int) -> dict[str, Any]:
+    with get_engine().begin() as conn:
+        conn.execute(delete(ReportSummary))  # nothing fresh: the first request computes every family live
     live, source = _once(org, role, params, keep=True)
     assert source == "live", source
     fast = []
@@ -87,8 +89,6 @@ def main() -> None:
     args = parser.parse_args()
     year = date.today().year
     period = {"period_from": date(year - 2, 1, 1), "period_to": date(year, 12, 31)}
-    with get_engine().begin() as conn:
-        conn.execute(delete(ReportSummary))
     print(f"{'scenario':<64} {'live':>10} {'fast p50':>10} {'fast p95':>10} {'live/p95':>9}")
     for who, org, role, group_by in scenarios(args.few):
         r = measure(org, role, Rec4Params(**period, group_by=list(group_by)), args.runs)
