@@ -266,15 +266,19 @@ def persons_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
         start = select().select_from(p)
         stmt, labels = _person_dims(sq, start, p, p.created_at)
         unmet = ~_met_in_period(sq, p)
-        suitable = _suitable_offer(sq, p)
-        return stmt.add_columns(
+        # The suitable-offer search is the costly part: run it once per person, and only for persons with unmet
+        # need; OFFSET 0 keeps the planner from pulling the subquery up and evaluating it once per use.
+        inner = stmt.add_columns(
             col(p.id).label("unit"), col(p.record_key).label("rk"), *labels,
             _flag(col(p.created_at) >= sq.start).label("newly_registered"),
             _flag(col(p.loneliness_latest_total) >= SEVERE_LONELINESS_MIN).label("severe"),
             _flag(unmet).label("unmet"),
-            _flag(and_(unmet, ~suitable)).label("unmet_no_offer"),
-            _flag(and_(unmet, suitable)).label("unmet_offer_exists"),
-        ).where(registration_active(), col(p.created_at) < sq.end, *_person_filters(sq, p, p.created_at))
+            case((unmet, _flag(_suitable_offer(sq, p))), else_=0).label("offer_exists"),
+        ).where(registration_active(), col(p.created_at) < sq.end,
+                *_person_filters(sq, p, p.created_at)).offset(0).subquery("person_fact")
+        return select(inner.c.unit, inner.c.rk, *(inner.c[d] for d in sq.group_by), inner.c.newly_registered,
+                      inner.c.severe, inner.c.unmet, (inner.c.unmet - inner.c.offer_exists).label("unmet_no_offer"),
+                      inner.c.offer_exists.label("unmet_offer_exists"))
 
     names = {"persons_at_risk": None, "persons_newly_registered": "newly_registered",
              "persons_severe_loneliness": "severe", "unmet_need": "unmet",
