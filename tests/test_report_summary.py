@@ -1,8 +1,10 @@
 """The report's fast path (issue #13, defect 7): facts served from `report_summary` equal the live computation on
 random data, staleness is bounded by the setting and stated in the response, and scope is part of the key."""
 
+import math
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 
 from service.core.settings import get_settings
 from service.organisations.models import Organisation
-from service.reports import refresh, summary
+from service.reports import cellkey, refresh, summary
 from service.reports import service as reports
 from service.reports.dimensions import load_categories
 from service.reports.dto import Rec4Params
@@ -194,3 +196,18 @@ def test_refresh_warms_the_national_tables(db, make_org):
         reader = summary.Reader(db, timedelta(minutes=15))
         assert reports.raw_measures(db, q, cats, reader)[0] == reports.raw_measures(db, q, cats)[0]
         assert reader.sources == source
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=st.integers(0, 10**7), cell_key=st.integers(0, 10**9), threshold=st.integers(2, 100))
+def test_perturb_equals_the_p_table_inverse_cdf(n, cell_key, threshold):
+    """perturb shares one cached noise row for every count ≥ threshold + D (the fast path publishes thousands of
+    distinct counts per report); it must still be exactly the p-table row's inverse CDF at cell_key / MODULUS."""
+    u = Fraction(cell_key % cellkey.MODULUS, cellkey.MODULUS)
+    acc, expected = Fraction(0), None
+    for value, p in cellkey.ptable_row(n, threshold):
+        acc += p
+        if u < Fraction(math.ceil(acc * cellkey.MODULUS), cellkey.MODULUS):
+            expected = value
+            break
+    assert cellkey.perturb(n, cell_key, threshold) == expected
