@@ -3,16 +3,18 @@ resolves — before its arguments become the domain's Pydantic input — with th
 
 A refused mutation answers its typed `Problem` (nothing was written); a refused root query field answers a
 GraphQL error with the REST status; a refused nested field answers null where its type allows it.
+
+The check wraps the resolvers of exactly those fields once, when the schema is built — not a middleware that
+runs on every field of every list item — so a plain field of a list item costs only its attribute lookup.
 """
 
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLNonNull, GraphQLResolveInfo
-from strawberry.extensions import SchemaExtension
+from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, default_field_resolver
 
 from schema.errors import to_problem
-from service.access import GRAPHQL
+from service.access import GRAPHQL, Access
 from service.core.errors import DomainError
 from service.door import authorize
 
@@ -24,21 +26,32 @@ def _subject(subject_type: str, arguments: dict[str, Any]) -> Any:
     return arguments.get(head + "".join(w.title() for w in rest) + "Id", arguments.get("id"))
 
 
-class AccessTableDoor(SchemaExtension):
-    def resolve(self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo, *args: Any,
-                **kwargs: Any) -> Any:
-        access = GRAPHQL.get(f"{info.parent_type.name}.{info.field_name}")
-        if access is None or access.is_public:
-            return _next(root, info, *args, **kwargs)
+def _guarded(resolve: Callable[..., Any], access: Access, parent: str, nullable: bool) -> Callable[..., Any]:
+    def guarded(root: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
         context = info.context
         try:
             authorize(context.session, context.principal, access,
                       _subject(access.audit.subject_type, kwargs) if access.audit else None)
         except DomainError as exc:
-            if info.parent_type.name == "Mutation":
+            if parent == "Mutation":
                 context.failed = True
                 return to_problem(exc)
-            if info.parent_type.name not in ROOTS and not isinstance(info.return_type, GraphQLNonNull):
+            if parent not in ROOTS and nullable:
                 return None
             raise
-        return _next(root, info, *args, **kwargs)
+        return resolve(root, info, **kwargs)
+    return guarded
+
+
+def install(schema: GraphQLSchema) -> None:
+    """Wrap the resolver of every non-public field of the access table with its check (idempotent per schema)."""
+    for key, access in GRAPHQL.items():
+        if access.is_public:
+            continue
+        type_name, field_name = key.split(".", 1)
+        graphql_type = schema.type_map.get(type_name)
+        if not isinstance(graphql_type, GraphQLObjectType) or field_name not in graphql_type.fields:
+            raise LookupError(f"the access table names {key}, which the schema does not have")
+        field = graphql_type.fields[field_name]
+        field.resolve = _guarded(field.resolve or default_field_resolver, access, type_name,
+                                 not isinstance(field.type, GraphQLNonNull))

@@ -10,17 +10,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from schema.context import Context
 from schema.error_logging import client_error
 from schema.limits import check_document, check_unicode
 from schema.root import build_schema
-from service.core.db import RawSessionDep, finish
-from service.core.errors import DomainError, busy, is_transient, problem_response
-from service.core.principal import Principal, oauth2_scheme, principal_from_token
+from service.auth.tokens import principal_from_token
+from service.core.errors import DomainError, busy, is_transient
+from service.core.principal import Principal
 from service.core.settings import get_settings
 from service.docs_assets import graphiql_html
+from service.web.principal import oauth2_scheme
+from service.web.problems import problem_response
+from service.web.session import RawSessionDep, finish
 
 router = APIRouter(tags=["graphql"])
 
@@ -35,7 +37,7 @@ class GraphQLRequest(BaseModel):
     extensions: dict[str, Any] | None = None
 
 
-def _execute(session: Session, body: GraphQLRequest, token: str | None) -> dict[str, Any]:
+def _execute(session: Any, body: GraphQLRequest, token: str | None) -> dict[str, Any]:
     # The cheap checks first, before a token is looked up or the document validated (anonymous floods).
     check_unicode(body.query, body.variables, body.operation_name)
     check_document(body.query, get_settings())

@@ -12,10 +12,9 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from pydantic import ValidationError
-from sqlalchemy.exc import DataError
 from strawberry.types import ExecutionContext
 
-from service.core.errors import DomainError, Unprocessable, field_errors, unstorable_value
+from service.core.errors import DomainError, Unprocessable, field_errors, is_unstorable, unstorable_value
 from service.core.settings import get_settings
 
 log = logging.getLogger("tvaers.graphql")
@@ -43,7 +42,7 @@ def as_domain_error(original: BaseException | None) -> DomainError | None:
     if isinstance(original, ValidationError):
         return Unprocessable("The input did not pass validation; see errors.",
                              errors=field_errors(list(original.errors())))
-    if isinstance(original, DataError):
+    if is_unstorable(original):
         return unstorable_value()
     return None
 

@@ -1,15 +1,20 @@
 """Typed error payloads: mutations return `X | Problem` instead of failing the whole response."""
 
+import dataclasses
+import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from enum import Enum
+from typing import Any, ParamSpec, TypeVar
 
 import strawberry
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from schema.context import Info
 from service.core.errors import PROBLEM_BASE, DomainError, NotFound, field_errors
 
 T = TypeVar("T")
+P = ParamSpec("P")
+M = TypeVar("M", bound=BaseModel)
 
 
 @strawberry.type
@@ -52,10 +57,60 @@ def attempt(info: Info, action: Callable[[], T]) -> T | Problem:
         return to_problem(exc)
 
 
-def parse(model: type[Any], data: Any) -> Any:
-    """Strawberry input → the domain's Pydantic input model (extra fields forbidden there too)."""
-    payload = strawberry.asdict(data) if not isinstance(data, dict) else data
-    return model.model_validate({k: v for k, v in payload.items() if v is not strawberry.UNSET})
+def _problems(resolver: Callable[P, T], roll_back: bool) -> Callable[P, T | Problem]:
+    @functools.wraps(resolver)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T | Problem:
+        try:
+            return resolver(*args, **kwargs)
+        except (DomainError, ValidationError) as exc:
+            if roll_back:
+                kwargs["info"].context.failed = True  # type: ignore[attr-defined]
+            return to_problem(exc)
+    return run
+
+
+def mutation_result(resolver: Callable[P, T]) -> Callable[P, T | Problem]:
+    """A mutation resolver whose refusals answer its typed `Problem` (and roll the request back): write the
+    resolver as the happy path, under `@strawberry.mutation`."""
+    return _problems(resolver, roll_back=True)
+
+
+def query_result(resolver: Callable[P, T]) -> Callable[P, T | Problem]:
+    """A query field with a typed `Problem`: the refusal is answered and the transaction kept, so the audit
+    event of the refused read is committed (nothing else was written)."""
+    return _problems(resolver, roll_back=False)
+
+
+def null_if_not_found(resolver: Callable[P, T]) -> Callable[P, T | None]:
+    """A query resolver that answers another organisation's object with null, as REST answers 404."""
+
+    @functools.wraps(resolver)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T | None:
+        try:
+            return resolver(*args, **kwargs)
+        except NotFound:
+            return None
+    return run
+
+
+def plain(value: Any) -> Any:
+    """Strawberry input → plain data: UNSET members are left out at every level, enums become their values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if getattr(value, f.name) is not strawberry.UNSET}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items() if v is not strawberry.UNSET}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def parse(model: type[M], data: Any) -> M:
+    """Strawberry input (or a dict of arguments) → the domain's Pydantic input model (extra fields forbidden
+    there too). The one conversion from GraphQL input to the domain."""
+    return model.model_validate(plain(data))
 
 
 def or_none(action: Callable[[], T]) -> T | None:

@@ -9,6 +9,7 @@ Refusals are problem+json (400) and never quote the document or a variable.
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -119,24 +120,34 @@ def selection_count(document: DocumentNode, ceiling: int) -> int:
 
 def check_document(query: str, settings: Settings) -> None:
     """Refuse an empty or oversized document before graphql-core spends anything on validating it.
-    A syntax error is left to the normal GraphQL error response."""
+    A syntax error is left to the normal GraphQL error response. A document that passed is remembered (bounded,
+    like the parser cache), so a client's everyday operation is not parsed twice on every request."""
+    if len(query) > settings.graphql_max_document_bytes:  # characters ≤ bytes: refuse before hashing it
+        raise refused(f"The GraphQL document is larger than {settings.graphql_max_document_bytes} bytes.",
+                      "document_too_large")
+    _check_document(query, settings.graphql_max_document_bytes, settings.graphql_max_tokens,
+                    settings.graphql_max_selections)
+
+
+@lru_cache(maxsize=256)
+def _check_document(query: str, max_bytes: int, max_tokens: int, max_selections: int) -> None:
     if not query.strip():
         raise BadRequest("Send a GraphQL document in `query`; it is empty.",
                          errors=[{"field": "query", "message": "empty", "code": "missing"}])
-    if len(query.encode("utf-8")) > settings.graphql_max_document_bytes:
-        raise refused(f"The GraphQL document is larger than {settings.graphql_max_document_bytes} bytes.",
+    if len(query.encode("utf-8")) > max_bytes:
+        raise refused(f"The GraphQL document is larger than {max_bytes} bytes.",
                       "document_too_large")
-    too_many_tokens = refused(f"The GraphQL document has more than {settings.graphql_max_tokens} tokens.",
+    too_many_tokens = refused(f"The GraphQL document has more than {max_tokens} tokens.",
                               "too_many_tokens")
-    if _over_token_limit(query, settings.graphql_max_tokens):
+    if _over_token_limit(query, max_tokens):
         raise too_many_tokens
     try:
-        document = parse(query, no_location=True, max_tokens=settings.graphql_max_tokens)
+        document = parse(query, no_location=True, max_tokens=max_tokens)
     except GraphQLSyntaxError as exc:
         if TOO_MANY_TOKENS in exc.message:
             raise too_many_tokens from None
         return
-    if selection_count(document, settings.graphql_max_selections) > settings.graphql_max_selections:
-        raise refused(f"The GraphQL document selects more than {settings.graphql_max_selections} fields "
+    if selection_count(document, max_selections) > max_selections:
+        raise refused(f"The GraphQL document selects more than {max_selections} fields "
                       "(fragments expanded).", "too_many_selections")
 

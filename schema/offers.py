@@ -1,126 +1,64 @@
+"""Offers over GraphQL: the same service functions as REST; `Offer` is derived from the read model."""
+
 import uuid
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Annotated
 
 import strawberry
 
 from schema.context import Info
-from schema.errors import Problem, attempt, or_none, parse
-from schema.loaders import organisation_loader, provider_name_loader
+from schema.derive import ReadType, read_type
+from schema.enums import AccessibilityFeature, Frequency, OfferCategory, OfferMode, OfferStatus, Weekday
+from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.organisations import Organisation
-from schema.pagination import Connection, page_args
+from schema.pagination import Connection, connection, page_args
 from service.offers import service
 from service.offers.dto import OfferCreate, OfferRead, OfferUpdate
-from service.offers.models import OfferCategory as OfferCategoryEnum
-from service.offers.models import OfferMode as OfferModeEnum
-from service.offers.models import OfferStatus as OfferStatusEnum
-from service.offers.schedule import Frequency as FrequencyEnum
-from service.offers.schedule import Weekday as WeekdayEnum
-from service.reference.vocabulary import AccessibilityFeature as AccessibilityFeatureEnum
-
-OfferCategory = strawberry.enum(OfferCategoryEnum)
-OfferMode = strawberry.enum(OfferModeEnum)
-OfferStatus = strawberry.enum(OfferStatusEnum)
-AccessibilityFeature = strawberry.enum(AccessibilityFeatureEnum)
-Weekday = strawberry.enum(WeekdayEnum)
-ScheduleFrequency = strawberry.enum(FrequencyEnum, name="ScheduleFrequency")
+from service.offers.schedule import Schedule
 
 
-@strawberry.type(description="When an offer meets (iCalendar RRULE semantics), or by agreement.")
-class OfferSchedule:
-    by_agreement: bool
-    freq: ScheduleFrequency | None  # type: ignore[valid-type]
-    interval: int
-    weekdays: list[Weekday]  # type: ignore[valid-type]
-    week_of_month: int | None
-    month_day: int | None
-    start_time: time | None
-    end_time: time | None
-    valid_from: date | None
-    valid_to: date | None
-    notes: str | None
+@read_type(Schedule, name="OfferSchedule", description="When an offer meets (iCalendar RRULE semantics), or by "
+                                                        "agreement.")
+class OfferSchedule(ReadType[Schedule]):
+    pass
 
 
-@strawberry.type
-class Offer:
-    id: uuid.UUID
-    organisation_id: uuid.UUID
-    title: str
-    description: str
-    category: OfferCategory  # type: ignore[valid-type]
-    risk_settings: list[str]
-    min_age: int | None
-    max_age: int | None
-    mode: OfferMode  # type: ignore[valid-type]
-    nationwide: bool
-    municipality_codes: list[str]
-    address: str | None
-    postcode: str | None
-    city: str | None
-    latitude: float | None
-    longitude: float | None
-    confidential_location: bool
-    location_hidden: bool
-    schedule: OfferSchedule | None
-    rrule: str | None
-    capacity: int | None
-    seats_taken: int
-    available_places: int | None
-    languages: list[str]
-    accessibility: list[AccessibilityFeature]  # type: ignore[valid-type]
-    cost_free: bool
-    cost_text: str | None
-    contact_name: str | None
-    contact_email: str | None
-    contact_phone: str | None
-    website: str | None
-    status: OfferStatus  # type: ignore[valid-type]
+@read_type(OfferRead)
+class Offer(ReadType[OfferRead]):
     version: int = strawberry.field(description="Pass as `version` to updateOffer (optimistic locking).")
-    published_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
 
     @strawberry.field(description="The provider; needs a token (anonymous callers get providerName).")
-    async def organisation(self, info: Info) -> Organisation | None:
+    async def organisation(self, root: strawberry.Parent[OfferRead], info: Info) -> Organisation | None:
         if info.context.principal is None:
             return None
-        org = await organisation_loader(info.context).load(self.organisation_id)
-        return Organisation.from_model(org) if org else None
+        return Organisation.from_read(await info.context.loaders.organisation.load(root.organisation_id))
 
     @strawberry.field(description="The provider's name (public).")
-    async def provider_name(self, info: Info) -> str | None:
-        return await provider_name_loader(info.context).load(self.id)
-
-    @classmethod
-    def from_read(cls, r: OfferRead) -> "Offer":
-        data = r.model_dump(exclude={"schedule"})
-        schedule = None
-        if r.schedule is not None:
-            schedule = OfferSchedule(**r.schedule.model_dump())
-        return cls(**data, schedule=schedule)
+    async def provider_name(self, root: strawberry.Parent[OfferRead], info: Info) -> str | None:
+        return await info.context.loaders.offer_provider_name.load(root.id)
 
 
 @strawberry.input
 class OfferFilter:
     municipality_code: str | None = None
     risk_setting: str | None = None
-    category: OfferCategory | None = None  # type: ignore[valid-type]
-    mode: OfferMode | None = None  # type: ignore[valid-type]
+    category: OfferCategory | None = None
+    mode: OfferMode | None = None
     age: int | None = None
-    accessibility: list[AccessibilityFeature] | None = None  # type: ignore[valid-type]
+    accessibility: list[AccessibilityFeature] | None = None
     language: str | None = None
     has_capacity: bool | None = None
     q: str | None = None
     mine: bool = False
-    status: OfferStatus | None = None  # type: ignore[valid-type]
+    status: OfferStatus | None = None
 
 
 @strawberry.input
 class ScheduleInput:
     by_agreement: bool = False
-    freq: ScheduleFrequency | None = None  # type: ignore[valid-type]
+    freq: Frequency | None = None
     interval: int = 1
-    weekdays: list[Weekday] = strawberry.field(default_factory=list)  # type: ignore[valid-type]
+    weekdays: list[Weekday] = strawberry.field(default_factory=list)
     week_of_month: int | None = None
     month_day: int | None = None
     start_time: time | None = None
@@ -134,8 +72,8 @@ class ScheduleInput:
 class OfferCreateInput:
     title: str
     description: str
-    category: OfferCategory  # type: ignore[valid-type]
-    mode: OfferMode  # type: ignore[valid-type]
+    category: OfferCategory
+    mode: OfferMode
     risk_settings: list[str] | None = strawberry.UNSET
     min_age: int | None = strawberry.UNSET
     max_age: int | None = strawberry.UNSET
@@ -150,22 +88,22 @@ class OfferCreateInput:
     schedule: ScheduleInput | None = strawberry.UNSET
     capacity: int | None = strawberry.UNSET
     languages: list[str] | None = strawberry.UNSET
-    accessibility: list[AccessibilityFeature] | None = strawberry.UNSET  # type: ignore[valid-type]
+    accessibility: list[AccessibilityFeature] | None = strawberry.UNSET
     cost_free: bool | None = strawberry.UNSET
     cost_text: str | None = strawberry.UNSET
     contact_name: str | None = strawberry.UNSET
     contact_email: str | None = strawberry.UNSET
     contact_phone: str | None = strawberry.UNSET
     website: str | None = strawberry.UNSET
-    status: OfferStatus | None = strawberry.UNSET  # type: ignore[valid-type]
+    status: OfferStatus | None = strawberry.UNSET
 
 
 @strawberry.input
 class OfferUpdateInput:
     title: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
-    category: OfferCategory | None = strawberry.UNSET  # type: ignore[valid-type]
-    mode: OfferMode | None = strawberry.UNSET  # type: ignore[valid-type]
+    category: OfferCategory | None = strawberry.UNSET
+    mode: OfferMode | None = strawberry.UNSET
     risk_settings: list[str] | None = strawberry.UNSET
     min_age: int | None = strawberry.UNSET
     max_age: int | None = strawberry.UNSET
@@ -180,7 +118,7 @@ class OfferUpdateInput:
     schedule: ScheduleInput | None = strawberry.UNSET
     capacity: int | None = strawberry.UNSET
     languages: list[str] | None = strawberry.UNSET
-    accessibility: list[AccessibilityFeature] | None = strawberry.UNSET  # type: ignore[valid-type]
+    accessibility: list[AccessibilityFeature] | None = strawberry.UNSET
     cost_free: bool | None = strawberry.UNSET
     cost_text: str | None = strawberry.UNSET
     contact_name: str | None = strawberry.UNSET
@@ -207,39 +145,35 @@ class Query:
         session, principal = info.context.session, info.context.principal
         items, cursor = service.list_offers(session, principal, page_args(first, after),
                                             _filters(filter or OfferFilter()))
-        return Connection(items=[Offer.from_read(r) for r in service.present(session, principal, items)],
-                          next_cursor=cursor)
+        return connection((service.present(session, principal, items), cursor))
 
     @strawberry.field
+    @null_if_not_found
     def offer(self, info: Info, id: uuid.UUID) -> Offer | None:
         session, principal = info.context.session, info.context.principal
-        return or_none(lambda: Offer.from_read(service.present_one(
-            session, principal, service.get(session, principal, id))))
+        return Offer.from_read(service.present_one(session, principal, service.get(session, principal, id)))
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation
+    @mutation_result
     def create_offer(self, info: Info, input: OfferCreateInput) -> OfferResult:
-        def run() -> Offer:
-            principal = info.context.require_principal()
-            offer = service.create(info.context.session, principal, parse(OfferCreate, input))
-            return Offer.from_read(service.present_one(info.context.session, principal, offer))
-        return attempt(info, run)
+        session, principal = info.context.session, info.context.require_principal()
+        offer = service.create(session, principal, parse(OfferCreate, input))
+        return Offer.from_read(service.present_one(session, principal, offer))
 
     @strawberry.mutation(description="Change an offer; `version` must be the version you read (else 412).")
+    @mutation_result
     def update_offer(self, info: Info, id: uuid.UUID, version: int, input: OfferUpdateInput) -> OfferResult:
-        def run() -> Offer:
-            principal = info.context.require_principal()
-            offer = service.update(info.context.session, principal, id, parse(OfferUpdate, input), version)
-            return Offer.from_read(service.present_one(info.context.session, principal, offer))
-        return attempt(info, run)
+        session, principal = info.context.session, info.context.require_principal()
+        offer = service.update(session, principal, id, parse(OfferUpdate, input), version)
+        return Offer.from_read(service.present_one(session, principal, offer))
 
     @strawberry.mutation(description="Publish, pause or close an offer (illegal changes → Problem 409).")
-    def change_offer_status(self, info: Info, id: uuid.UUID, status: OfferStatus,  # type: ignore[valid-type]
+    @mutation_result
+    def change_offer_status(self, info: Info, id: uuid.UUID, status: OfferStatus,
                             version: int | None = None) -> OfferResult:
-        def run() -> Offer:
-            principal = info.context.require_principal()
-            offer = service.change_status(info.context.session, principal, id, status, version)
-            return Offer.from_read(service.present_one(info.context.session, principal, offer))
-        return attempt(info, run)
+        session, principal = info.context.session, info.context.require_principal()
+        offer = service.change_status(session, principal, id, status, version)
+        return Offer.from_read(service.present_one(session, principal, offer))

@@ -1,4 +1,7 @@
-from typing import Generic, TypeVar
+"""The one connection type and its builder: a page of read models from a service's `(items, next_cursor)`."""
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
@@ -11,6 +14,13 @@ T = TypeVar("T")
 class Connection(Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+def connection(page: tuple[Sequence[Any], str | None], read: Callable[[Any], Any] | None = None) -> Connection[Any]:
+    """A service's page as a Connection; the items are the read models themselves (`read` converts what a
+    service still returns as rows)."""
+    items, next_cursor = page
+    return Connection(items=list(items) if read is None else [read(i) for i in items], next_cursor=next_cursor)
 
 
 def page_args(first: int | None, after: str | None, default: int = DEFAULT_LIMIT) -> PageParams:

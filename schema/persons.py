@@ -4,19 +4,28 @@
 persons with both costs a constant number of SQL statements. List items (`PersonSummary`) carry no CPR.
 """
 
-import dataclasses
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
 from schema.context import Info
-from schema.errors import Problem, attempt, or_none
-from schema.loaders import consents_loader, measurements_loader
-from schema.organisations import OrganisationKind
-from schema.pagination import Connection, page_args
-from service.persons import narrowing, service
+from schema.derive import ReadType, read_type
+from schema.enums import (
+    AccessibilityFeature,
+    ConsentGivenBy,
+    ConsentMethod,
+    ConsentPurpose,
+    DataCategory,
+    DisabilityType,
+    Gender,
+    MeasurementContext,
+    OrganisationKind,
+)
+from schema.errors import Problem, mutation_result, null_if_not_found, parse
+from schema.pagination import Connection, connection, page_args
+from service.persons import consents, measurements, narrowing, service
 from service.persons.dto import (
     ConsentCreate,
     ConsentRead,
@@ -27,141 +36,42 @@ from service.persons.dto import (
     PersonRead,
     PersonSearch,
     PersonUpdate,
+    RiskSettingRead,
 )
-from service.persons.dto import (
-    PersonSummary as PersonSummaryRead,
-)
-from service.persons.models import ConsentGivenBy as ConsentGivenByEnum
-from service.persons.models import ConsentMethod as ConsentMethodEnum
-from service.persons.models import ConsentPurpose as ConsentPurposeEnum
-from service.persons.models import DataCategory as DataCategoryEnum
-from service.persons.models import DisabilityType as DisabilityTypeEnum
-from service.persons.models import Gender as GenderEnum
-from service.persons.models import MeasurementContext as MeasurementContextEnum
-from service.reference.vocabulary import AccessibilityFeature as AccessibilityFeatureEnum
-
-ConsentPurpose = strawberry.enum(ConsentPurposeEnum)
-ConsentGivenBy = strawberry.enum(ConsentGivenByEnum)
-ConsentMethod = strawberry.enum(ConsentMethodEnum)
-DataCategory = strawberry.enum(DataCategoryEnum)
-DisabilityType = strawberry.enum(DisabilityTypeEnum)
-Gender = strawberry.enum(GenderEnum)
-MeasurementContext = strawberry.enum(MeasurementContextEnum)
-AccessibilityFeature = strawberry.enum(AccessibilityFeatureEnum)
+from service.persons.dto import PersonSummary as PersonSummaryRead
 
 
-def _from(cls: Any, read: Any, **override: Any) -> Any:
-    names = {f.name for f in dataclasses.fields(cls) if f.init} & set(type(read).model_fields)
-    values = {name: getattr(read, name) for name in names if name not in override}
-    return cls(**values, **override)
+@read_type(ConsentRead, exclude={"expired_recorded_at", "created_at"}, descriptions={
+    "replaced_by_consent_id": "A narrowed withdrawal ended this consent; the successor holds the rest."})
+class Consent(ReadType[ConsentRead]):
+    pass
 
 
-@strawberry.type
-class Consent:
-    id: uuid.UUID
-    person_id: uuid.UUID
-    status: str = strawberry.field(description="active | withdrawn | expired, evaluated now")
-    purposes: list[str]
-    recipient_organisation_ids: list[uuid.UUID]
-    recipient_organisation_kinds: list[str]
-    data_categories: list[str]
-    given_by: str
-    representative_name: str | None
-    method: str
-    evidence_reference: str | None
-    consent_text_version: str
-    recorded_by: uuid.UUID
-    given_at: datetime
-    expires_at: datetime | None
-    withdrawn_at: datetime | None
-    withdrawn_by: uuid.UUID | None
-    withdrawal_reason: str | None
-    replaces_consent_id: uuid.UUID | None = strawberry.field(
-        default=None, description="This consent is what remained of that one after a narrowed withdrawal.")
-    replaced_by_consent_id: uuid.UUID | None = strawberry.field(
-        default=None, description="A narrowed withdrawal ended this consent; the successor holds the rest.")
-
-    @classmethod
-    def from_read(cls, c: ConsentRead) -> "Consent":
-        return _from(cls, c)
+@read_type(MeasurementRead, exclude={"created_at"})
+class LonelinessMeasurement(ReadType[MeasurementRead]):
+    pass
 
 
-@strawberry.type
-class LonelinessMeasurement:
-    id: uuid.UUID
-    person_id: uuid.UUID
-    item1: int
-    item2: int
-    item3: int
-    total: int
-    severe: bool
-    measured_at: datetime
-    context: str
-    recorded_by: uuid.UUID
-
-    @classmethod
-    def from_read(cls, m: MeasurementRead) -> "LonelinessMeasurement":
-        return _from(cls, m)
+@read_type(RiskSettingRead, name="PersonRiskSetting")
+class PersonRiskSetting(ReadType[RiskSettingRead]):
+    pass
 
 
-@strawberry.type
-class PersonRiskSetting:
-    code: str
-    disability_types: list[str] | None
-
-
-@strawberry.type(description="A person as listed and searched: never carries a CPR number.")
-class PersonSummary:
-    id: uuid.UUID
-    organisation_id: uuid.UUID
-    status: str
-    registration_active: bool
-    given_name: str | None
-    family_name: str | None
-    birth_date: date | None
-    birth_year: int
-    age_group: str
-    gender: str | None
-    municipality_code: str
-    phone: str | None
-    email: str | None
-    preferred_language: str | None
-    risk_settings: list[PersonRiskSetting]
-    interests: list[str]
-    accessibility_needs: list[str]
-    notes: str | None
-    active_consent_purposes: list[str]
-    loneliness_latest_total: int | None
-    loneliness_latest_at: datetime | None
-    severe_loneliness: bool | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    erased_at: datetime | None
-
+@read_type(PersonSummaryRead, description="A person as listed and searched: never carries a CPR number.")
+class PersonSummary(ReadType[PersonSummaryRead]):
     @strawberry.field(description="Every consent, newest first (status evaluated now).")
-    async def consents(self, info: Info) -> list[Consent]:
-        return [Consent.from_read(c) for c in await consents_loader(info.context).load(self.id)]
+    async def consents(self, root: strawberry.Parent[PersonSummaryRead], info: Info) -> list[Consent]:
+        return Consent.from_reads(await info.context.loaders.person_consents.load(root.id))
 
     @strawberry.field(description="The T-ILS history, oldest first.")
-    async def loneliness_measurements(self, info: Info) -> list[LonelinessMeasurement]:
-        return [LonelinessMeasurement.from_read(m) for m in await measurements_loader(info.context).load(self.id)]
-
-    @classmethod
-    def from_read(cls, p: PersonSummaryRead) -> "PersonSummary":
-        return _from(cls, p, risk_settings=[PersonRiskSetting(code=r.code, disability_types=r.disability_types)
-                                            for r in p.risk_settings])
+    async def loneliness_measurements(self, root: strawberry.Parent[PersonSummaryRead],
+                                      info: Info) -> list[LonelinessMeasurement]:
+        return LonelinessMeasurement.from_reads(await info.context.loaders.person_measurements.load(root.id))
 
 
-@strawberry.type(description="One person in full; `cpr` is masked unless you hold persons:read_cpr.")
+@read_type(PersonRead, description="One person in full; `cpr` is masked unless you hold persons:read_cpr.")
 class Person(PersonSummary):
-    cpr: str | None
-    cpr_masked: bool
-
-    @classmethod
-    def from_read(cls, p: PersonSummaryRead) -> "Person":
-        return _from(cls, p, risk_settings=[PersonRiskSetting(code=r.code, disability_types=r.disability_types)
-                                            for r in p.risk_settings])
+    pass
 
 
 @strawberry.input
@@ -177,18 +87,18 @@ class PersonFilter:
 @strawberry.input
 class RiskSettingInput:
     code: str
-    disability_types: list[DisabilityType] | None = strawberry.UNSET  # type: ignore[valid-type]
+    disability_types: list[DisabilityType] | None = strawberry.UNSET
 
 
 @strawberry.input
 class ConsentInput:
-    purposes: list[ConsentPurpose]  # type: ignore[valid-type]
-    given_by: ConsentGivenBy  # type: ignore[valid-type]
-    method: ConsentMethod  # type: ignore[valid-type]
+    purposes: list[ConsentPurpose]
+    given_by: ConsentGivenBy
+    method: ConsentMethod
     consent_text_version: str
     recipient_organisation_ids: list[uuid.UUID] | None = strawberry.UNSET
-    recipient_organisation_kinds: list[OrganisationKind] | None = strawberry.UNSET  # type: ignore[valid-type]
-    data_categories: list[DataCategory] | None = strawberry.UNSET  # type: ignore[valid-type]
+    recipient_organisation_kinds: list[OrganisationKind] | None = strawberry.UNSET
+    data_categories: list[DataCategory] | None = strawberry.UNSET
     representative_name: str | None = strawberry.UNSET
     evidence_reference: str | None = strawberry.UNSET
     given_at: datetime | None = strawberry.UNSET
@@ -204,12 +114,12 @@ class PersonCreateInput:
     consent: ConsentInput
     birth_date: date | None = strawberry.UNSET
     birth_year: int | None = strawberry.UNSET
-    gender: Gender | None = strawberry.UNSET  # type: ignore[valid-type]
+    gender: Gender | None = strawberry.UNSET
     phone: str | None = strawberry.UNSET
     email: str | None = strawberry.UNSET
     preferred_language: str | None = strawberry.UNSET
     interests: list[str] | None = strawberry.UNSET
-    accessibility_needs: list[AccessibilityFeature] | None = strawberry.UNSET  # type: ignore[valid-type]
+    accessibility_needs: list[AccessibilityFeature] | None = strawberry.UNSET
     notes: str | None = strawberry.UNSET
     cpr: str | None = strawberry.UNSET
 
@@ -222,12 +132,12 @@ class PersonUpdateInput:
     risk_settings: list[RiskSettingInput] | None = strawberry.UNSET
     birth_date: date | None = strawberry.UNSET
     birth_year: int | None = strawberry.UNSET
-    gender: Gender | None = strawberry.UNSET  # type: ignore[valid-type]
+    gender: Gender | None = strawberry.UNSET
     phone: str | None = strawberry.UNSET
     email: str | None = strawberry.UNSET
     preferred_language: str | None = strawberry.UNSET
     interests: list[str] | None = strawberry.UNSET
-    accessibility_needs: list[AccessibilityFeature] | None = strawberry.UNSET  # type: ignore[valid-type]
+    accessibility_needs: list[AccessibilityFeature] | None = strawberry.UNSET
     notes: str | None = strawberry.UNSET
     cpr: str | None = strawberry.UNSET
 
@@ -237,18 +147,8 @@ class LonelinessMeasurementInput:
     item1: int
     item2: int
     item3: int
-    context: MeasurementContext  # type: ignore[valid-type]
+    context: MeasurementContext
     measured_at: datetime | None = strawberry.UNSET
-
-
-def _plain(value: Any) -> Any:
-    """Strawberry input → plain data for the Pydantic model; UNSET members are left out at every level."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if getattr(value, f.name) is not strawberry.UNSET}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 PersonResult = Annotated[Person | Problem, strawberry.union("PersonResult")]
@@ -257,64 +157,59 @@ LonelinessMeasurementResult = Annotated[LonelinessMeasurement | Problem,
                                         strawberry.union("LonelinessMeasurementResult")]
 
 
-def _person(read: PersonRead) -> Person:
-    return Person.from_read(read)
-
-
 @strawberry.type
 class Query:
     @strawberry.field(description="One person of your organisation (null when not visible to you).")
+    @null_if_not_found
     def person(self, info: Info, id: uuid.UUID) -> Person | None:
-        principal = info.context.require_principal()
-        return or_none(lambda: _person(service.get(info.context.session, principal, id)))
+        return Person.from_read(service.get(info.context.session, info.context.require_principal(), id))
 
     @strawberry.field(description="Your organisation's persons; every search is audited with its criteria.")
     def persons(self, info: Info, filter: PersonFilter | None = None, first: int | None = None,
                 after: str | None = None) -> Connection[PersonSummary]:
         principal = info.context.require_principal()
-        search = PersonSearch.model_validate(_plain(filter) if filter else {})
-        items, cursor = service.list_persons(info.context.session, principal, page_args(first, after), search)
-        return Connection(items=[PersonSummary.from_read(p) for p in items], next_cursor=cursor)
+        search = parse(PersonSearch, filter or {})
+        return connection(service.list_persons(info.context.session, principal, page_args(first, after), search))
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Register a person with an initial consent that includes `registration`.")
+    @mutation_result
     def create_person(self, info: Info, input: PersonCreateInput) -> PersonResult:
-        return attempt(info, lambda: _person(service.create(
-            info.context.session, info.context.require_principal(), PersonCreate.model_validate(_plain(input)))))
+        return Person.from_read(service.create(info.context.session, info.context.require_principal(),
+                                               parse(PersonCreate, input)))
 
     @strawberry.mutation(description="Change a person; `version` is the version you read (stale → 412).")
+    @mutation_result
     def update_person(self, info: Info, id: uuid.UUID, version: int, input: PersonUpdateInput) -> PersonResult:
-        return attempt(info, lambda: _person(service.update(
-            info.context.session, info.context.require_principal(), id,
-            PersonUpdate.model_validate(_plain(input)), version)))
+        return Person.from_read(service.update(info.context.session, info.context.require_principal(), id,
+                                               parse(PersonUpdate, input), version))
 
     @strawberry.mutation
+    @mutation_result
     def give_consent(self, info: Info, person_id: uuid.UUID, input: ConsentInput) -> ConsentResult:
-        return attempt(info, lambda: Consent.from_read(service.give_consent(
-            info.context.session, info.context.require_principal(), person_id,
-            ConsentCreate.model_validate(_plain(input)))))
+        return Consent.from_read(consents.give_consent(info.context.session, info.context.require_principal(),
+                                                      person_id, parse(ConsentCreate, input)))
 
     @strawberry.mutation(description="Withdraw a consent — whole, or only some purposes / recipients (the rest "
                                      "continues as a successor consent); the last registration consent erases.")
+    @mutation_result
     def withdraw_consent(self, info: Info, person_id: uuid.UUID, consent_id: uuid.UUID,
                          reason: str | None = None,
-                         purposes: list[ConsentPurpose] | None = None,  # type: ignore[valid-type]
+                         purposes: list[ConsentPurpose] | None = None,
                          recipient_organisation_ids: list[uuid.UUID] | None = None,
-                         recipient_organisation_kinds: list[OrganisationKind] | None = None,  # type: ignore[valid-type]
+                         recipient_organisation_kinds: list[OrganisationKind] | None = None,
                          ) -> ConsentResult:
-        def run() -> Consent:
-            body = ConsentWithdraw.model_validate({
-                "reason": reason, "purposes": purposes, "recipient_organisation_ids": recipient_organisation_ids,
-                "recipient_organisation_kinds": recipient_organisation_kinds})
-            return Consent.from_read(narrowing.withdraw(
-                info.context.session, info.context.require_principal(), person_id, consent_id, body))
-        return attempt(info, run)
+        body = parse(ConsentWithdraw, {"reason": reason, "purposes": purposes,
+                                       "recipient_organisation_ids": recipient_organisation_ids,
+                                       "recipient_organisation_kinds": recipient_organisation_kinds})
+        return Consent.from_read(narrowing.withdraw(info.context.session, info.context.require_principal(),
+                                                    person_id, consent_id, body))
 
     @strawberry.mutation
+    @mutation_result
     def record_loneliness_measurement(self, info: Info, person_id: uuid.UUID,
                                       input: LonelinessMeasurementInput) -> LonelinessMeasurementResult:
-        return attempt(info, lambda: LonelinessMeasurement.from_read(service.record_measurement(
-            info.context.session, info.context.require_principal(), person_id,
-            MeasurementCreate.model_validate(_plain(input)))))
+        return LonelinessMeasurement.from_read(measurements.record_measurement(
+            info.context.session, info.context.require_principal(), person_id, parse(MeasurementCreate, input)))

@@ -1,68 +1,44 @@
-from typing import Any
+"""Reference data over GraphQL (municipalities, ministries, risk settings), derived from the read models."""
 
 import strawberry
 
 from schema.context import Info
+from schema.derive import ReadType, read_type
 from service.reference import service
-from service.reference.models import Ministry as MinistryModel
-from service.reference.models import Municipality as MunicipalityModel
+from service.reference.dto import MinistryRead, MunicipalityRead, RiskSettingRead
 
 
-@strawberry.type
-class Municipality:
-    code: str
-    name: str
-    region_code: str
-    region_name: str
-    region_iso: str
-
-    @classmethod
-    def from_model(cls, m: MunicipalityModel) -> "Municipality":
-        return cls(code=m.code, name=m.name, region_code=m.region_code, region_name=m.region_name,
-                   region_iso=m.region_iso)
+@read_type(MunicipalityRead, name="Municipality")
+class Municipality(ReadType[MunicipalityRead]):
+    pass
 
 
-@strawberry.type(description="A ministry: a stable code (the key of every scope rule) and its current name.")
-class Ministry:
-    code: str
-    name: str
-
-    @classmethod
-    def from_model(cls, m: MinistryModel) -> "Ministry":
-        return cls(code=m.code, name=m.name)
+@read_type(MinistryRead, name="Ministry",
+           description="A ministry: a stable code (the key of every scope rule) and its current name.")
+class Ministry(ReadType[MinistryRead]):
+    pass
 
 
-@strawberry.type
-class RiskSetting:
-    code: str
-    label_da: str
-    label_en: str
-    responsible_ministry: str = strawberry.field(description="The responsible ministry's current name.")
-    responsible_ministry_code: str = strawberry.field(description="The responsible ministry's stable code.")
-    sensitivity: str
-
-    @classmethod
-    def from_row(cls, r: dict[str, Any]) -> "RiskSetting":
-        return cls(code=r["code"], label_da=r["label_da"], label_en=r["label_en"],
-                   responsible_ministry=r["responsible_ministry"],
-                   responsible_ministry_code=r["responsible_ministry_code"], sensitivity=r["sensitivity"])
+@read_type(RiskSettingRead, name="RiskSetting", descriptions={
+    "responsible_ministry": "The responsible ministry's current name.",
+    "responsible_ministry_code": "The responsible ministry's stable code."})
+class RiskSetting(ReadType[RiskSettingRead]):
+    pass
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="The 98 Danish municipalities.")
     def municipalities(self, info: Info, region_code: str | None = None) -> list[Municipality]:
-        return [Municipality.from_model(m) for m in service.list_municipalities(info.context.session, region_code)]
+        return Municipality.from_reads(MunicipalityRead.model_validate(m)
+                                       for m in service.list_municipalities(info.context.session, region_code))
 
     @strawberry.field(description="The nine Recommendation 4 risk settings.")
     def risk_settings(self, info: Info) -> list[RiskSetting]:
-        return [RiskSetting.from_row(r) for r in service.list_risk_settings(info.context.session)]
+        return RiskSetting.from_reads(RiskSettingRead.model_validate(r)
+                                      for r in service.list_risk_settings(info.context.session))
 
     @strawberry.field(description="The ministries responsible for Recommendation 4 risk settings.")
     def ministries(self, info: Info) -> list[Ministry]:
-        return [Ministry.from_model(m) for m in service.list_ministries(info.context.session)]
-
-
-@strawberry.type
-class Mutation:
-    pass
+        return Ministry.from_reads(MinistryRead.model_validate(m)
+                                   for m in service.list_ministries(info.context.session))

@@ -7,7 +7,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from schema.context import Info
-from schema.errors import Problem, attempt, parse
+from schema.errors import Problem, parse, query_result
 from service.reports import render, service
 from service.reports.dto import Rec4Params
 
@@ -78,24 +78,15 @@ Rec4ReportResult = Annotated[Rec4Report | Problem, strawberry.union("Rec4ReportR
 @strawberry.type
 class Query:
     @strawberry.field(description="The Recommendation 4 mapping report (aggregates only).")
+    @query_result
     def rec4_report(self, info: Info, input: Rec4ReportInput) -> Rec4ReportResult:
-        def run() -> Rec4Report:
-            principal = info.context.require_principal()
-            params = parse(Rec4Params, input)
-            doc = render.document(service.rec4(info.context.session, principal, params, fmt="graphql"))
-            return Rec4Report(
-                period_from=params.period_from, period_to=params.period_to, group_by=doc["group_by"],
-                scope=doc["scope"], threshold=doc["disclosure"]["threshold"],
-                measures=[m["name"] for m in doc["measures"]], not_applicable=doc["not_applicable"],
-                cells=[_row(e) for e in doc["cells"]], margins=[_row(e) for e in doc["margins"]],
-                totals=_row(doc["totals"]), barriers=doc["barriers"], action_plan=doc["action_plan"],
-                freshness=doc["freshness"])
-        # A refused report is still audited: keep the transaction (nothing else was written).
-        result = attempt(info, run)
-        info.context.failed = False
-        return result
-
-
-@strawberry.type
-class Mutation:
-    pass
+        principal = info.context.require_principal()  # authorize before validating the input
+        params = parse(Rec4Params, input)
+        doc = render.document(service.rec4(info.context.session, principal, params, fmt="graphql"))
+        return Rec4Report(
+            period_from=params.period_from, period_to=params.period_to, group_by=doc["group_by"],
+            scope=doc["scope"], threshold=doc["disclosure"]["threshold"],
+            measures=[m["name"] for m in doc["measures"]], not_applicable=doc["not_applicable"],
+            cells=[_row(e) for e in doc["cells"]], margins=[_row(e) for e in doc["margins"]],
+            totals=_row(doc["totals"]), barriers=doc["barriers"], action_plan=doc["action_plan"],
+            freshness=doc["freshness"])

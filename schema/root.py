@@ -3,6 +3,7 @@
 from functools import lru_cache
 
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -13,7 +14,8 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from schema import lifecycle, mapping, offers, organisations, persons, reference, referrals, reports, users, webhooks
-from schema.door import AccessTableDoor
+from schema.derive import resolve_plain_fields_directly
+from schema.door import install as install_door
 from schema.error_logging import RedactingSchema
 from service.core.settings import get_settings
 
@@ -22,7 +24,9 @@ DOMAINS.append(webhooks)
 
 
 def _merged(kind: str) -> type:
-    parts = tuple(getattr(m, kind) for m in DOMAINS if getattr(m, kind).__strawberry_definition__.fields)
+    # A read-only domain (reports) has no Mutation class.
+    types = (getattr(m, kind, None) for m in DOMAINS)
+    parts = tuple(t for t in types if t is not None and t.__strawberry_definition__.fields)
     return merge_types(kind, parts)
 
 
@@ -30,6 +34,10 @@ def _merged(kind: str) -> type:
 def build_schema(production: bool | None = None) -> RedactingSchema:
     settings = get_settings()
     production = settings.is_production if production is None else production
+    # The depth and alias rules are built once: a limiter built per request makes new rule classes, which miss
+    # the validation cache (keyed by the rules) and validate every document again on every request.
+    rules = [*QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+             *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules]
     # Factories, not instances: Strawberry builds fresh extensions per request (passing instances is deprecated).
     extensions: list = [
         # The endpoint refuses oversized documents before this (schema/limits.py); the token limit here also
@@ -37,10 +45,11 @@ def build_schema(production: bool | None = None) -> RedactingSchema:
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-        AccessTableDoor,  # the access table's permission check, before any field resolves
+        lambda: AddValidationRules(rules),
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return RedactingSchema(query=_merged("Query"), mutation=_merged("Mutation"), extensions=extensions)
+    schema = RedactingSchema(query=_merged("Query"), mutation=_merged("Mutation"), extensions=extensions)
+    resolve_plain_fields_directly(schema._schema)
+    install_door(schema._schema)  # the access table's permission check, on exactly the fields it names
+    return schema

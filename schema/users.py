@@ -1,60 +1,31 @@
+"""Users, API clients and the viewer over GraphQL; `User` and `ApiClient` are derived from the read models."""
+
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
 from schema.context import Info
-from schema.errors import Problem, attempt, or_none, parse
-from schema.loaders import organisation_loader
+from schema.derive import ReadType, read_type
+from schema.enums import Role
+from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.organisations import Organisation
-from schema.pagination import Connection, page_args
-from service.core.permissions import Role as RoleEnum
+from schema.pagination import Connection, connection, page_args
+from service.core.principal import Principal
 from service.users import service
-from service.users.dto import ApiClientCreate, ApiClientUpdate, UserCreate, UserUpdate
-from service.users.models import ApiClient as ApiClientModel
-from service.users.models import User as UserModel
-
-Role = strawberry.enum(RoleEnum)
+from service.users.dto import ApiClientCreate, ApiClientUpdate, ApiClientWithSecret, UserCreate, UserRead, UserUpdate
 
 
-@strawberry.type
-class User:
-    id: uuid.UUID
-    username: str
-    organisation_id: uuid.UUID
-    role: Role  # type: ignore[valid-type]
-    active: bool
-    last_login_at: datetime | None
-    created_at: datetime
-
+@read_type(UserRead, exclude={"updated_at"})
+class User(ReadType[UserRead]):
     @strawberry.field
-    async def organisation(self, info: Info) -> Organisation | None:
-        org = await organisation_loader(info.context).load(self.organisation_id)
-        return Organisation.from_model(org) if org else None
-
-    @classmethod
-    def from_model(cls, u: UserModel) -> "User":
-        return cls(id=u.id, username=u.username, organisation_id=u.organisation_id, role=RoleEnum(u.role),
-                   active=u.active, last_login_at=u.last_login_at, created_at=u.created_at)
+    async def organisation(self, root: strawberry.Parent[UserRead], info: Info) -> Organisation | None:
+        return Organisation.from_read(await info.context.loaders.organisation.load(root.organisation_id))
 
 
-@strawberry.type
-class ApiClient:
-    id: uuid.UUID
-    client_id: str
-    name: str
-    organisation_id: uuid.UUID
-    role: Role  # type: ignore[valid-type]
-    active: bool
-    last_token_at: datetime | None
-    client_secret: str | None = strawberry.field(default=None,
-                                                 description="Shown once, on creation or rotation.")
-
-    @classmethod
-    def from_model(cls, c: ApiClientModel, secret: str | None = None) -> "ApiClient":
-        return cls(id=c.id, client_id=c.client_id, name=c.name, organisation_id=c.organisation_id,
-                   role=RoleEnum(c.role), active=c.active, last_token_at=c.last_token_at, client_secret=secret)
+@read_type(ApiClientWithSecret, name="ApiClient", exclude={"created_at", "updated_at"})
+class ApiClient(ReadType[ApiClientWithSecret]):
+    pass
 
 
 @strawberry.type(description="The authenticated principal.")
@@ -62,14 +33,19 @@ class Viewer:
     id: uuid.UUID
     kind: str
     name: str
-    role: Role  # type: ignore[valid-type]
+    role: Role
     organisation_id: uuid.UUID
     permissions: list[str]
 
     @strawberry.field
     async def organisation(self, info: Info) -> Organisation | None:
-        org = await organisation_loader(info.context).load(self.organisation_id)
-        return Organisation.from_model(org) if org else None
+        return Organisation.from_read(await info.context.loaders.organisation.load(self.organisation_id))
+
+
+def _client(created: tuple[object, str | None]) -> ApiClient:
+    client, secret = created
+    return ApiClient.from_read(ApiClientWithSecret.model_validate(client).model_copy(
+        update={"client_secret": secret}))
 
 
 @strawberry.input
@@ -77,14 +53,14 @@ class UserCreateInput:
     username: str
     password: str
     organisation_id: uuid.UUID
-    role: Role  # type: ignore[valid-type]
+    role: Role
     active: bool | None = strawberry.UNSET
 
 
 @strawberry.input
 class UserUpdateInput:
     password: str | None = strawberry.UNSET
-    role: Role | None = strawberry.UNSET  # type: ignore[valid-type]
+    role: Role | None = strawberry.UNSET
     active: bool | None = strawberry.UNSET
 
 
@@ -92,14 +68,14 @@ class UserUpdateInput:
 class ApiClientCreateInput:
     name: str
     organisation_id: uuid.UUID
-    role: Role  # type: ignore[valid-type]
+    role: Role
     active: bool | None = strawberry.UNSET
 
 
 @strawberry.input
 class ApiClientUpdateInput:
     name: str | None = strawberry.UNSET
-    role: Role | None = strawberry.UNSET  # type: ignore[valid-type]
+    role: Role | None = strawberry.UNSET
     active: bool | None = strawberry.UNSET
     rotate_secret: bool | None = strawberry.UNSET
 
@@ -112,7 +88,7 @@ ApiClientResult = Annotated[ApiClient | Problem, strawberry.union("ApiClientResu
 class Query:
     @strawberry.field
     def viewer(self, info: Info) -> Viewer | None:
-        p = info.context.principal
+        p: Principal | None = info.context.principal
         if p is None:
             return None
         return Viewer(id=p.id, kind=p.kind, name=p.name, role=p.role, organisation_id=p.organisation_id,
@@ -122,34 +98,38 @@ class Query:
     def users(self, info: Info, organisation_id: uuid.UUID | None = None, first: int | None = None,
               after: str | None = None) -> Connection[User]:
         principal = info.context.require_principal()
-        items, cursor = service.list_users(info.context.session, principal, page_args(first, after),
-                                           organisation_id=organisation_id)
-        return Connection(items=[User.from_model(u) for u in items], next_cursor=cursor)
+        return connection(service.list_users(info.context.session, principal, page_args(first, after),
+                                             organisation_id=organisation_id), UserRead.model_validate)
 
     @strawberry.field
+    @null_if_not_found
     def user(self, info: Info, id: uuid.UUID) -> User | None:
         principal = info.context.require_principal()
-        return or_none(lambda: User.from_model(service.get_user(info.context.session, principal, id)))
+        return User.from_read(UserRead.model_validate(service.get_user(info.context.session, principal, id)))
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation
+    @mutation_result
     def create_user(self, info: Info, input: UserCreateInput) -> UserResult:
-        return attempt(info, lambda: User.from_model(service.create_user(
+        return User.from_read(UserRead.model_validate(service.create_user(
             info.context.session, info.context.require_principal(), parse(UserCreate, input))))
 
     @strawberry.mutation
+    @mutation_result
     def update_user(self, info: Info, id: uuid.UUID, input: UserUpdateInput) -> UserResult:
-        return attempt(info, lambda: User.from_model(service.update_user(
+        return User.from_read(UserRead.model_validate(service.update_user(
             info.context.session, info.context.require_principal(), id, parse(UserUpdate, input))))
 
     @strawberry.mutation
+    @mutation_result
     def create_api_client(self, info: Info, input: ApiClientCreateInput) -> ApiClientResult:
-        return attempt(info, lambda: ApiClient.from_model(*service.create_client(
-            info.context.session, info.context.require_principal(), parse(ApiClientCreate, input))))
+        return _client(service.create_client(info.context.session, info.context.require_principal(),
+                                             parse(ApiClientCreate, input)))
 
     @strawberry.mutation
+    @mutation_result
     def update_api_client(self, info: Info, id: uuid.UUID, input: ApiClientUpdateInput) -> ApiClientResult:
-        return attempt(info, lambda: ApiClient.from_model(*service.update_client(
-            info.context.session, info.context.require_principal(), id, parse(ApiClientUpdate, input))))
+        return _client(service.update_client(info.context.session, info.context.require_principal(), id,
+                                             parse(ApiClientUpdate, input)))

@@ -10,8 +10,9 @@ bounded by their own, larger setting (the route checks the exact limit and answe
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from service.core.errors import PROBLEM_BASE, problem_response
+from service.core.errors import PROBLEM_BASE
 from service.core.settings import get_settings
+from service.web.problems import problem_response
 
 Message = dict[str, Any]
 

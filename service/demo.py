@@ -4,7 +4,6 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-import service.models  # noqa: F401  (all tables known before the first flush)
 from service.core.db import new_session
 from service.core.permissions import Role
 from service.core.security import hash_secret

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from service.access import AUTHENTICATED, REST, Access
 from service.audit.service import record
-from service.core.db import SessionDep
+from service.auth.tokens import BEARER_CHALLENGE
 from service.core.errors import Forbidden, Unauthorized
-from service.core.principal import BEARER_CHALLENGE, Principal, oauth2_scheme, resolve_principal
+from service.core.principal import Principal
+from service.web.principal import oauth2_scheme, resolve_principal
+from service.web.session import SessionDep
 
 
 def _subject(value: Any) -> uuid.UUID | None:

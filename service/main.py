@@ -2,15 +2,11 @@
 
 from fastapi import Depends, FastAPI
 
-import service.models  # noqa: F401  (all tables known before the first query)
 from schema.endpoint import router as graphql_router
 from service import contract, health
 from service.api import api_router
 from service.body_limit import BodyLimit
-from service.core.admission import Admission
 from service.core.db import concurrent_requests
-from service.core.dto import nul_free_parameters
-from service.core.errors import install_problem_handlers
 from service.core.settings import get_settings
 from service.docs_assets import install_docs
 from service.fhir.errors import install_fhir_errors
@@ -18,6 +14,9 @@ from service.fhir.router import router as fhir_router
 from service.logging import configure_logging
 from service.observability import install_observability
 from service.server import exit_unless_ready, lifespan
+from service.web.admission import Admission
+from service.web.parameters import nul_free_parameters
+from service.web.problems import install_problem_handlers
 from service.wiring import wire
 
 DESCRIPTION = """

@@ -1,5 +1,14 @@
 """Who reacts to what, in one explicit place: `wire()` is called by the app factory and the CLI bootstrap
-(never at import time), so reading this file tells every subscription the new code makes."""
+(never at import time), so reading this file tells every cross-domain reaction the code makes:
+
+- a consent ends (withdrawn, expired, or with the registration): referrals withdraws the open referrals it no
+  longer covers, the signed consent forms of an erased person are deleted, and the affected organisations get a
+  `consent.withdrawn` / `consent.expired` event — in that order, in the transaction that ends the consent;
+- a confidential offer location: besides the provider, the referring organisation of an accepted or started
+  referral may see it;
+- every outbox row fans out to the subscribed webhook endpoints;
+- the outbox backlog gauge is published.
+"""
 
 import threading
 
@@ -14,16 +23,21 @@ def wire() -> None:
         if _wired:
             return
         import service.models  # noqa: F401  (every table known before the first flush)
-        import service.persons.documents  # noqa: F401  (its consent hook deletes an erased person's documents)
-        import service.referrals.service  # noqa: F401  (its consent hook withdraws uncovered referrals first)
         from service.events import subscribe
         from service.events.consents import consent_ended
         from service.observability import register_gauge
-        from service.persons.service import register_consent_hook
+        from service.offers.policy import register_location_grant
+        from service.persons import documents
+        from service.persons.consents import register_consent_hook
+        from service.referrals import policy as referral_policy
+        from service.referrals import transitions
         from service.webhooks.delivery import fan_out
 
         subscribe(fan_out)  # outbox rows → one delivery per subscribed endpoint, same transaction
+        register_consent_hook(transitions.on_consent_ended)  # withdraw the referrals it no longer covers, first
+        register_consent_hook(documents.on_consent_ended)  # an erased person's signed forms go with the person
         register_consent_hook(consent_ended)  # consent.withdrawn / consent.expired to the affected organisations
+        register_location_grant(referral_policy.accepted_referral_grant)
         register_gauge("tvaers_outbox_backlog", "Webhook deliveries not yet succeeded or dead-lettered",
                        _outbox_backlog)
         _wired = True

@@ -24,13 +24,15 @@ from sqlalchemy import Engine, event, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import service.models  # noqa: E402,F401
-from service.core.db import get_engine, metadata, open_session  # noqa: E402
+from service.core.db import get_engine, metadata  # noqa: E402
 from service.core.permissions import Role, permissions_for  # noqa: E402
 from service.core.security import hash_secret, issue_token  # noqa: E402
 from service.main import create_app  # noqa: E402
 from service.migrations import upgrade  # noqa: E402
 from service.organisations.models import Organisation  # noqa: E402
 from service.users.models import User  # noqa: E402
+from service.web.session import open_session  # noqa: E402
+from service.wiring import wire  # noqa: E402
 
 IS_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 postgres_only = pytest.mark.skipif(not IS_POSTGRES, reason="needs PostgreSQL (TVAERS_TEST_DATABASE_URL)")
@@ -52,6 +54,7 @@ def _reset_database(engine: Engine) -> None:
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
+    wire()  # the cross-domain reactions, as the app factory and the CLI wire them (tests call services directly)
     eng = get_engine()
     _reset_database(eng)
     upgrade(TEST_DATABASE_URL)

@@ -18,7 +18,7 @@ from service.offers.models import Offer
 from service.organisations.models import Organisation
 from service.persons.models import Consent, ConsentPurposeRow, ConsentRecipient, LonelinessMeasurement, Person
 from service.referrals.models import ContactAgreement, ContactLogEntry, Referral, ReferralTransition
-from service.referrals.service import expire_overdue
+from service.referrals.transitions import expire_overdue
 from service.users.models import User
 from tests.offers_support import make_offer  # noqa: F401  (fixture)
 from tests.persons_helpers import consent_body, create_person

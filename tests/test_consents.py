@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from service.core.types import utcnow
-from service.persons import service as persons_service
+from service.persons import consents as persons_service
 from service.persons.models import Consent, LonelinessMeasurement, Person, PersonRiskSetting
 from tests.persons_helpers import CPR, consent_body, counts, create_person, events, person_body
 

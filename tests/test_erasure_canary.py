@@ -20,8 +20,8 @@ from sqlalchemy import select, update
 import service.models  # noqa: F401  (every table on the metadata)
 from service.core.db import metadata
 from service.core.types import utcnow
+from service.persons.consents import expire_consents
 from service.persons.models import Consent, Person
-from service.persons.service import expire_consents
 from tests.offers_support import make_offer  # noqa: F401  (fixture)
 from tests.referrals_support import ALL_CATEGORIES, World, sharing_consent, world_fixture  # noqa: F401
 

@@ -2,7 +2,7 @@
 Retry-After — never 500, never a hang — and writes nothing; once the lock is free the same request succeeds.
 
 The lock is held by another connection, as a cron-run CLI command would (SQLite: its write lock; PostgreSQL:
-a row lock on the offer). Then the queue at the edge (`service.core.admission`): first come, first served,
+a row lock on the offer). Then the queue at the edge (`service.web.admission`): first come, first served,
 bounded.
 """
 
@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 from starlette.responses import PlainTextResponse
 
-from service.core.admission import Admission
 from service.offers.models import Offer
+from service.web.admission import Admission
 from tests.conftest import IS_POSTGRES
 from tests.live_support import committed_headers, committed_org, lock_wait
 from tests.offers_support import VALID as OFFER

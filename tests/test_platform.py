@@ -148,7 +148,7 @@ def test_a_value_the_database_refuses_is_a_422_problem_not_a_500():
     from fastapi.testclient import TestClient
     from sqlalchemy.exc import DataError
 
-    from service.core.errors import install_problem_handlers
+    from service.web.problems import install_problem_handlers
 
     app = FastAPI()
     install_problem_handlers(app)

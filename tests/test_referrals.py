@@ -11,11 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from service.audit.models import AuditEvent
 from service.core.types import utcnow
 from service.offers.models import Offer
+from service.persons.consents import expire_consents
 from service.persons.cpr import decrypt
 from service.persons.models import Consent, LonelinessMeasurement, Person
-from service.persons.service import expire_consents
 from service.referrals.models import Referral, ReferralTransition
-from service.referrals.service import expire_overdue
+from service.referrals.transitions import expire_overdue
 from tests.offers_support import CONFIDENTIAL, SECRET_ADDRESS, make_offer  # noqa: F401
 from tests.referrals_support import (
     EMAIL,

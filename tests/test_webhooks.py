@@ -198,8 +198,8 @@ def test_consent_expiry_and_referral_expiry_emit(world: World):
     from sqlalchemy import update
 
     from service.core.types import utcnow
+    from service.persons.consents import expire_consents
     from service.persons.models import Consent
-    from service.persons.service import expire_consents
 
     w = world
     person = w.person()

@@ -6,9 +6,11 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from service.action_plan import service
 from service.action_plan.dto import MeasureCreate, MeasureRead, MeasureUpdate
 from service.action_plan.models import Indicator, MeasureStatus
-from service.core.db import SessionDep
-from service.core.pagination import Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal
+from service.core.pagination import Page, PageParams
+from service.web.etag import etag, parse_if_match
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/action-plan/measures", tags=["action plan"])
 
@@ -34,7 +36,7 @@ def create_measure(session: SessionDep, principal: CurrentPrincipal, body: Measu
                    response: Response) -> object:
     """Record a measure for the caller's ministry (analysts)."""
     measure = service.create(session, principal, body)
-    response.headers["ETag"] = service.etag(measure.version)
+    response.headers["ETag"] = etag(measure.version)
     return measure
 
 
@@ -42,7 +44,7 @@ def create_measure(session: SessionDep, principal: CurrentPrincipal, body: Measu
 def get_measure(session: SessionDep, principal: CurrentPrincipal, measure_id: uuid.UUID,
                 response: Response) -> object:
     measure = service.get(session, principal, measure_id)
-    response.headers["ETag"] = service.etag(measure.version)
+    response.headers["ETag"] = etag(measure.version)
     return measure
 
 
@@ -51,6 +53,6 @@ def update_measure(session: SessionDep, principal: CurrentPrincipal, measure_id:
                    response: Response,
                    if_match: Annotated[str | None, Header(description="The ETag of your last read")] = None) -> object:
     """Change a measure of the caller's own ministry; needs If-Match (412 when stale, 428 when missing)."""
-    measure = service.update(session, principal, measure_id, body, service.parse_if_match(if_match))
-    response.headers["ETag"] = service.etag(measure.version)
+    measure = service.update(session, principal, measure_id, body, parse_if_match(if_match))
+    response.headers["ETag"] = etag(measure.version)
     return measure

@@ -11,10 +11,10 @@ from service.action_plan.dto import MeasureCreate, MeasureRead, MeasureUpdate
 from service.action_plan.models import ActionPlanMeasure, ActionPlanMeasureIndicator, ActionPlanMeasureRiskSetting
 from service.audit.service import record
 from service.core.errors import NotFound, Unprocessable
-from service.core.etag import check_version, claim_version, etag, parse_if_match  # noqa: F401  (re-exported)
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.types import utcnow
+from service.core.versions import claim_version
 from service.events import ActionPlanMeasureChanged, EventType, emit
 from service.reference.service import check_risk_setting_codes, resolve_ministry
 

@@ -10,7 +10,6 @@ audit_app = typer.Typer(help="Tamper-evident audit trail.", no_args_is_help=True
 
 
 def _session():  # type: ignore[no-untyped-def]
-    import service.models  # noqa: F401  (every table known before the first flush)
     from service.core.db import new_session
 
     return new_session()

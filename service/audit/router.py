@@ -4,9 +4,10 @@ from fastapi import APIRouter, Depends, Query
 
 from service.audit import service
 from service.audit.dto import AuditEventRead
-from service.core.db import SessionDep
-from service.core.pagination import Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal
+from service.core.pagination import Page, PageParams
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/audit-events", tags=["audit"])
 

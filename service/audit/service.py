@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from service.audit import policy
 from service.audit.models import AuditEvent, AuditEventPerson
 from service.core.pagination import PageParams, keyset_page
-from service.core.permissions import Permission
-from service.core.principal import Principal, require
+from service.core.principal import Principal
 from service.core.types import utcnow
 
 _REFUSALS = "tvaers_refusals"
@@ -117,10 +117,7 @@ def restore_refusals(session: Session, keep: bool = True) -> bool:
 
 def list_events(session: Session, principal: Principal, params: PageParams, *,
                 action: str | None = None, subject_id: str | None = None) -> tuple[list[AuditEvent], str | None]:
-    stmt = select(AuditEvent)
-    if not principal.can(Permission.audit_read_any):
-        require(principal, Permission.audit_read_own)
-        stmt = stmt.where(AuditEvent.organisation_id == principal.organisation_id)
+    stmt = select(AuditEvent).where(policy.readable_events(principal))
     if action:
         stmt = stmt.where(AuditEvent.action == action)
     if subject_id:

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Form
 from pydantic import BaseModel
 
 from service.auth import service
-from service.core.db import SessionDep
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -1,18 +1,16 @@
 """Engine, metadata naming convention and the request-scoped session.
 
-The request edge owns the transaction: `request_session` commits when the endpoint returns and
-rolls back when it raises. Audit events for refused attempts survive that rollback (see audit.service).
+The request edge owns the transaction (`service.web.session`): it commits when the endpoint returns and rolls
+back when it raises. Audit events for refused attempts survive that rollback (see audit.service).
 
 Concurrent writers queue instead of failing: on SQLite one write transaction at a time, first come first
 served (`service.core.sqlite`); on PostgreSQL row locks, with `lock_timeout` bounding the wait. A request that
-is not served within TVAERS_LOCK_TIMEOUT_SECONDS answers 503 with Retry-After (`service.core.errors`), never 500.
+is not served within TVAERS_LOCK_TIMEOUT_SECONDS answers 503 with Retry-After (`service.web.problems`), never 500.
 """
 
-from collections.abc import Iterator
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, create_engine
@@ -45,7 +43,7 @@ WORKER_THREADS = 40  # AnyIO's default thread pool, which runs the synchronous e
 
 
 def concurrent_requests() -> int:
-    """How many requests the database serves at once (`service.core.admission` lets in no more): one writer
+    """How many requests the database serves at once (`service.web.admission` lets in no more): one writer
     on SQLite, a pooled connection each on PostgreSQL — fewer than the server's worker threads, so a request
     holding a row lock can always finish."""
     settings = get_settings()
@@ -80,42 +78,3 @@ def get_engine() -> Engine:
 
 def new_session() -> Session:
     return Session(bind=get_engine(), expire_on_commit=False)
-
-
-def finish(session: Session, failed: bool) -> None:
-    """Commit or roll back at the request edge; keep refusal audit events either way."""
-    from service.audit.service import restore_refusals
-
-    if failed:
-        session.rollback()
-        if restore_refusals(session):
-            session.commit()
-    else:
-        session.commit()
-        restore_refusals(session, keep=False)
-
-
-def open_session() -> Iterator[Session]:
-    """The one place a request gets its session (tests override this to roll back per test)."""
-    session = new_session()
-    try:
-        yield session
-    finally:
-        session.close()
-
-
-def request_session(session: Annotated[Session, Depends(open_session, scope="function")]) -> Iterator[Session]:
-    try:
-        yield session
-    except BaseException:
-        finish(session, failed=True)
-        raise
-    else:
-        finish(session, failed=False)
-
-
-# scope="function": the commit happens before the response is sent, so a client never sees
-# a success that was not stored.
-SessionDep = Annotated[Session, Depends(request_session, scope="function")]
-# For edges that decide commit/rollback themselves (GraphQL inspects its execution result).
-RawSessionDep = Annotated[Session, Depends(open_session, scope="function")]

@@ -4,7 +4,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from fastapi import Request
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from service.core.errors import Unprocessable
@@ -37,11 +36,6 @@ def safe_name(name: str) -> str:
     """An unknown query parameter's name, for an error: repeated only when it looks like a name (a "name" made
     of data, say a CPR number, is not echoed)."""
     return name if _PARAMETER_NAME.match(name) else "(parameter)"
-
-
-def nul_free_parameters(request: Request) -> None:
-    """App-wide dependency: the same rule for query and path parameters as for bodies."""
-    refuse_nul([*request.query_params.multi_items(), *request.path_params.items()])
 
 
 class InputModel(BaseModel):

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy import Select, and_, or_
 from sqlalchemy import types as sa_types
@@ -31,13 +30,6 @@ class Page(BaseModel, Generic[T]):
 class PageParams:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
-
-
-def page_params(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 200)")] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=512, description="Opaque cursor from next_cursor")] = None,
-) -> PageParams:
-    return PageParams(limit=limit, cursor=cursor)
 
 
 _LIMIT = TypeAdapter(Annotated[int, Field(ge=1, le=MAX_LIMIT)])

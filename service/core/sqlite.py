@@ -2,7 +2,7 @@
 
 Every request writes (at least its audit event), so every request transaction is a writer, and SQLite allows one
 writer at a time. Within the server process requests queue at the edge, first come first served
-(`service.core.admission`). Between processes (a cron-run CLI command next to the server):
+(`service.web.admission`). Between processes (a cron-run CLI command next to the server):
 
 - WAL journal: readers (and probes) never wait for the writer, and the writer never waits for readers;
 - every transaction starts with BEGIN IMMEDIATE, taking the write lock up front: a deferred transaction that

@@ -9,16 +9,18 @@ from sqlalchemy.orm import Session
 from service.audit.service import record
 from service.core.errors import NotFound
 from service.core.pagination import PageParams
-from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.fhir import resources
 from service.fhir.errors import BadSearch
 from service.fhir.search import Search, last_updated
 from service.offers import service as offers
 from service.organisations import service as organisations
+from service.persons import consents, guards
+from service.persons import policy as person_policy
 from service.persons import service as persons
 from service.persons.dto import PersonRead
 from service.referrals import policy as referral_policy
+from service.referrals import reads as referral_reads
 from service.referrals import service as referrals
 from service.referrals.models import Referral
 
@@ -77,7 +79,7 @@ def referral(session: Session, principal: Principal, referral_id: str) -> Referr
 
 
 def consent(session: Session, principal: Principal, consent_id: str) -> dict[str, Any]:
-    read = persons.get_consent(session, principal, parse_id(consent_id, "Consent"))
+    read = consents.get_consent(session, principal, parse_id(consent_id, "Consent"))
     return resources.consent(read, principal.organisation_id)
 
 
@@ -86,7 +88,7 @@ def search_consents(session: Session, principal: Principal, search: Search) -> P
     if person is None:
         raise BadSearch("Consent searches need patient (the consents of one person).",
                         errors=[{"field": "patient", "message": "required", "code": "invalid_search"}])
-    reads, cursor = persons.list_consents(session, principal, person, search.page)
+    reads, cursor = consents.list_consents(session, principal, person, search.page)
     return [resources.consent(c, principal.organisation_id) for c in reads], cursor
 
 
@@ -95,7 +97,7 @@ def patient(session: Session, principal: Principal, person_id: str) -> dict[str,
     consent-gated summary of a person referred to it, while the consent lasts; anyone else gets 404."""
     pid = parse_id(person_id, "Patient")
     audited = False
-    if principal.can(Permission.persons_manage):
+    if person_policy.can_manage(principal):
         try:
             return resources.patient(persons.get(session, principal, pid))
         except NotFound:  # persons.get audited the refusal
@@ -105,11 +107,11 @@ def patient(session: Session, principal: Principal, person_id: str) -> dict[str,
     if referral_policy.can_read_as_provider(principal):
         rows, _ = referrals.list_referrals(session, principal, PageParams(limit=1),
                                            referrals.ReferralFilters(direction="received", person_id=pid))
-        shared = referrals.present(session, principal, rows)
+        shared = referral_reads.present(session, principal, rows)
         if shared and shared[0].person is not None:
             return resources.shared_patient(shared[0].person)
     if not audited:  # a provider role asking for a person not (or no longer) referred to it: a denied read too
-        record(session, principal, "person.read", purpose=persons.PURPOSE_CASEWORK, subject_type="person",
+        record(session, principal, "person.read", purpose=guards.PURPOSE_CASEWORK, subject_type="person",
                subject_id=pid, outcome="denied", reason="not_visible")
     raise NotFound("Patient not found.")
 
@@ -121,7 +123,7 @@ def search_patients(session: Session, principal: Principal, search: Search) -> P
             return [patient(session, principal, one)], None
         except NotFound:  # a search finds nothing rather than failing; the refusal is audited all the same
             return [], None
-    if not principal.can(Permission.persons_manage):
+    if not person_policy.can_manage(principal):
         raise BadSearch("Search a referred person by _id.",
                         errors=[{"field": "_id", "message": "required for your role", "code": "invalid_search"}])
     found, cursor = persons.list_persons(session, principal, search.page)
@@ -131,21 +133,21 @@ def search_patients(session: Session, principal: Principal, search: Search) -> P
     return out, cursor
 
 
-def organization(session: Session, org_id: str) -> dict[str, Any]:
-    return resources.organization(organisations.get(session, parse_id(org_id, "Organization")))
+def organization(session: Session, principal: Principal, org_id: str) -> dict[str, Any]:
+    return resources.organization(organisations.read(session, principal, parse_id(org_id, "Organization")))
 
 
-def search_organizations(session: Session, search: Search) -> Page:
+def search_organizations(session: Session, principal: Principal, search: Search) -> Page:
     if (one := search.get("_id")) is not None:
         try:
-            return [organization(session, one)], None
+            return [organization(session, principal, one)], None
         except NotFound:
             return [], None
     name = search.get("name")
     if name is not None and not 1 <= len(name) <= 100:
         raise BadSearch("name must be 1 to 100 characters.",
                         errors=[{"field": "name", "message": "length", "code": "invalid_search"}])
-    rows, cursor = organisations.list_organisations(session, search.page, q=name)
+    rows, cursor = organisations.list_organisations(session, principal, search.page, q=name)
     return [resources.organization(o) for o in rows], cursor
 
 

@@ -10,13 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.responses import Response
 
-from service.core.db import SessionDep
-from service.core.etag import parse_if_match
-from service.core.principal import CurrentPrincipal, OptionalPrincipal
 from service.door import rest_door
 from service.fhir import capability, reads, resources, task
 from service.fhir.errors import FHIR_JSON, FhirResponse, UnsupportedMediaType
 from service.fhir.search import Search, bundle, parse
+from service.web.etag import parse_if_match
+from service.web.principal import CurrentPrincipal, OptionalPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/fhir/R4", tags=["fhir"], dependencies=[Depends(rest_door)],
                    default_response_class=FhirResponse)
@@ -119,12 +119,12 @@ def read_patient(session: SessionDep, principal: CurrentPrincipal, person_id: st
 @router.get("/Organization", responses=_RESPONSES)
 def search_organizations(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
     search = parse(request, reads.ORGANIZATION_SEARCH)
-    return _searchset(request, search, reads.search_organizations(session, search))
+    return _searchset(request, search, reads.search_organizations(session, principal, search))
 
 
 @router.get("/Organization/{org_id}", responses=_RESPONSES)
 def read_organization(session: SessionDep, principal: CurrentPrincipal, org_id: str) -> Response:
-    return _resource(reads.organization(session, org_id))
+    return _resource(reads.organization(session, principal, org_id))
 
 
 @router.get("/HealthcareService", responses=_RESPONSES)

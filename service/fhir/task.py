@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from service.core.errors import BadRequest, Conflict, PreconditionFailed, Unprocessable, field_errors
 from service.core.principal import Principal
 from service.fhir import resources
-from service.referrals import service as referrals
+from service.referrals import guards, transitions
 from service.referrals.dto import TransitionRequest
 from service.referrals.models import Referral
 from service.referrals.workflow import Action
@@ -54,7 +54,7 @@ def _outcome(doc: dict[str, Any]) -> str | None:
 
 
 def _locked(session: Session, principal: Principal, referral_id: uuid.UUID, expected: int | None) -> Referral:
-    referral = referrals.load(session, principal, referral_id, "referral.transition", for_update=True)
+    referral = guards.load(session, principal, referral_id, "referral.transition", for_update=True)
     if expected is not None and expected != referral.version:
         raise PreconditionFailed("The Task was changed since you read it; read it again.",
                                  headers={"ETag": f'W/"{referral.version}"'}, current_version=referral.version)
@@ -112,7 +112,7 @@ def apply(session: Session, principal: Principal, referral_id: uuid.UUID, wanted
     except ValidationError as exc:
         raise Unprocessable("The Task does not describe a valid transition; see errors.",
                             errors=field_errors(list(exc.errors()))) from exc
-    return referrals.transition(session, principal, referral_id, request)
+    return transitions.transition(session, principal, referral_id, request)
 
 
 def put(session: Session, principal: Principal, referral_id: uuid.UUID, body: Any, expected: int | None) -> Referral:

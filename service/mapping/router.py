@@ -2,12 +2,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from service.core.db import SessionDep
-from service.core.pagination import Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal
+from service.core.pagination import Page, PageParams
 from service.mapping import service
 from service.mapping.dto import MappingEntryCreate, MappingEntryRead
 from service.mapping.models import BarrierType
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/mapping-entries", tags=["mapping"])
 

@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from service.core.db import SessionDep
 from service.core.dto import safe_name
 from service.core.errors import BadRequest
 from service.offers import hsds, hsds_api
+from service.web.session import SessionDep
 
 PAGING = frozenset({"page", "per_page", "format"})
 SERVICES = PAGING | {"search", "taxonomy_term_id", "taxonomy_id", "organization_id", "modified_after", "minimal",

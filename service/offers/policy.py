@@ -3,14 +3,8 @@
 Confidential location — the one rule. An offer's address, postcode and coordinates are visible when the
 offer is not confidential, or when the caller's organisation holds a *location grant* for it. Grants come
 from a small registry: each entry is a function returning a SELECT of `(offer_id, organisation_id)` pairs.
-The provider grant is built in; the referrals domain registers the organisations with an accepted referral:
-
-    from service.offers.policy import register_location_grant
-
-    @register_location_grant
-    def _accepted_referrals() -> Select:
-        return select(Referral.offer_id, Referral.referring_organisation_id).where(
-            Referral.status.in_(["accepted", "started"]))
+The provider grant is built in; `service.wiring.wire()` registers the others (the referrals domain's
+organisations with an accepted or started referral, `referrals.policy.accepted_referral_grant`).
 
 Every reader goes through this module: REST and GraphQL (`visible_location_ids`), the free-text search
 (`location_visible_clause`, so `q` never matches a hidden address) and the HSDS export (which leaves
@@ -31,21 +25,23 @@ from service.core.principal import Principal
 from service.offers.models import Offer, OfferStatus
 
 LocationGrant = Callable[[], Select[Any]]
-_LOCATION_GRANTS: list[LocationGrant] = []
 
 
-def register_location_grant(grant: LocationGrant) -> LocationGrant:
-    """Add a source of `(offer_id, organisation_id)` pairs allowed to see a confidential location."""
-    if grant not in _LOCATION_GRANTS:
-        _LOCATION_GRANTS.append(grant)
-    return grant
-
-
-@register_location_grant
 def _provider_grant() -> Select[Any]:
     provider: Select[Any] = select(col(Offer.id).label("offer_id"),  # type: ignore[assignment]
                                    col(Offer.organisation_id).label("organisation_id"))
     return provider
+
+
+_LOCATION_GRANTS: list[LocationGrant] = [_provider_grant]
+
+
+def register_location_grant(grant: LocationGrant) -> LocationGrant:
+    """Add a source of `(offer_id, organisation_id)` pairs allowed to see a confidential location (called by
+    `service.wiring.wire()`, never at import time)."""
+    if grant not in _LOCATION_GRANTS:
+        _LOCATION_GRANTS.append(grant)
+    return grant
 
 
 def location_grants() -> Any:
@@ -78,10 +74,6 @@ def visible_location_ids(session: Session, principal: Principal | None, offers: 
         visible |= set(session.scalars(select(Offer.id).where(col(Offer.id).in_(rest),
                                                                location_visible_clause(principal))))
     return visible
-
-
-def can_see_location(session: Session, principal: Principal | None, offer: Offer) -> bool:
-    return offer.id in visible_location_ids(session, principal, [offer])
 
 
 def organisations_with_location_access(session: Session, offer_id: uuid.UUID) -> set[uuid.UUID]:
@@ -119,4 +111,3 @@ def ensure_can_create(principal: Principal) -> None:
 
 def own_clause(principal: Principal | None) -> ColumnElement[bool]:
     return col(Offer.organisation_id) == principal.organisation_id if principal else false()
-

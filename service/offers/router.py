@@ -3,15 +3,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 
-from service.core.db import SessionDep
 from service.core.errors import DomainError
-from service.core.etag import etag, parse_if_match
-from service.core.pagination import Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal, OptionalPrincipal
+from service.core.pagination import Page, PageParams
+from service.core.versions import etag
 from service.offers import importer, service
 from service.offers.dto import ImportResult, OfferCreate, OfferRead, OfferUpdate, StatusChange
 from service.offers.models import OfferCategory, OfferMode, OfferStatus
 from service.reference.vocabulary import LANGUAGE_PATTERN, AccessibilityFeature
+from service.web.etag import parse_if_match
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal, OptionalPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/offers", tags=["offers"])
 

@@ -102,8 +102,3 @@ class Schedule(InputModel):
 
 def load(data: dict[str, Any] | None) -> Schedule | None:
     return Schedule.model_validate(data) if data else None
-
-
-def rrule_of(data: dict[str, Any] | None) -> str | None:
-    schedule = load(data)
-    return schedule.rrule() if schedule else None

@@ -12,17 +12,11 @@ from sqlmodel import col
 
 from service.audit.service import record
 from service.core.dto import refuse_nul
-from service.core.errors import (
-    Conflict,
-    NotFound,
-    Unauthorized,
-    Unprocessable,
-    field_errors,
-)
-from service.core.etag import claim_version
+from service.core.errors import Conflict, NotFound, Unauthorized, Unprocessable, field_errors
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.types import utcnow
+from service.core.versions import claim_version
 from service.events import EventType, emit
 from service.events.offers import OFFER_STATUSES, offer_changed
 from service.offers import policy

@@ -24,6 +24,11 @@ def readable_clause(principal: Principal | None) -> ColumnElement[bool]:
     return true() if principal is not None else false()
 
 
+def ensure_can_create(principal: Principal) -> None:
+    if not principal.can(Permission.organisations_create):
+        raise Forbidden("Your role does not allow this action.")
+
+
 def ensure_can_update(principal: Principal, org: Organisation, changes: dict[str, Any]) -> None:
     if principal.can(Permission.organisations_update_any):
         return

@@ -3,12 +3,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from service.core.db import SessionDep
-from service.core.pagination import Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal
+from service.core.pagination import Page, PageParams
 from service.organisations import service
 from service.organisations.dto import OrganisationCreate, OrganisationRead, OrganisationUpdate
 from service.organisations.models import OrganisationKind
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
@@ -20,7 +21,8 @@ def list_organisations(
     municipality_code: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Part of the name")] = None,
 ) -> dict:
-    items, cursor = service.list_organisations(session, page, kind=kind, municipality_code=municipality_code, q=q)
+    items, cursor = service.list_organisations(session, principal, page, kind=kind,
+                                            municipality_code=municipality_code, q=q)
     return {"items": items, "next_cursor": cursor}
 
 

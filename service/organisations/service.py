@@ -7,8 +7,7 @@ from sqlalchemy.orm import Session
 from service.audit.service import record
 from service.core.errors import Conflict, NotFound
 from service.core.pagination import PageParams, keyset_page
-from service.core.permissions import Permission
-from service.core.principal import Principal, require
+from service.core.principal import Principal
 from service.core.types import utcnow
 from service.organisations import policy
 from service.organisations.dto import OrganisationCreate, OrganisationUpdate
@@ -44,10 +43,11 @@ def read(session: Session, principal: Principal | None, org_id: uuid.UUID) -> Or
 
 
 def list_organisations(
-    session: Session, params: PageParams, *, kind: str | None = None, municipality_code: str | None = None,
-    q: str | None = None,
+    session: Session, principal: Principal | None, params: PageParams, *, kind: str | None = None,
+    municipality_code: str | None = None, q: str | None = None,
 ) -> tuple[list[Organisation], str | None]:
-    stmt = select(Organisation)
+    """The directory under the read rule, by name."""
+    stmt = select(Organisation).where(policy.readable_clause(principal))
     if kind:
         stmt = stmt.where(Organisation.kind == kind)
     if municipality_code:
@@ -71,7 +71,7 @@ def _check_ministry(session: Session, kind: str, ministry_code: str | None) -> N
 
 
 def create(session: Session, principal: Principal, data: OrganisationCreate) -> Organisation:
-    require(principal, Permission.organisations_create)
+    policy.ensure_can_create(principal)
     check_municipality_codes(session, [data.municipality_code])
     _check_ministry(session, data.kind, data.ministry_code)
     _check_unique_cvr(session, data.cvr)

@@ -8,10 +8,9 @@ consents_app = typer.Typer(help="Consent housekeeping.", no_args_is_help=True)
 @consents_app.command("expire")
 def expire() -> None:
     """Record expiry (audit event, hooks, erasure of lapsed registrations) for consents past expires_at."""
-    import service.models  # noqa: F401  (every table known before the first flush)
     import service.persons.documents  # noqa: F401  (its hook deletes the documents of an erased person)
     from service.core.db import new_session
-    from service.persons.service import expire_consents
+    from service.persons.consents import expire_consents
 
     with new_session() as session:
         count = expire_consents(session)

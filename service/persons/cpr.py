@@ -54,6 +54,23 @@ def birth_date_of(digits: str) -> date:
         raise InvalidCpr("CPR does not start with a valid date (DDMMYY)") from None
 
 
+def birth_conflict(birth_date: date | None, birth_year: int | None, digits: str | None) -> tuple[str, str] | None:
+    """THE birth consistency rule (a body on its own, or an update merged with the stored person): the field at
+    fault and why, or None. A CPR number encodes a birth date; date, year and number must agree."""
+    if birth_date is not None and birth_year is not None and birth_date.year != birth_year:
+        return "birth_year", "birth_year does not match birth_date"
+    if digits is None:
+        return None
+    from_cpr = birth_date_of(digits)
+    if from_cpr > date.today():
+        return "cpr", "the CPR number's date lies in the future"
+    if birth_date is not None and birth_date != from_cpr:
+        return "cpr", "the CPR number does not match birth_date"
+    if birth_year is not None and from_cpr.year != birth_year:
+        return "cpr", "the CPR number does not match birth_year"
+    return None
+
+
 def mask(digits: str) -> str:
     return f"{digits[:6]}-XXXX"
 

@@ -10,7 +10,7 @@ from service.core.permissions import Role, permissions_for
 from service.core.principal import Principal
 from service.core.types import utcnow
 from service.organisations.models import Organisation
-from service.persons import service
+from service.persons import measurements, service
 from service.persons.dto import ConsentCreate, MeasurementCreate, PersonCreate
 from service.users.models import User
 
@@ -48,6 +48,6 @@ def seed_persons(session: Session, orgs: dict[str, Organisation]) -> None:
         consent = ConsentCreate.model_validate({**_CONSENT, "purposes": ["registration", *purposes]})
         person = service.create(session, principal, PersonCreate.model_validate({**fields, "consent": consent}))
         for i, (a, b, c) in enumerate(answers):
-            service.record_measurement(session, principal, person.id, MeasurementCreate(
+            measurements.record_measurement(session, principal, person.id, MeasurementCreate(
                 item1=a, item2=b, item3=c, context="intake" if i == 0 else "follow_up",
                 measured_at=utcnow() - timedelta(days=90 * (len(answers) - i))))

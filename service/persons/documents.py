@@ -25,15 +25,9 @@ from service.core.errors import DomainError, NotFound
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.persons import keyring
+from service.persons.guards import PURPOSE_CONSENT, load, require_manage, require_registered
 from service.persons.models import Consent, ConsentDocument, ConsentPurpose, Person
 from service.persons.policy import active_consent
-from service.persons.service import (
-    PURPOSE_CONSENT,
-    _load,
-    _require_manage,
-    _require_registered,
-    register_consent_hook,
-)
 
 ALLOWED = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
@@ -84,8 +78,8 @@ def _read(d: ConsentDocument) -> DocumentRead:
 
 def _consent_of(session: Session, principal: Principal, person_id: uuid.UUID, consent_id: uuid.UUID,
                 action: str, for_update: bool = False) -> tuple[Person, Consent]:
-    _require_manage(session, principal, action)
-    person = _load(session, principal, person_id, action, for_update=for_update)
+    require_manage(session, principal, action)
+    person = load(session, principal, person_id, action, for_update=for_update)
     consent = session.scalar(select(Consent).where(col(Consent.id) == consent_id, col(Consent.person_id) == person.id))
     if consent is None:
         record(session, principal, action, purpose=PURPOSE_CONSENT, subject_type="person", subject_id=person.id,
@@ -104,7 +98,7 @@ def upload(session: Session, principal: Principal, person_id: uuid.UUID, consent
            content_type: str | None, data: bytes, max_bytes: int) -> DocumentRead:
     person, consent = _consent_of(session, principal, person_id, consent_id, "consent_document.upload",
                                   for_update=True)
-    _require_registered(session, person)
+    require_registered(session, person)
     declared = (content_type or "").split(";")[0].strip().lower()
     if declared not in ALLOWED:
         raise _refuse(session, principal, person, "media_type_not_allowed", UnsupportedMediaType(
@@ -171,8 +165,7 @@ def delete_for_person(session: Session, person_id: uuid.UUID) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-@register_consent_hook
-def _on_consent_ended(session: Session, principal: Principal | None, person: Person, consent: Any,
+def on_consent_ended(session: Session, principal: Principal | None, person: Person, consent: Any,
                       purposes: frozenset[str], cause: str) -> None:
     """Registration ended (the person is being erased): the signed forms go with the personal data."""
     if ConsentPurpose.registration in purposes and not session.scalar(

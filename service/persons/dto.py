@@ -161,17 +161,9 @@ class _PersonFields(InputModel):
 
 
 def _check_birth(birth_date: date | None, birth_year: int | None, cpr: str | None) -> None:
-    today = date.today()
-    if birth_date is not None and birth_year is not None and birth_date.year != birth_year:
-        raise ValueError("birth_year does not match birth_date")
-    if cpr is not None:
-        from_cpr = cpr_codec.birth_date_of(cpr)
-        if from_cpr > today:
-            raise ValueError("the CPR number's date lies in the future")
-        if birth_date is not None and birth_date != from_cpr:
-            raise ValueError("the CPR number does not match birth_date")
-        if birth_year is not None and from_cpr.year != birth_year:
-            raise ValueError("the CPR number does not match birth_year")
+    conflict = cpr_codec.birth_conflict(birth_date, birth_year, cpr)
+    if conflict is not None:
+        raise ValueError(conflict[1])
 
 
 class PersonCreate(_PersonFields):

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from service.audit.access_log import AccessLogEntry, all_entries
 from service.audit.service import record
 from service.core.dto import OutputModel
 from service.core.types import utcnow
 from service.offers.models import Offer
 from service.organisations.models import Organisation
-from service.persons import service
+from service.persons import guards, reads
+from service.persons.access_log import AccessLogEntry, all_entries
 from service.persons.documents import DocumentRead, documents_for_persons
 from service.persons.dto import ConsentRead, MeasurementRead, PersonRead
 from service.persons.models import LonelinessMeasurement
@@ -106,9 +106,9 @@ def _referrals(session: Session, person_id: uuid.UUID) -> list[ExportedReferral]
 
 
 def export(session: Session, principal: Any, person_id: uuid.UUID) -> SubjectAccessExport:
-    service._require_manage(session, principal, "person.export")
-    person = service._load(session, principal, person_id, "person.export")
-    profile, _ = service._detail(session, principal, person)
+    guards.require_manage(session, principal, "person.export")
+    person = guards.load(session, principal, person_id, "person.export")
+    profile, _ = reads.detail(session, principal, person)
     measurements = session.scalars(select(LonelinessMeasurement)
                                    .where(col(LonelinessMeasurement.person_id) == person.id)
                                    .order_by(col(LonelinessMeasurement.measured_at), col(LonelinessMeasurement.id)))
@@ -116,11 +116,11 @@ def export(session: Session, principal: Any, person_id: uuid.UUID) -> SubjectAcc
         format=FORMAT, generated_at=utcnow(),
         controller=Controller(organisation_id=person.organisation_id, organisation_name=session.scalar(
             select(Organisation.name).where(col(Organisation.id) == person.organisation_id))),
-        person=profile, consents=service.consents_for_persons(session, [person.id])[person.id],
+        person=profile, consents=reads.consents_for_persons(session, [person.id])[person.id],
         consent_documents=documents_for_persons(session, [person.id])[person.id],
-        loneliness_measurements=[service.measurement_read(m) for m in measurements],
+        loneliness_measurements=[reads.measurement_read(m) for m in measurements],
         referrals=_referrals(session, person.id), access_log=all_entries(session, person.id))
-    record(session, principal, "person.export", purpose=service.PURPOSE_DATA_PROTECTION, subject_type="person",
+    record(session, principal, "person.export", purpose=guards.PURPOSE_DATA_PROTECTION, subject_type="person",
            subject_id=person.id, criterion={"referrals": len(document.referrals),
                                             "access_log_entries": len(document.access_log)})
     return document

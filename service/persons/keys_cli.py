@@ -8,7 +8,6 @@ keys_app = typer.Typer(help="Encryption and look-up-hash keys (the key ring).", 
 
 
 def _open():  # type: ignore[no-untyped-def]
-    import service.models  # noqa: F401  (every table known before the first flush)
     import service.persons.documents  # noqa: F401
     from service.core.db import new_session
 

@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from service.audit import access_log
-from service.core.db import SessionDep
-from service.core.pagination import Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal
+from service.core.pagination import Page, PageParams
 from service.core.settings import get_settings
-from service.persons import documents, export
+from service.persons import access_log, documents, export
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/persons", tags=["persons"])
 

@@ -115,7 +115,7 @@ class Person(SQLModel, table=True):
     municipality_code: str = Field(foreign_key="municipality.code", max_length=4, index=True)
     loneliness_latest_total: int | None = Field(default=None, index=True)
     loneliness_latest_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
-    # optimistic concurrency (ETag "<version>", service.core.etag)
+    # optimistic concurrency (ETag "<version>", service.core.versions)
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -18,7 +18,7 @@ from service.audit.service import record
 from service.core.errors import Conflict, NotFound, Unprocessable
 from service.core.principal import Principal
 from service.core.types import utcnow
-from service.persons import service
+from service.persons import consents, guards, reads
 from service.persons.dto import ConsentRead, ConsentWithdraw
 from service.persons.models import Consent, ConsentPurpose, ConsentPurposeRow, ConsentRecipient, PersonStatus
 from service.persons.policy import consent_is_active
@@ -33,9 +33,9 @@ def withdraw(session: Session, principal: Principal, person_id: uuid.UUID, conse
              data: ConsentWithdraw) -> ConsentRead:
     """Withdraw the whole consent, or — with `purposes`/recipients — only those (the successor keeps the rest)."""
     if not data.narrows:
-        return service.withdraw_consent(session, principal, person_id, consent_id, data.reason)
-    service._require_manage(session, principal, "consent.withdraw")
-    person = service._load(session, principal, person_id, "consent.withdraw", for_update=True)
+        return consents.withdraw_consent(session, principal, person_id, consent_id, data.reason)
+    guards.require_manage(session, principal, "consent.withdraw")
+    person = guards.load(session, principal, person_id, "consent.withdraw", for_update=True)
     consent = session.scalar(select(Consent).where(col(Consent.id) == consent_id, col(Consent.person_id) == person.id,
                                                    ))
     if consent is None:
@@ -64,18 +64,18 @@ def withdraw(session: Session, principal: Principal, person_id: uuid.UUID, conse
     session.add(consent)
     successor = _successor(session, principal, consent, keep_purposes, keep_ids, keep_kinds) if keep_purposes else None
     session.flush()
-    record(session, principal, "consent.withdraw", purpose=service.PURPOSE_CONSENT, subject_type="person",
+    record(session, principal, "consent.withdraw", purpose=guards.PURPOSE_CONSENT, subject_type="person",
            subject_id=person.id, criterion={
                "consent_id": str(consent.id), "purposes": sorted(purposes - keep_purposes),
                "recipient_organisation_ids": sorted(str(i) for i in ids - keep_ids),
                "recipient_organisation_kinds": sorted(kinds - keep_kinds),
                "successor_id": str(successor.id) if successor else None})
-    service._consent_ended(session, principal, person, consent, "withdrawn")
+    consents.consent_ended(session, principal, person, consent, "withdrawn")
     if person.status != PersonStatus.erased:
-        service._touch(person)
+        guards.touch(person)
         session.add(person)
     session.flush()
-    return service.consent_reads(session, [consent])[0]
+    return reads.consent_reads(session, [consent])[0]
 
 
 def _successor(session: Session, principal: Principal, ended: Consent, purposes: set[str], ids: set[uuid.UUID],

@@ -8,12 +8,11 @@
 - everyone else sees nothing, and is answered 404 (analysts and coordinators never see persons;
   aggregates are the reports issue's business).
 
-Extension point for referrals: a receiving organisation will get a *narrow, consent-gated summary* of a
-person referred to it. That rule belongs here, as a second clause (`summary_visible_persons`) that
-combines a referral to the principal's organisation with `active_consent(ConsentPurpose.referral_sharing)`
-and a matching `consent_recipient` (`sharing_covers`); it never widens `visible_persons`, which grants full
-access. The summary itself is built by `service.referrals.summary` (first name, age group, municipality and
-only the data categories the live consent and the referral allow).
+A receiving organisation gets a *narrow, consent-gated summary* of a person referred to it. That rule lives
+with the referrals (`service.referrals.policy.summary_visible_persons`, built on `sharing_covers` and
+`provider_consent_live` here); it never widens `visible_persons`, which grants full access. The summary itself
+is built by `service.referrals.summary` (first name, age group, municipality and only the data categories the
+live consent and the referral allow).
 """
 
 import uuid
@@ -29,9 +28,14 @@ from service.core.types import utcnow
 from service.persons.models import Consent, ConsentPurpose, ConsentPurposeRow, ConsentRecipient, Person
 
 
+def can_manage(principal: Principal) -> bool:
+    """The role works with persons (register, read, search, consents, measurements): caseworkers, org_admins."""
+    return principal.can(Permission.persons_manage)
+
+
 def visible_persons(principal: Principal) -> ColumnElement[bool]:
     """Persons the principal may see in full (see the module docstring)."""
-    if principal.can(Permission.persons_manage):
+    if can_manage(principal):
         return col(Person.organisation_id) == principal.organisation_id
     return false()
 
@@ -55,27 +59,6 @@ def sharing_covers(person_id: Any, organisation_id: Any, now: datetime | None = 
                or_(col(ConsentRecipient.organisation_id) == organisation_id,
                    col(ConsentRecipient.organisation_kind) == org_kind))
     )
-
-
-# Referral states in which the provider still has a need to see the summary (open, or closed with an outcome).
-SUMMARY_REFERRAL_STATES = ("sent", "accepted", "started", "completed", "ended_early")
-
-
-def summary_visible_persons(principal: Principal) -> ColumnElement[bool]:
-    """Persons the principal may see only as a narrow summary: those referred to the principal's organisation
-    (open, or closed with an outcome) while an active `referral_sharing` consent names that organisation.
-
-    Evaluated at request time, so withdrawing (or the expiry of) the consent cuts the view at once."""
-    if not (principal.can(Permission.referrals_receive) or principal.can(Permission.contacts_manage)):
-        return false()
-    from service.referrals.models import Referral
-
-    return exists(
-        select(1).select_from(Referral)
-        .where(col(Referral.person_id) == col(Person.id),
-               col(Referral.provider_organisation_id) == principal.organisation_id,
-               col(Referral.status).in_(SUMMARY_REFERRAL_STATES))
-    ) & provider_consent_live(col(Person.id), principal.organisation_id) & (col(Person.status) == "active")
 
 
 def provider_consent_live(person_id: Any, organisation_id: Any, now: datetime | None = None) -> ColumnElement[bool]:
@@ -116,8 +99,9 @@ def registration_active(now: datetime | None = None) -> ColumnElement[bool]:
 
 
 def owns(principal: Principal, organisation_id: uuid.UUID) -> bool:
-    return principal.can(Permission.persons_manage) and principal.organisation_id == organisation_id
+    """`visible_persons` for a row already loaded: the person's own organisation, with a managing role."""
+    return can_manage(principal) and principal.organisation_id == organisation_id
 
 
-__all__ = ["active_consent", "can_read_full_cpr", "consent_is_active", "owns", "provider_consent_live",
-           "registration_active", "sharing_covers", "summary_visible_persons", "visible_persons"]
+__all__ = ["active_consent", "can_manage", "can_read_full_cpr", "consent_is_active", "owns", "provider_consent_live",
+           "registration_active", "sharing_covers", "visible_persons"]

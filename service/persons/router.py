@@ -9,11 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
 
-from service.core.db import SessionDep
 from service.core.errors import BadRequest
-from service.core.pagination import Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal
-from service.persons import narrowing, service
+from service.core.pagination import Page, PageParams
+from service.core.versions import etag
+from service.persons import consents, measurements, narrowing, service
 from service.persons.dto import (
     ConsentCreate,
     ConsentRead,
@@ -26,6 +25,10 @@ from service.persons.dto import (
     PersonSummary,
     PersonUpdate,
 )
+from service.web.etag import parse_if_match
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/persons", tags=["persons"])
 
@@ -71,7 +74,7 @@ def search_persons(session: SessionDep, principal: CurrentPrincipal,
 def create_person(session: SessionDep, principal: CurrentPrincipal, body: PersonCreate, response: Response) -> object:
     """Register a person with the initial consent (which must include the `registration` purpose)."""
     person = service.create(session, principal, body)
-    response.headers["ETag"] = service.etag(person.version)
+    response.headers["ETag"] = etag(person.version)
     response.headers["Location"] = f"/api/v1/persons/{person.id}"
     return person
 
@@ -79,7 +82,7 @@ def create_person(session: SessionDep, principal: CurrentPrincipal, body: Person
 @router.get("/{person_id}", response_model=PersonRead)
 def get_person(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID, response: Response) -> object:
     person = service.get(session, principal, person_id)
-    response.headers["ETag"] = service.etag(person.version)
+    response.headers["ETag"] = etag(person.version)
     return person
 
 
@@ -89,8 +92,8 @@ def update_person(session: SessionDep, principal: CurrentPrincipal, person_id: u
                   if_match: Annotated[str | None, Header(description='The ETag you read, e.g. "3"')] = None,
                   ) -> object:
     """Change a person; requires `If-Match` (missing → 428, stale → 412)."""
-    person = service.update(session, principal, person_id, body, service.parse_if_match(if_match))
-    response.headers["ETag"] = service.etag(person.version)
+    person = service.update(session, principal, person_id, body, parse_if_match(if_match))
+    response.headers["ETag"] = etag(person.version)
     return person
 
 
@@ -98,13 +101,13 @@ def update_person(session: SessionDep, principal: CurrentPrincipal, person_id: u
 def list_consents(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID,
                   page: Annotated[PageParams, Depends(page_params)]) -> dict:
     """The person's consents, oldest first, each with its status evaluated now."""
-    return _page(*service.list_consents(session, principal, person_id, page))
+    return _page(*consents.list_consents(session, principal, person_id, page))
 
 
 @router.post("/{person_id}/consents", response_model=ConsentRead, status_code=status.HTTP_201_CREATED)
 def give_consent(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID,
                  body: ConsentCreate) -> object:
-    return service.give_consent(session, principal, person_id, body)
+    return consents.give_consent(session, principal, person_id, body)
 
 
 @router.post("/{person_id}/consents/{consent_id}/withdraw", response_model=ConsentRead)
@@ -119,7 +122,7 @@ def withdraw_consent(session: SessionDep, principal: CurrentPrincipal, person_id
 def list_measurements(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID,
                       page: Annotated[PageParams, Depends(page_params)]) -> dict:
     """The person's T-ILS measurements, oldest first."""
-    return _page(*service.list_measurements(session, principal, person_id, page))
+    return _page(*measurements.list_measurements(session, principal, person_id, page))
 
 
 @router.post("/{person_id}/loneliness-measurements", response_model=MeasurementRead,
@@ -127,4 +130,4 @@ def list_measurements(session: SessionDep, principal: CurrentPrincipal, person_i
 def record_measurement(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID,
                        body: MeasurementCreate) -> object:
     """Record a T-ILS answer (items 1–3); the total (3–9) and the severe flag are computed."""
-    return service.record_measurement(session, principal, person_id, body)
+    return measurements.record_measurement(session, principal, person_id, body)

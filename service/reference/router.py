@@ -2,10 +2,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from service.core.db import SessionDep
-from service.core.pagination import Page, PageParams, page_params
+from service.core.pagination import Page, PageParams
 from service.reference import service
 from service.reference.dto import MinistryRead, MunicipalityRead, RiskSettingRead
+from service.web.parameters import page_params
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/reference", tags=["reference"])
 

@@ -1,9 +1,6 @@
 """Referrals with a closed loop, consent-gated sharing and no overbooking; the phone-contact follow-up.
 
-Importing the package registers its cross-domain rules: the confidential-location grant for organisations
-with an accepted or started referral (`policy`) and the consent hook that withdraws open referrals when
-`referral_sharing` or the registration ends (`service`).
+Its cross-domain rules — the confidential-location grant for organisations with an accepted or started referral
+(`policy.accepted_referral_grant`) and the reaction that withdraws open referrals when `referral_sharing` or the
+registration ends (`transitions.on_consent_ended`) — are wired explicitly by `service.wiring.wire()`.
 """
-
-from service.referrals import policy as _policy  # noqa: F401
-from service.referrals import service as _service  # noqa: F401

@@ -8,10 +8,9 @@ referrals_app = typer.Typer(help="Referral housekeeping.", no_args_is_help=True)
 @referrals_app.command("expire")
 def expire() -> None:
     """Expire referrals still `sent` after TVAERS_REFERRAL_SLA_DAYS (default 14) with reason sla_expired."""
-    import service.models  # noqa: F401  (every table known before the first flush)
     from service.core.db import new_session
     from service.core.settings import get_settings
-    from service.referrals.service import expire_overdue
+    from service.referrals.transitions import expire_overdue
 
     with new_session() as session:
         count = expire_overdue(session)

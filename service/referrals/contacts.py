@@ -20,7 +20,6 @@ from sqlmodel import col
 from service.audit.service import record
 from service.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from service.core.pagination import PageParams, keyset_page
-from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.core.settings import get_settings
 from service.core.types import utcnow
@@ -33,8 +32,8 @@ from service.referrals.dto import (
     ContactLogRead,
     DueContact,
 )
+from service.referrals.guards import PURPOSE, load
 from service.referrals.models import Cadence, ContactAgreement, ContactLogEntry, Referral, ReferralStatus
-from service.referrals.service import PURPOSE, load
 from service.referrals.summary import shared_persons
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
@@ -259,15 +258,13 @@ def _start_of_local_day(now: datetime) -> datetime:
 def due_contacts(session: Session, principal: Principal, params: PageParams,
                  now: datetime | None = None) -> tuple[list[DueContact], str | None]:
     """The provider organisation's agreed contacts that are due (now or earlier), soonest first."""
-    if not principal.can(Permission.contacts_manage):
+    if not policy.can_work_contacts(principal):
         record(session, principal, "contact.due", purpose=PURPOSE, subject_type="referral", outcome="denied",
                reason="role_not_allowed")
         raise Forbidden("Your role does not allow working with contacts.")
     at = now or utcnow()
     stmt = (select(ContactAgreement).join(Referral, col(Referral.id) == col(ContactAgreement.referral_id))
-            .where(col(ContactAgreement.provider_organisation_id) == principal.organisation_id,
-                   col(Referral.provider_organisation_id) == principal.organisation_id,
-                   col(Referral.status).in_(ACTIVE), policy.provider_may_see(),
+            .where(policy.due_contacts_visible(principal), col(Referral.status).in_(ACTIVE),
                    col(ContactAgreement.next_contact_at).is_not(None), col(ContactAgreement.next_contact_at) <= at))
     rows, cursor = keyset_page(session, stmt, [ContactAgreement.next_contact_at, ContactAgreement.id],  # type: ignore[list-item]
                                params)

@@ -13,10 +13,10 @@ from service.core.principal import Principal
 from service.core.types import utcnow
 from service.offers.models import Offer, OfferStatus
 from service.organisations.models import Organisation
-from service.persons import service as persons
+from service.persons import consents as persons
 from service.persons.dto import ConsentCreate
 from service.persons.models import Person
-from service.referrals import contacts, service
+from service.referrals import contacts, service, transitions
 from service.referrals.dto import ContactAgreementSet, ContactLogCreate, ReferralCreate, TransitionRequest
 from service.users.models import User
 
@@ -52,8 +52,8 @@ def seed_referrals(session: Session, orgs: dict[str, Organisation]) -> None:
     referral = service.create(session, caseworker, ReferralCreate(
         person_id=person.id, offer_id=offer.id, message="Bo vil gerne have en fast telefonven.",
         shared_categories=["interests", "risk_settings", "contact_details"]))
-    service.transition(session, coordinator, referral.id, TransitionRequest(action="accept"))
-    service.transition(session, coordinator, referral.id, TransitionRequest(action="start"))
+    transitions.transition(session, coordinator, referral.id, TransitionRequest(action="accept"))
+    transitions.transition(session, coordinator, referral.id, TransitionRequest(action="start"))
     contacts.set_agreement(session, coordinator, referral.id, ContactAgreementSet(
         channel="phone", cadence="weekly", weekday=1, time_of_day=time(10, 0)))
     contacts.log_contact(session, coordinator, referral.id, ContactLogCreate(

@@ -5,20 +5,21 @@
   names it (by id or kind): withdrawal or expiry of that consent cuts access at once (404).
 - Visible to the organisation but not to the role (e.g. an analyst), or the wrong side for an action → 403.
 
-It also registers the location grant: an organisation with an accepted or started referral to an offer may
-see the offer's confidential location.
+Also: which persons a provider sees as a narrow summary (`summary_visible_persons`), and the location grant
+(`accepted_referral_grant`, wired by `service.wiring`): an organisation with an accepted or started referral to
+an offer may see the offer's confidential location.
 """
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlmodel import col
 
 from service.core.permissions import Permission
 from service.core.principal import Principal
-from service.offers.policy import register_location_grant
+from service.persons.models import Person
 from service.persons.policy import provider_consent_live
-from service.referrals.models import Referral, ReferralStatus, ReferralTransition
+from service.referrals.models import ContactAgreement, Referral, ReferralStatus, ReferralTransition
 from service.referrals.workflow import Side
 
 
@@ -33,6 +34,35 @@ def can_read_as_referrer(principal: Principal) -> bool:
 
 def can_read_as_provider(principal: Principal) -> bool:
     return principal.can(Permission.referrals_receive) or principal.can(Permission.contacts_manage)
+
+
+def can_send(principal: Principal) -> bool:
+    """The role sends referrals (the referring side)."""
+    return principal.can(Permission.referrals_send)
+
+
+def can_work_contacts(principal: Principal) -> bool:
+    """The role runs the phone-contact rhythm of the provider's referrals."""
+    return principal.can(Permission.contacts_manage)
+
+
+# Referral states in which the provider still has a need to see the summary (open, or closed with an outcome).
+SUMMARY_REFERRAL_STATES = ("sent", "accepted", "started", "completed", "ended_early")
+
+
+def summary_visible_persons(principal: Principal) -> ColumnElement[bool]:
+    """Persons the principal may see only as a narrow summary: those referred to the principal's organisation
+    (open, or closed with an outcome) while an active `referral_sharing` consent names that organisation.
+
+    Evaluated at request time, so withdrawing (or the expiry of) the consent cuts the view at once."""
+    if not can_read_as_provider(principal):
+        return false()
+    return exists(
+        select(1).select_from(Referral)
+        .where(col(Referral.person_id) == col(Person.id),
+               col(Referral.provider_organisation_id) == principal.organisation_id,
+               col(Referral.status).in_(SUMMARY_REFERRAL_STATES))
+    ) & provider_consent_live(col(Person.id), principal.organisation_id) & (col(Person.status) == "active")
 
 
 def organisation_visible(principal: Principal) -> ColumnElement[bool]:
@@ -78,8 +108,15 @@ def direction(principal: Principal, referral: Referral) -> str:
 
 
 def may_manage_contacts(principal: Principal, referral: Referral) -> bool:
-    return referral.provider_organisation_id == principal.organisation_id and principal.can(
-        Permission.contacts_manage)
+    return referral.provider_organisation_id == principal.organisation_id and can_work_contacts(principal)
+
+
+def due_contacts_visible(principal: Principal) -> ColumnElement[bool]:
+    """SQL on `contact_agreement` joined to `referral`: the organisation's own agreements on referrals it
+    provides, while the live consents let it see them."""
+    org = principal.organisation_id
+    return and_(col(ContactAgreement.provider_organisation_id) == org, col(Referral.provider_organisation_id) == org,
+                provider_may_see())
 
 
 def events_visible(principal: Principal) -> ColumnElement[bool]:
@@ -93,8 +130,7 @@ def events_visible(principal: Principal) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
-@register_location_grant
-def _accepted_referrals() -> Select[Any]:
+def accepted_referral_grant() -> Select[Any]:
     """The referring organisation of an accepted or started referral may see a confidential location."""
     grant: Select[Any] = select(col(Referral.offer_id).label("offer_id"),  # type: ignore[assignment]
                                 col(Referral.referring_organisation_id).label("organisation_id")).where(

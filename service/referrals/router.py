@@ -7,12 +7,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from service.core.db import SessionDep
 from service.core.errors import NotFound
-from service.core.idempotency import IdempotencyKey, forgotten, run_once
-from service.core.pagination import MAX_LIMIT, Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal
-from service.referrals import contacts, service
+from service.core.pagination import MAX_LIMIT, Page, PageParams
+from service.referrals import contacts, feed, guards, reads, service, transitions
 from service.referrals.dto import (
     ContactAgreementRead,
     ContactAgreementSet,
@@ -26,6 +23,10 @@ from service.referrals.dto import (
     TransitionRequest,
 )
 from service.referrals.models import ReferralStatus
+from service.web.idempotency import IdempotencyKey, forgotten, run_once
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/referrals", tags=["referrals"])
 contacts_router = APIRouter(prefix="/contacts", tags=["referrals"])
@@ -48,7 +49,7 @@ def create_referral(session: SessionDep, principal: CurrentPrincipal, body: Refe
     `Idempotency-Key` to retry safely."""
     def produce() -> tuple[int, Any]:
         referral = service.create(session, principal, body)
-        return 201, service.detail(session, principal, referral)
+        return 201, reads.detail(session, principal, referral)
 
     code, payload = run_once(session, principal, idempotency_key, request.url.path, body.model_dump(mode="json"),
                              produce, person_of=_person_of)
@@ -68,7 +69,7 @@ def list_referrals(
     oldest first. Received ones only while the person's consent lets you see them."""
     filters = service.ReferralFilters(direction=direction, status=status_, offer_id=offer_id, person_id=person_id)
     rows, cursor = service.list_referrals(session, principal, page, filters)
-    return {"items": service.present(session, principal, rows), "next_cursor": cursor}
+    return {"items": reads.present(session, principal, rows), "next_cursor": cursor}
 
 
 @router.get("/{referral_id}", response_model=ReferralDetail)
@@ -83,14 +84,14 @@ def transition_referral(session: SessionDep, principal: CurrentPrincipal, referr
     """accept | decline | start | complete | end_early (provider) or withdraw (referrer). An illegal action
     → 409 with `allowed_actions`; accepting a full offer → 409 `no_capacity`."""
     def produce() -> tuple[int, Any]:
-        referral = service.transition(session, principal, referral_id, body)
-        return 200, service.detail(session, principal, referral)
+        referral = transitions.transition(session, principal, referral_id, body)
+        return 200, reads.detail(session, principal, referral)
 
     if idempotency_key is not None:
         # A replay must not outlive the consent: the stored body shows the person's summary, and an expired
         # consent (before the nightly job has forgotten the stored responses) hides the referral now.
         try:
-            service.load(session, principal, referral_id, "referral.transition")
+            guards.load(session, principal, referral_id, "referral.transition")
         except NotFound:
             if not forgotten(session, principal, idempotency_key):
                 raise  # a forgotten response answers 410 below, as after a withdrawal
@@ -145,4 +146,4 @@ def list_events(session: SessionDep, principal: CurrentPrincipal,
                 limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100) -> Any:
     """Referral transitions your organisation may see (sent or received), oldest first, for polling.
     Events carry ids and statuses only."""
-    return service.events(session, principal, after, limit)
+    return feed.events(session, principal, after, limit)

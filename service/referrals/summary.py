@@ -13,7 +13,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from service.core.permissions import Permission
 from service.core.principal import Principal
 from service.core.types import utcnow
 from service.organisations.models import Organisation
@@ -27,14 +26,10 @@ from service.persons.models import (
     Person,
     PersonRiskSetting,
 )
-from service.persons.policy import (
-    SUMMARY_REFERRAL_STATES,
-    consent_is_active,
-    summary_visible_persons,
-    visible_persons,
-)
+from service.persons.policy import consent_is_active, owns, visible_persons
 from service.referrals.dto import SharedPerson
 from service.referrals.models import Referral
+from service.referrals.policy import SUMMARY_REFERRAL_STATES, summary_visible_persons
 
 
 def sharing_grants(session: Session, person_ids: list[uuid.UUID],
@@ -96,8 +91,7 @@ def shared_persons(session: Session, principal: Principal,
         person = persons.get(r.person_id)
         if person is None:
             continue
-        owner = person.organisation_id == principal.organisation_id and principal.can(Permission.persons_manage)
-        if not owner and r.status not in SUMMARY_REFERRAL_STATES:
+        if not owns(principal, person.organisation_id) and r.status not in SUMMARY_REFERRAL_STATES:
             continue  # a declined, withdrawn or expired referral gives the provider no further view
         consented = allowed_categories(grants.get(person.id, []), r.provider_organisation_id,
                                        kinds.get(r.provider_organisation_id))

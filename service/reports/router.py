@@ -5,11 +5,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
-from service.core.db import SessionDep
 from service.core.errors import NotAcceptable, Unprocessable, field_errors
-from service.core.principal import CurrentPrincipal
 from service.reports import render, service
 from service.reports.dto import Rec4Params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 

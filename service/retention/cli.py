@@ -13,7 +13,6 @@ def run(dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what
         min=1, max=10000, help="Rows deleted or pseudonymised per transaction.")] = 500,
         progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True) -> None:
     """Delete or reduce what is past its retention period, in batches; every category is audited."""
-    import service.models  # noqa: F401  (every table known before the first flush)
     import service.persons.documents  # noqa: F401
     from service.core.db import new_session
     from service.core.progress import progress_bars

@@ -3,10 +3,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from service.core.db import SessionDep
-from service.core.pagination import Page, PageParams, page_params
+from service.core.pagination import Page, PageParams
 from service.core.permissions import Role
-from service.core.principal import CurrentPrincipal
 from service.users import service
 from service.users.dto import (
     ApiClientCreate,
@@ -17,6 +15,9 @@ from service.users.dto import (
     UserRead,
     UserUpdate,
 )
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 
 users_router = APIRouter(prefix="/users", tags=["users"])
 clients_router = APIRouter(prefix="/api-clients", tags=["api-clients"])

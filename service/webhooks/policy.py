@@ -4,9 +4,15 @@
 from sqlalchemy import ColumnElement
 from sqlmodel import col
 
-from service.core.principal import Principal
+from service.core.permissions import Permission
+from service.core.principal import Principal, require
 from service.events.models import OutboxEvent
 from service.webhooks.models import WebhookEndpoint
+
+
+def ensure_can_manage(principal: Principal) -> None:
+    """Only the organisation's webhook managers (org_admin) work with its endpoints and feed; else 403."""
+    require(principal, Permission.webhooks_manage)
 
 
 def own_endpoints(principal: Principal) -> ColumnElement[bool]:

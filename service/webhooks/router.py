@@ -5,9 +5,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response, status
 
-from service.core.db import SessionDep
-from service.core.pagination import Page, PageParams, page_params
-from service.core.principal import CurrentPrincipal
+from service.core.pagination import Page, PageParams
+from service.web.parameters import page_params
+from service.web.principal import CurrentPrincipal
+from service.web.session import SessionDep
 from service.webhooks import service
 from service.webhooks.dto import (
     AttemptRead,

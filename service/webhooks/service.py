@@ -12,8 +12,7 @@ from sqlmodel import col
 from service.audit.service import record
 from service.core.errors import Conflict, NotFound, Unprocessable
 from service.core.pagination import PageParams, keyset_page
-from service.core.permissions import Permission
-from service.core.principal import Principal, require
+from service.core.principal import Principal
 from service.core.types import utcnow
 from service.events.models import OutboxEvent
 from service.webhooks import policy, secrets
@@ -54,7 +53,7 @@ def endpoint_read(e: WebhookEndpoint) -> EndpointRead:
 
 
 def _load(session: Session, principal: Principal, endpoint_id: uuid.UUID, lock: bool = False) -> WebhookEndpoint:
-    require(principal, Permission.webhooks_manage)
+    policy.ensure_can_manage(principal)
     stmt = select(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint_id, policy.own_endpoints(principal))
     endpoint = session.scalar(stmt.with_for_update() if lock else stmt)
     if endpoint is None:
@@ -69,7 +68,7 @@ def _audit(session: Session, principal: Principal, action: str, endpoint_id: uui
 
 
 def list_endpoints(session: Session, principal: Principal, params: PageParams) -> tuple[list[EndpointRead], str | None]:
-    require(principal, Permission.webhooks_manage)
+    policy.ensure_can_manage(principal)
     rows, cursor = keyset_page(session, select(WebhookEndpoint).where(policy.own_endpoints(principal)),
                                [col(WebhookEndpoint.created_at), col(WebhookEndpoint.id)], params)
     return [endpoint_read(e) for e in rows], cursor
@@ -80,7 +79,7 @@ def get(session: Session, principal: Principal, endpoint_id: uuid.UUID) -> Endpo
 
 
 def create(session: Session, principal: Principal, data: EndpointCreate) -> EndpointCreated:
-    require(principal, Permission.webhooks_manage)
+    policy.ensure_can_manage(principal)
     _check_target(data.url)
     secret, endpoint_id = new_secret(), uuid.uuid4()
     token = secrets.seal(endpoint_id, secret)  # only the ciphertext is stored; the secret is shown this once
@@ -189,7 +188,7 @@ def redeliver(session: Session, principal: Principal, endpoint_id: uuid.UUID, de
 
 def list_events(session: Session, principal: Principal, params: PageParams) -> tuple[list[EventRead], str | None]:
     """The organisation's event feed: every event it was told about (also when no endpoint took it)."""
-    require(principal, Permission.webhooks_manage)
+    policy.ensure_can_manage(principal)
     rows, cursor = keyset_page(session, select(OutboxEvent).where(policy.own_events(principal)),
                                [col(OutboxEvent.seq)], params)
     return [EventRead(id=e.id, type=e.type, occurred_at=e.occurred_at, payload=e.payload) for e in rows], cursor

@@ -37,7 +37,7 @@ def latest_slot(hhmm: str, now: datetime) -> datetime:
 
 
 def _consents(factory: SessionFactory, now: datetime, _since: datetime) -> int:
-    from service.persons.service import expire_consents
+    from service.persons.consents import expire_consents
 
     with factory() as session:
         count = expire_consents(session, now)
@@ -46,7 +46,7 @@ def _consents(factory: SessionFactory, now: datetime, _since: datetime) -> int:
 
 
 def _referrals(factory: SessionFactory, now: datetime, _since: datetime) -> int:
-    from service.referrals.service import expire_overdue
+    from service.referrals.transitions import expire_overdue
 
     with factory() as session:
         count = expire_overdue(session, now)

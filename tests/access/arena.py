@@ -11,7 +11,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from service.audit.models import AuditEvent
-from service.core.db import metadata, open_session
+from service.core.db import metadata
+from service.web.session import open_session
 from tests.access.world import ORG_ROLES, World, build
 
 ACTORS = ["anonymous", *(f"{o}:{r}" for o in ("A", "A2", "C") for r in ORG_ROLES), "P:coordinator", "P:org_admin",

@@ -44,8 +44,12 @@ def expected(access: Access, actor: Actor, owner: str, world: World, *, has_obje
         return 403 if actor.role == "analyst" and kind != "ministry" else OK
     if not has_object or access.rule in OPEN_RULES:
         return OK
+    return _on_object(access.rule, actor, owner, world, kind, side)
+
+
+def _on_object(rule: Rule, actor: Actor, owner: str, world: World, kind: str | None, side: str) -> int | str:
+    """The rules that depend on whose object it is (an existing object of `owner`)."""
     same = actor.org == owner
-    rule = access.rule
     if rule in OWN_RULES:
         if rule == Rule.persons_own:  # full person data: own organisation *and* persons:manage
             return OK if same and P.persons_manage in actor.permissions else 404

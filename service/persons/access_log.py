@@ -21,7 +21,7 @@ from service.core.errors import Unprocessable
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.organisations.models import Organisation
-from service.persons.service import PURPOSE_DATA_PROTECTION, _load, _require_manage
+from service.persons.guards import PURPOSE_DATA_PROTECTION, load, require_manage
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
 
@@ -97,8 +97,8 @@ def access_log(session: Session, principal: Principal, person_id: uuid.UUID, par
                period_from: date | None = None, period_to: date | None = None,
                fmt: str = "json") -> tuple[list[AccessLogEntry], str | None]:
     """One page of the person's access log, oldest first, for the organisation that holds the person."""
-    _require_manage(session, principal, "person.access_log")
-    person = _load(session, principal, person_id, "person.access_log")
+    require_manage(session, principal, "person.access_log")
+    person = load(session, principal, person_id, "person.access_log")
     start, end = period_bounds(period_from, period_to)
     rows, cursor = keyset_page(session, events_of(person.id, start, end), [col(AuditEvent.id)], params)
     entries = _entries(session, rows)

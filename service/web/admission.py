@@ -13,7 +13,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from service.core.errors import busy, problem_response
+from service.core.errors import busy
+from service.web.problems import problem_response
 
 # Probes and documentation touch no personal data and must answer while the queue is long.
 EXEMPT = frozenset({"/healthz", "/readyz", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"})

@@ -1,0 +1,20 @@
+"""Query and path parameters every REST route shares: the page (`limit`, `cursor`) and the NUL-free rule."""
+
+from typing import Annotated
+
+from fastapi import Query, Request
+
+from service.core.dto import refuse_nul
+from service.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 200)")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=512, description="Opaque cursor from next_cursor")] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+def nul_free_parameters(request: Request) -> None:
+    """App-wide dependency: the same rule for query and path parameters as for bodies."""
+    refuse_nul([*request.query_params.multi_items(), *request.path_params.items()])

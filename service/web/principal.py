@@ -1,0 +1,40 @@
+"""The acting principal of a request, resolved once from the bearer token (FastAPI dependencies)."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from service.auth.tokens import BEARER_CHALLENGE, principal_from_token
+from service.core.errors import Unauthorized
+from service.core.principal import Principal
+from service.web.session import SessionDep
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+_RESOLVED = "tvaers_principal"
+
+
+def resolve_principal(request: Request, session: Session, token: str | None) -> Principal | None:
+    """The request's principal, read once per request (the door and the endpoint share it)."""
+    if _RESOLVED not in request.scope:
+        request.scope[_RESOLVED] = principal_from_token(session, token) if token else None
+    principal: Principal | None = request.scope[_RESOLVED]
+    return principal
+
+
+def optional_principal(request: Request, session: SessionDep,
+                       token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal | None:
+    return resolve_principal(request, session, token)
+
+
+def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthorized("Authentication required: send a bearer token.", headers=BEARER_CHALLENGE)
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]

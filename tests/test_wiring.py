@@ -1,0 +1,32 @@
+"""Cross-domain reactions are wired in one explicit place (`service.wiring.wire()`), never by importing a module:
+importing every domain registers nothing; `wire()` registers each reaction once, in order."""
+
+import subprocess
+import sys
+
+PROBE = """
+import importlib, pkgutil, service
+for m in pkgutil.walk_packages(service.__path__, 'service.'):
+    if m.name not in ('service.server', 'service.cli', 'service.__main__'):
+        importlib.import_module(m.name)
+from service.events import subscribed
+from service.offers.policy import _LOCATION_GRANTS
+from service.persons.consents import on_consent_withdrawn
+def names():
+    return ([f.__module__ + '.' + f.__name__ for f in on_consent_withdrawn],
+            [g.__name__ for g in _LOCATION_GRANTS], [h.__name__ for h in subscribed()])
+print(names())
+from service.wiring import wire
+wire(); wire()
+print(names())
+"""
+
+
+def test_importing_registers_nothing_and_wire_registers_each_reaction_once_in_order():
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    before, after = out.stdout.strip().splitlines()[-2:]
+    assert before == "([], ['_provider_grant'], [])"
+    assert after == ("(['service.referrals.transitions.on_consent_ended', "
+                     "'service.persons.documents.on_consent_ended', 'service.events.consents.consent_ended'], "
+                     "['_provider_grant', 'accepted_referral_grant'], ['fan_out'])")
