@@ -5,6 +5,7 @@ and selected fields BEFORE graphql-core validates them, so they cost nothing and
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -155,44 +156,64 @@ def test_any_document_is_a_client_error_never_a_500(client, query):
 
 @pytest.mark.slow
 def test_refusal_is_cheap_and_healthz_stays_responsive(live_server):
-    """Loose wall-clock bounds (a shared 2-core CI machine): the refusal itself, in-process, takes well under
-    50 ms; while threads flood the server with hostile documents, /healthz keeps answering quickly."""
+    """No wall-clock bound (a shared 2-core machine makes those flaky): refusing a hostile document costs no more
+    than parsing the largest legitimate document, measured in the same run — an attack that made the check
+    expand (fragment fan-out, validation) would cost orders of magnitude more. While threads flood the server
+    with hostile documents, /healthz keeps answering."""
     import httpx
+    from graphql import parse
 
-    with pytest.raises(Exception, match="GraphQL document"):
-        check_document(ATTACKS["fragment fan-out, small"], get_settings())  # warm up the parser
-    for query in ATTACKS.values():
+    settings_ = get_settings()
+    legitimate = "{" + " a" * (settings_.graphql_max_tokens - 3) + "}"
+
+    def best_of(n: int, work: Callable[[], object]) -> float:
         timings = []
-        for _ in range(3):  # the best of three: a busy shared machine only ever adds time
+        for _ in range(n):  # the best of n: a busy shared machine only ever adds time
             start = time.perf_counter()
-            with pytest.raises(Exception, match="GraphQL document"):
-                check_document(query, get_settings())
+            work()
             timings.append(time.perf_counter() - start)
-        assert min(timings) < 0.1, timings  # about 20 ms here at worst; the issue's bound is 50 ms
+        return min(timings)
 
-    stop = threading.Event()
-    statuses: list[int] = []
+    def refuse(query: str) -> None:
+        with pytest.raises(Exception, match="GraphQL document"):
+            check_document(query, settings_)
 
-    def flood() -> None:
-        with httpx.Client(base_url=live_server, timeout=10) as http:
-            while not stop.is_set():
-                for query in ATTACKS.values():
-                    statuses.append(http.post("/graphql", json={"query": query}).status_code)
+    refuse(ATTACKS["fragment fan-out, small"])  # warm up the parser
+    for name, query in ATTACKS.items():
+        baseline = best_of(5, lambda: parse(legitimate))
+        cost = best_of(5, lambda q=query: refuse(q))  # type: ignore[misc]
+        assert cost < 5 * baseline + 0.005, (name, cost, baseline)
 
-    threads = [threading.Thread(target=flood) for _ in range(4)]
-    for t in threads:
-        t.start()
-    try:
-        with httpx.Client(base_url=live_server, timeout=10) as http:
-            slowest = 0.0
-            for _ in range(20):
-                start = time.perf_counter()
-                assert http.get("/healthz").status_code == 200
-                slowest = max(slowest, time.perf_counter() - start)
-                time.sleep(0.02)
-    finally:
-        stop.set()
+    def healthz_under_flood(queries: list[str]) -> tuple[float, set[int]]:
+        """The median /healthz latency while four threads post `queries` in a loop."""
+        stop = threading.Event()
+        statuses: list[int] = []
+
+        def flood() -> None:
+            with httpx.Client(base_url=live_server, timeout=10) as http:
+                while not stop.is_set():
+                    for query in queries:
+                        statuses.append(http.post("/graphql", json={"query": query}).status_code)
+
+        threads = [threading.Thread(target=flood) for _ in range(4)]
         for t in threads:
-            t.join(timeout=20)
-    assert statuses and set(statuses) == {400}
-    assert slowest < 1.0, slowest
+            t.start()
+        latencies = []
+        try:
+            with httpx.Client(base_url=live_server, timeout=10) as http:
+                for _ in range(15):
+                    start = time.perf_counter()
+                    assert http.get("/healthz").status_code == 200
+                    latencies.append(time.perf_counter() - start)
+                    time.sleep(0.02)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=20)
+        return sorted(latencies)[len(latencies) // 2], set(statuses)
+
+    # The baseline is the same flood of the cheapest legitimate document, in the same run.
+    baseline, ok_statuses = healthz_under_flood(["{ __typename }"])
+    hostile, statuses = healthz_under_flood(list(ATTACKS.values()))
+    assert ok_statuses == {200} and statuses == {400}
+    assert hostile < 3 * baseline + 0.25, (hostile, baseline)
