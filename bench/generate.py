@@ -4,7 +4,10 @@
 
 Defaults: 500,000 persons, 50,000 offers, 1,500,000 referrals across all 98 municipalities. Rows are made by
 PostgreSQL itself (generate_series), in chunks, so the progress bar moves and memory stays flat.
-Every person is fictitious ("Syntetisk Person").
+Every person is fictitious ("Syntetisk Person"). What the service stores on its own rows is written with each
+row, never by a whole-table UPDATE afterwards (which took longer than the generation itself): the Cell Key
+Method record keys, and each follow-up's T-ILS change (a synthetic person's only intake is at registration, so
+the change is the follow-up total minus that intake).
 """
 
 import argparse
@@ -117,9 +120,9 @@ def generate(persons: int, offers: int, referrals_per_person: int, chunk: int) -
             _run(conn, f"""
                 INSERT INTO person (id, organisation_id, status, given_name, family_name, birth_year,
                                     municipality_code, loneliness_latest_total, loneliness_latest_at, version,
-                                    created_at, updated_at)
+                                    created_at, updated_at, record_key)
                 SELECT id, org, 'active', 'Syntetisk', 'Person', birth_year, municipality, intake, created, 1,
-                       created, created FROM bench_chunk;
+                       created, created, floor(random() * 1048576)::int FROM bench_chunk;
                 INSERT INTO person_risk_setting (person_id, risk_setting_code)
                 SELECT id, ({_arr(RISK)})[1 + (g * 7) % 9] FROM bench_chunk
                 UNION
@@ -142,7 +145,7 @@ def generate(persons: int, offers: int, referrals_per_person: int, chunk: int) -
                 FROM bench_chunk c CROSS JOIN generate_series(1, CAST(:per AS int)) r(k);
                 INSERT INTO referral (id, person_id, offer_id, referring_organisation_id, provider_organisation_id,
                                       created_by, shared_categories, status, reason_code, outcome, holds_seat,
-                                      sent_at, accepted_at, started_at, closed_at, updated_at, version)
+                                      sent_at, accepted_at, started_at, closed_at, updated_at, version, record_key)
                 SELECT r.rid, r.person, b.id, r.org, o.organisation_id, r.org, '[]',
                        s.status, s.reason, CASE WHEN s.status = 'completed' THEN 'attended_regularly' END,
                        s.status IN ('accepted', 'started'), r.created + interval '2 days',
@@ -151,7 +154,7 @@ def generate(persons: int, offers: int, referrals_per_person: int, chunk: int) -
                        CASE WHEN s.status IN ('started', 'completed', 'ended_early')
                             THEN r.created + (4 + r.roll % 25) * interval '1 day' END,
                        CASE WHEN s.status IN ('declined', 'completed', 'ended_early', 'withdrawn')
-                            THEN r.created + interval '60 days' END, now(), 1
+                            THEN r.created + interval '60 days' END, now(), 1, floor(random() * 1048576)::int
                 FROM bench_ref r JOIN bench_offer b ON b.rn = r.orn JOIN offer o ON o.id = b.id
                 CROSS JOIN LATERAL (SELECT CASE
                     WHEN r.roll < 15 THEN 'sent' WHEN r.roll < 25 THEN 'declined' WHEN r.roll < 35 THEN 'accepted'
@@ -160,25 +163,16 @@ def generate(persons: int, offers: int, referrals_per_person: int, chunk: int) -
                     CASE WHEN r.roll BETWEEN 15 AND 24 OR r.roll BETWEEN 85 AND 91
                          THEN ({_arr(REASONS)})[1 + r.roll % 9] END AS reason) s;
                 INSERT INTO loneliness_measurement (id, person_id, item1, item2, item3, total, measured_at,
-                                                    context, recorded_by, created_at, referral_id)
+                                                    context, recorded_by, created_at, referral_id, tils_change)
                 SELECT gen_random_uuid(), r.person, 1, 1, greatest(r.intake - 2 - r.roll % 3, 1),
                        greatest(r.intake - r.roll % 3, 3), r.created + interval '90 days', 'follow_up', r.org,
-                       now(), r.rid
+                       now(), r.rid, greatest(r.intake - r.roll % 3, 3) - r.intake
                 FROM bench_ref r JOIN referral f ON f.id = r.rid WHERE f.status = 'completed';
                 DROP TABLE bench_ref""", {"offers": offers, "per": referrals_per_person})
         bar.update(last - first + 1)
     bar.close()
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS bench_offer"))
-        # what the service stores on its own rows (migration 0009_report_facts): Cell Key Method record keys
-        # and each follow-up's T-ILS change against the latest intake before it
-        for table in ("person", "referral"):
-            conn.execute(text(f"UPDATE {table} SET record_key = floor(random() * 1048576)::int"))  # noqa: S608
-        conn.execute(text("""
-            UPDATE loneliness_measurement f SET tils_change = f.total - (
-                SELECT i.total FROM loneliness_measurement i WHERE i.person_id = f.person_id
-                AND i.context = 'intake' AND i.measured_at <= f.measured_at ORDER BY i.measured_at DESC LIMIT 1)
-            WHERE f.context = 'follow_up'"""))
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
         counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()

@@ -61,6 +61,8 @@ class Rec4Report:
     totals: ReportRow
     barriers: JSON
     action_plan: JSON
+    freshness: JSON = strawberry.field(description=(
+        "How fresh the facts are: source (live, summary or mixed), as_of and max_staleness_seconds"))
 
 
 def _row(entry: dict) -> ReportRow:  # type: ignore[type-arg]
@@ -86,4 +88,5 @@ class Query:
             scope=doc["scope"], threshold=doc["disclosure"]["threshold"],
             measures=[m["name"] for m in doc["measures"]], not_applicable=doc["not_applicable"],
             cells=[_row(e) for e in doc["cells"]], margins=[_row(e) for e in doc["margins"]],
-            totals=_row(doc["totals"]), barriers=doc["barriers"], action_plan=doc["action_plan"])
+            totals=_row(doc["totals"]), barriers=doc["barriers"], action_plan=doc["action_plan"],
+            freshness=doc["freshness"])

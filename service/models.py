@@ -29,6 +29,7 @@ from service.referrals.models import (
     ReferralGoal,
     ReferralTransition,
 )
+from service.reports.models import ReportSummary
 from service.users.models import ApiClient, User
 from service.webhooks.models import JobRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -42,3 +43,4 @@ __all__ += ["AuditChainHead", "AuditEventPerson", "ConsentDocument"]
 __all__ += ["JobRun", "OutboxEvent", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]
 __all__ += ["ContactElement", "FollowUp", "ParkedTopic", "ReferralGoal"]
 __all__ += ["PersonLink", "PersonTransfer"]
+__all__ += ["ReportSummary"]

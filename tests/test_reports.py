@@ -188,11 +188,12 @@ def test_every_pull_is_audited_with_its_parameters(client, db, data, national_an
 def test_quarters_and_graphql(gql, data, national_analyst):
     result = gql("""query($input: Rec4ReportInput!) { rec4Report(input: $input) {
         __typename ... on Rec4Report { threshold groupBy cells { key { code } values { measure value suppressed } }
-                                       totals { values { measure value } } }
+                                       totals { values { measure value } } freshness }
         ... on Problem { status detail } } }""",
                  {"input": {"periodFrom": "2026-01-01", "periodTo": "2026-06-30", "groupBy": ["quarter"]}},
                  national_analyst)["data"]["rec4Report"]
     assert result["__typename"] == "Rec4Report" and result["groupBy"] == ["quarter"]
+    assert result["freshness"]["source"] == "live" and result["freshness"]["as_of"]
     assert [c["key"][0]["code"] for c in result["cells"]] == ["2026Q1", "2026Q2"]
     q1 = {v["measure"]: v for v in result["cells"][0]["values"]}
     assert 29 in possible_counts(int(q1["persons_at_risk"]["value"]), 5)

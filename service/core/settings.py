@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8)
     # Disclosure control for aggregate reports: counts 1..threshold-1 are suppressed.
     disclosure_threshold: int = Field(default=5, ge=2, le=100)
+    report_summary_max_age_seconds: int = Field(default=900, ge=0, le=86_400, description=(
+        "the report's fast path: facts computed at most this long ago are served from `report_summary` (the age is "
+        "stated in every report's `freshness`); 0 computes every report live"))
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 20
     # GraphQL limits checked before validation (schema/limits.py) and the request body bound (service/body_limit.py).

@@ -66,12 +66,26 @@ def _bounds(n: int, threshold: int) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=64)
+def _noise_bounds(n_minus_threshold: int, threshold: int) -> tuple[tuple[int, int], ...]:
+    """(upper bound × MODULUS, noise d) of the rows n ≥ threshold: they differ only in k = min(D, n − T), so
+    every large count shares one of D + 1 cached rows (a report has thousands of distinct counts)."""
+    k = min(MAX_NOISE, n_minus_threshold)
+    return tuple((upper, value - (threshold + k)) for upper, value in _bounds(threshold + k, threshold))
+
+
 def perturb(n: int, cell_key: int, threshold: int) -> int:
     """The published value of a cell with true count n and the given (unreduced) cell key: the p-table row's
     inverse CDF at cell_key / MODULUS."""
     if n == 0:
         return 0
     u = cell_key % MODULUS
+    if n >= threshold:
+        noise = _noise_bounds(n - threshold if n - threshold < MAX_NOISE else MAX_NOISE, threshold)
+        for upper, d in noise:
+            if u < upper:
+                return n + d
+        return n + noise[-1][1]
     bounds = _bounds(n, threshold)
     for upper, value in bounds:
         if u < upper:

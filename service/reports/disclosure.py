@@ -40,19 +40,23 @@ it would tell a reader that a cell lies in 1..threshold-1.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from itertools import product
-from typing import Any
+
+from service.reports.table import (
+    Derived,
+    Key,
+    ProtectedReport,
+    Value,
+    categories_of,
+    check_dimensions,
+    check_key,
+    key_order,
+    key_space,
+)
 
 DEFAULT_THRESHOLD = 5
-
-Key = tuple[str | None, ...]
-
-
-def key_order(key: Key) -> tuple[tuple[int, str], ...]:
-    """Deterministic order of keys: categories sorted as strings, the margin (None) last."""
-    return tuple((1, "") if c is None else (0, c) for c in key)
 
 
 @dataclass(frozen=True)
@@ -68,42 +72,9 @@ class Relation:
         return (self.margin, *self.children)
 
 
-def _check_dimensions(dimensions: Sequence[str]) -> tuple[str, ...]:
-    dims = tuple(dimensions)
-    if len(set(dims)) != len(dims) or not all(isinstance(d, str) and d for d in dims):
-        raise ValueError("dimensions must be distinct non-empty names")
-    return dims
-
-
-def _check_key(key: Any, size: int) -> Key:
-    if not isinstance(key, tuple) or len(key) != size:
-        raise ValueError(f"key {key!r} must be a tuple with one entry per dimension ({size})")
-    if not all(c is None or isinstance(c, str) for c in key):
-        raise ValueError(f"key {key!r}: entries must be category strings or None (the margin)")
-    return key
-
-
-def categories_of(dimensions: Sequence[str], keys: Iterable[Key]) -> dict[str, tuple[str, ...]]:
-    """The categories of each dimension that occur in ``keys``, sorted."""
-    dims = _check_dimensions(dimensions)
-    found: dict[str, set[str]] = {d: set() for d in dims}
-    for key in keys:
-        for d, c in zip(dims, _check_key(key, len(dims)), strict=True):
-            if c is not None:
-                found[d].add(c)
-    return {d: tuple(sorted(found[d])) for d in dims}
-
-
-def key_space(dimensions: Sequence[str], categories: Mapping[str, Sequence[str]]) -> list[Key]:
-    """Every cell, margin and the total, in ``key_order``."""
-    dims = _check_dimensions(dimensions)
-    axes = [[*sorted(categories[d]), None] for d in dims]
-    return sorted((tuple(k) for k in product(*axes)), key=key_order)
-
-
 def relations(dimensions: Sequence[str], categories: Mapping[str, Sequence[str]]) -> list[Relation]:
     """Every linear relation "margin = sum of children", for every margin level and dimension."""
-    dims = _check_dimensions(dimensions)
+    dims = check_dimensions(dimensions)
     out = []
     for key in key_space(dims, categories):
         for i, c in enumerate(key):
@@ -117,9 +88,9 @@ def relations(dimensions: Sequence[str], categories: Mapping[str, Sequence[str]]
 def margins_from_leaves(dimensions: Sequence[str], leaves: Mapping[Key, int],
                         categories: Mapping[str, Sequence[str]] | None = None) -> dict[Key, int]:
     """Complete an additive count table: every margin is the sum of the cells below it."""
-    dims = _check_dimensions(dimensions)
+    dims = check_dimensions(dimensions)
     for key in leaves:
-        if None in _check_key(key, len(dims)):
+        if None in check_key(key, len(dims)):
             raise ValueError(f"key {key!r} is a margin; give cells only")
     cats = dict(categories) if categories is not None else categories_of(dims, leaves)
     out: dict[Key, int] = {}
@@ -163,7 +134,7 @@ def _complete(dims: tuple[str, ...], values: Mapping[Key, int],
     allowed = set(space)
     full = dict.fromkeys(space, 0)
     for key, value in values.items():
-        _check_key(key, len(dims))
+        check_key(key, len(dims))
         if key not in allowed:
             raise ValueError(f"key {key!r} has a category outside the given categories")
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -290,7 +261,7 @@ def suppress(dimensions: Sequence[str], values: Mapping[Key, int], *, threshold:
     table); by default the categories that occur in ``values``. Raises ``ValueError`` for malformed input,
     including a margin smaller than one of its children.
     """
-    dims = _check_dimensions(dimensions)
+    dims = check_dimensions(dimensions)
     _check_threshold(threshold)
     cats = ({d: tuple(sorted(categories[d])) for d in dims} if categories is not None
             else categories_of(dims, values))
@@ -312,61 +283,6 @@ def suppress(dimensions: Sequence[str], values: Mapping[Key, int], *, threshold:
                        primary=frozenset(primary), suppressed=frozenset(hidden))
 
 
-@dataclass(frozen=True)
-class Value:
-    """A published value: ``value`` is None whenever ``suppressed`` is true (or there is no value)."""
-
-    value: int | float | None
-    suppressed: bool
-    protection: str | None = None  # how the figure was protected (e.g. "cell_key"), stated with it
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"value": self.value, "suppressed": self.suppressed}
-        if self.protection is not None:
-            out["protection"] = self.protection
-        return out
-
-
-@dataclass(frozen=True)
-class Derived:
-    """A rate, mean or median per key, published only when its base count is safe.
-
-    ``base`` names the count measure the value is computed over (e.g. "referrals_sent" for the
-    acceptance rate, "persons_followed_up" for the mean T-ILS change); ``numerator`` names the count
-    measure a rate divides, if any, so the rate hides whenever the numerator does.
-    """
-
-    values: Mapping[Key, float | None]
-    base: str
-    numerator: str | None = None
-
-
-@dataclass(frozen=True)
-class ProtectedReport:
-    threshold: int
-    dimensions: tuple[str, ...]
-    categories: dict[str, tuple[str, ...]]
-    keys: tuple[Key, ...]
-    measures: dict[str, dict[Key, Value]] = field(default_factory=dict)
-
-    def row(self, key: Key) -> dict[str, Value]:
-        return {name: values[key] for name, values in self.measures.items()}
-
-    @property
-    def total_key(self) -> Key:
-        return (None,) * len(self.dimensions)
-
-    @property
-    def totals(self) -> dict[str, Value]:
-        return self.row(self.total_key)
-
-    def cells(self) -> list[Key]:
-        """The keys with a category in every dimension (no margins)."""
-        return [k for k in self.keys if None not in k]
-
-    def margins(self) -> list[Key]:
-        """Margins and the total."""
-        return [k for k in self.keys if None in k]
 
 
 def protect(dimensions: Sequence[str], counts: Mapping[str, Mapping[Key, int]],
@@ -378,7 +294,7 @@ def protect(dimensions: Sequence[str], counts: Mapping[str, Mapping[Key, int]],
     suppressed independently. ``derived`` maps names to rates/means/medians over a base count in
     ``counts``. The key space is shared: by default the union of categories that occur in any measure.
     """
-    dims = _check_dimensions(dimensions)
+    dims = check_dimensions(dimensions)
     _check_threshold(threshold)
     derived = dict(derived or {})
     overlap = set(counts) & set(derived)
@@ -407,7 +323,7 @@ def protect(dimensions: Sequence[str], counts: Mapping[str, Mapping[Key, int]],
         numerator = results[spec.numerator] if spec.numerator else None
         allowed = set(space)
         for key in spec.values:
-            if _check_key(key, len(dims)) not in allowed:
+            if check_key(key, len(dims)) not in allowed:
                 raise ValueError(f"derived measure {name!r}: key {key!r} is outside the table")
         out: dict[Key, Value] = {}
         for key in space:

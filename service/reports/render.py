@@ -32,7 +32,8 @@ HEAD_DA = {"row": "række", "cell": "celle", "margin": "margen", "total": "total
            "mapping_entries": "kortlægning", "referrals": "henvisninger", "period_from": "periode fra",
            "period_to": "periode til", "scope": "omfang", "threshold": "tærskel", "generated_at": "dannet",
            "method": "metode", "measure": "målepunkt", "id": "id", "title": "titel", "status": "status",
-           "risk_settings": "risikomiljøer", "indicator": "indikator", "value": "værdi"}
+           "risk_settings": "risikomiljøer", "indicator": "indikator", "value": "værdi",
+           "facts_as_of": "tal opgjort", "facts_source": "tallenes kilde", "max_staleness_seconds": "maks. alder (s)"}
 
 
 def head(word: str, lang: str) -> str:
@@ -75,6 +76,7 @@ def document(report: Rec4Report) -> dict[str, Any]:
     return {
         "report": "rec4",
         "generated_at": report.generated_at.isoformat(),
+        "freshness": report.freshness,
         "period": {"from": report.params.period_from.isoformat(), "to": report.params.period_to.isoformat()},
         "group_by": list(dims),
         "filters": {k: list(v) for k, v in report.query.filters.items()},
@@ -177,7 +179,9 @@ def to_xlsx(report: Rec4Report) -> bytes:
     for word, value in (("period_from", report.params.period_from.isoformat()),
                         ("period_to", report.params.period_to.isoformat()), ("scope", report.scope.description),
                         ("threshold", report.protected.threshold), ("method", DISCLOSURE["rule"]),
-                        ("generated_at", report.generated_at.isoformat())):
+                        ("generated_at", report.generated_at.isoformat()),
+                        ("facts_as_of", report.freshness["as_of"]), ("facts_source", report.freshness["source"]),
+                        ("max_staleness_seconds", report.freshness["max_staleness_seconds"])):
         about.append([head(word, lang), value])
     buf = io.BytesIO()
     wb.save(buf)

@@ -1,7 +1,7 @@
 """The Recommendation 4 mapping report: SQL aggregates, protected by disclosure control, audited."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from service.core.settings import get_settings
 from service.mapping.models import BarrierType
 from service.mapping.service import BarrierFilters, count_barriers
 from service.reference.service import check_municipality_codes, check_region_codes, check_risk_setting_codes
-from service.reports import cellkey, sql
+from service.reports import cellkey, sql, summary
 from service.reports.cellkey import DerivedSpec
 from service.reports.dimensions import Categories, load_categories
 from service.reports.disclosure import Key, ProtectedReport, Value
@@ -74,6 +74,7 @@ class Rec4Report:
     action_plan: list[dict[str, Any]]
     generated_at: datetime
     what_works: dict[str, Any]
+    freshness: dict[str, Any]
 
 
 def _check_codes(session: Session, params: Rec4Params) -> None:
@@ -117,24 +118,27 @@ def _split_keys(table: dict[str, dict[Key, Any]]) -> tuple[dict[str, dict[Key, A
     return counts, keys
 
 
-def raw_measures(session: Session, q: sql.Query, categories: Categories) -> tuple[
+def raw_measures(session: Session, q: sql.Query, categories: Categories,
+                 reader: summary.Reader | None = None) -> tuple[
         dict[str, dict[Key, Any]], dict[str, dict[Key, Any]], dict[str, dict[Key, Any]], dict[str, dict[Key, Any]]]:
-    """The true figures (never published as such): counts, their cell keys, offer values, other statistics."""
+    """The true figures (never published as such): counts, their cell keys, offer values, other statistics.
+    Read through `reader` (the fast path), or live when none is given."""
+    reader = reader or summary.Reader(session, None)
     lists = _category_lists(q, categories)
     persons_apply = "offer_category" not in q.group_by and "offer_category" not in q.filters
     counts: dict[str, dict[Key, Any]] = {}
     keys: dict[str, dict[Key, Any]] = {}
     offers = {k: _within(v, lists, q.group_by)
-              for k, v in sql.offer_measures(session, q, categories.values["quarter"]).items()}
+              for k, v in summary.offers(reader, q, categories.values["quarter"]).items()}
     if persons_apply:
-        c, k = _split_keys(sql.persons_measures(session, q))
+        c, k = _split_keys(summary.persons(reader, q))
         counts.update(c)
         keys.update(k)
-    referral_counts, medians = sql.referral_measures(session, q)
+    referral_counts, medians = summary.referrals(reader, q)
     c, k = _split_keys(referral_counts)
     counts.update(c)
     keys.update(k)
-    tils = sql.tils_measures(session, q)
+    tils = summary.tils(reader, q)
     counts["persons_followed_up"] = tils["persons_followed_up"]
     keys["persons_followed_up"] = tils["ck_persons_followed_up"]
     stats = {"median_days_to_start": medians, "tils_change_sum": tils["tils_change_sum"]}
@@ -142,11 +146,12 @@ def raw_measures(session: Session, q: sql.Query, categories: Categories) -> tupl
     return trim, keys, offers, {k: _within(v, lists, q.group_by) for k, v in stats.items()}
 
 
-def compute(session: Session, q: sql.Query, categories: Categories, threshold: int) -> tuple[
+def compute(session: Session, q: sql.Query, categories: Categories, threshold: int,
+            reader: summary.Reader | None = None) -> tuple[
         ProtectedReport, dict[str, dict[Key, Any]], list[str]]:
     lists = _category_lists(q, categories)
     persons_apply = "offer_category" not in q.group_by and "offer_category" not in q.filters
-    counts, keys, offers, stats = raw_measures(session, q, categories)
+    counts, keys, offers, stats = raw_measures(session, q, categories, reader)
     medians = {k: None if v is None else round(v, 1) for k, v in stats["median_days_to_start"].items()}
     followed = counts["persons_followed_up"]
     means = {k: round(v / followed[k], 2) if followed.get(k) else None for k, v in stats["tils_change_sum"].items()}
@@ -162,12 +167,13 @@ def compute(session: Session, q: sql.Query, categories: Categories, threshold: i
     return report, offers, not_applicable
 
 
-def _barriers(session: Session, q: sql.Query, threshold: int) -> tuple[dict[tuple[str, str], int], ProtectedReport]:
+def barriers(session: Session, q: sql.Query, threshold: int,
+              reader: summary.Reader) -> tuple[dict[tuple[str, str], int], ProtectedReport]:
     municipalities = q.filters.get("municipality")
     reported = count_barriers(session, BarrierFilters(
         risk_settings=q.risk_codes(), municipality_codes=municipalities, region_codes=q.filters.get("region"),
         period_from=q.period_from, period_to=q.period_to))
-    declines = sql.referral_barriers(session, q)
+    declines = summary.barriers(reader, q)
     risk = q.risk_codes()
     dims = ("barrier_type", "risk_setting")
     lists = {"barrier_type": tuple(b.value for b in BarrierType),
@@ -178,7 +184,8 @@ def _barriers(session: Session, q: sql.Query, threshold: int) -> tuple[dict[tupl
     return reported, protected
 
 
-def _action_plan(session: Session, q: sql.Query, categories: Categories, threshold: int) -> list[dict[str, Any]]:
+def _action_plan(session: Session, q: sql.Query, categories: Categories, threshold: int,
+                 reader: summary.Reader) -> list[dict[str, Any]]:
     measures = list(session.scalars(select(ActionPlanMeasure).order_by(col(ActionPlanMeasure.created_at))
                                     .limit(MAX_PLAN_MEASURES)))
     settings_of, indicators_of = children_of(session, [m.id for m in measures])
@@ -190,7 +197,7 @@ def _action_plan(session: Session, q: sql.Query, categories: Categories, thresho
             continue
         sub = sql.Query(q.period_from, q.period_to, ("quarter",), {**q.filters, "risk_setting": scoped},
                         q.risk_scope, q.dialect)
-        report, offers, _ = compute(session, sub, categories, threshold)
+        report, offers, _ = compute(session, sub, categories, threshold, reader)
         indicators = indicators_of[m.id]
         per_quarter = []
         for quarter in categories.values["quarter"]:
@@ -209,11 +216,18 @@ def rec4(session: Session, principal: Principal, params: Rec4Params, *, fmt: str
     q = _effective_query(session, params, scope)
     threshold = get_settings().disclosure_threshold
     categories = load_categories(session, params.period_from, params.period_to)
-    report, offers, not_applicable = compute(session, q, categories, threshold)
-    reported, from_referrals = _barriers(session, q, threshold)
-    plan = _action_plan(session, q, categories, threshold) if params.include_action_plan else []
-    works = what_works(session, q, categories.values["offer_category"], threshold)
+    reader = fast_path_reader(session)
+    report, offers, not_applicable = compute(session, q, categories, threshold, reader)
+    reported, from_referrals = barriers(session, q, threshold, reader)
+    plan = _action_plan(session, q, categories, threshold, reader) if params.include_action_plan else []
+    works = what_works(session, q, categories.values["offer_category"], threshold, reader)
     record(session, principal, "report.rec4", purpose="rec4_mapping", subject_type="report",
            criterion={**params.model_dump(mode="json"), "format": fmt, "scope": scope.description})
     return Rec4Report(params, scope, q, categories, report, offers, not_applicable, reported, from_referrals,
-                      plan, datetime.now(UTC), works)
+                      plan, datetime.now(UTC), works, reader.freshness())
+
+
+def fast_path_reader(session: Session) -> summary.Reader:
+    """The summary reader of the settings' staleness bound (0: live)."""
+    seconds = get_settings().report_summary_max_age_seconds
+    return summary.Reader(session, timedelta(seconds=seconds) if seconds else None)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.reports import sql
+from service.reports import sql, summary
 from service.reports.cellkey import CELL_KEY, FROM_CELL_KEYS, WITHHELD, perturb
 
 WINDOW_YEARS = 3
@@ -33,13 +33,14 @@ def interval(n: int, total: float, squares: float) -> tuple[float, float, float]
     return mean, mean - half, mean + half
 
 
-def what_works(session: Session, q: sql.Query, categories: tuple[str, ...], threshold: int) -> dict[str, Any]:
+def what_works(session: Session, q: sql.Query, categories: tuple[str, ...], threshold: int,
+               reader: summary.Reader | None = None) -> dict[str, Any]:
     start, end = window(q.period_to)
     # the caller's scope (municipalities, risk settings) and person filters still apply; quarters do not
     filters = {k: v for k, v in q.filters.items() if k in ("municipality", "region", "risk_setting", "age_group",
                                                             "offer_category")}
     pooled = replace(q, period_from=start, period_to=end, group_by=("offer_category",), filters=filters)
-    raw = sql.tils_measures(session, pooled)
+    raw = summary.tils(reader or summary.Reader(session, None), pooled)
     rows = []
     for category in categories:
         key = (category,)

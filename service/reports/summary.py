@@ -1,0 +1,131 @@
+"""The report's fast path: report facts kept in `report_summary`, refreshed with bounded staleness (issue #13).
+
+Every SQL family of the report (persons, referrals, follow-ups, offers, barriers) returns *raw facts*: true
+counts, their cell keys (sums of record keys), sums and medians — before disclosure control. The fast path keeps
+each family's facts in one `report_summary` row, keyed by the *effective* query (period, grouping, filters and the
+caller's scope after policy, so a municipality's administrator can only ever be served facts computed for their
+own municipality). A row younger than `report_summary_max_age_seconds` is served as it is; an older or missing
+one is computed live by the same SQL and stored in the request's transaction. The Cell Key Method is applied to
+the served facts on every request, so the same cell keeps the same noise whichever path produced it.
+
+Why a refresh with bounded staleness and not facts kept exact by every writing transaction: "at risk in the
+period" depends on consent being active *at request time* (a consent can lapse with no write at all), unmet need
+depends on the period asked for, and medians do not add up — an exact incremental table would have to be keyed by
+every period and every grouping. The staleness is bounded (the setting), stated in every response (`freshness`)
+and tested; `python -m service.reports.refresh` (cron, more often than the bound) keeps the national tables warm.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from service.core.types import utcnow
+from service.reports import sql, sql_offers
+from service.reports.models import ReportSummary
+
+Tables = dict[str, dict[sql.Key, Any]]
+# Bump when a family's SQL changes meaning: rows of an older version are never served.
+FACTS_VERSION = 1
+
+
+def summary_key(family: str, q: sql.Query, extra: tuple[str, ...] = ()) -> str:
+    """The effective query, normalised (filter and scope order do not change the facts; grouping order does)."""
+    normal = {"v": FACTS_VERSION, "family": family, "from": q.period_from.isoformat(),
+              "to": q.period_to.isoformat(), "group_by": list(q.group_by),
+              "filters": {k: sorted(v) for k, v in sorted(q.filters.items()) if v},
+              "risk_scope": None if q.risk_scope is None else sorted(q.risk_scope), "extra": list(extra)}
+    return hashlib.sha256(json.dumps(normal, sort_keys=True).encode()).hexdigest()
+
+
+def _encode(tables: Tables) -> dict[str, list[list[Any]]]:
+    return {name: [[list(key), value] for key, value in table.items()] for name, table in tables.items()}
+
+
+def _decode(payload: dict[str, list[list[Any]]]) -> Tables:
+    return {name: {tuple(key): value for key, value in rows} for name, rows in payload.items()}
+
+
+@dataclass
+class Reader:
+    """Reads a family's facts through the summary (or live when `max_age` is None) and remembers how fresh
+    the facts it served were, for the response."""
+
+    session: Session
+    max_age: timedelta | None
+    now: datetime = field(default_factory=utcnow)
+    as_of: datetime | None = None  # the oldest facts served
+    sources: set[str] = field(default_factory=set)
+
+    def get(self, family: str, q: sql.Query, compute: Callable[[], Tables], extra: tuple[str, ...] = ()) -> Tables:
+        if self.max_age is None:
+            return self._served(compute(), "live", self.now)
+        key = summary_key(family, q, extra)
+        row = self.session.execute(select(ReportSummary.computed_at, ReportSummary.payload)
+                                   .where(col(ReportSummary.key) == key)).first()
+        if row is not None and row.computed_at >= self.now - self.max_age:
+            return self._served(_decode(row.payload), "summary", row.computed_at)
+        tables = compute()
+        _upsert(self.session, key, family, self.now, _encode(tables))
+        return self._served(tables, "live", self.now)
+
+    def _served(self, tables: Tables, source: str, as_of: datetime) -> Tables:
+        self.sources.add(source)
+        self.as_of = as_of if self.as_of is None else min(self.as_of, as_of)
+        return tables
+
+    def freshness(self) -> dict[str, Any]:
+        source = "live" if self.sources <= {"live"} else "summary" if self.sources == {"summary"} else "mixed"
+        return {"source": source, "as_of": (self.as_of or self.now).isoformat(),
+                "max_staleness_seconds": None if self.max_age is None else int(self.max_age.total_seconds())}
+
+
+def _upsert(session: Session, key: str, family: str, now: datetime, payload: dict[str, Any]) -> None:
+    """Insert or replace; two requests computing the same facts at once both succeed (the later one wins)."""
+    values = {"key": key, "family": family, "computed_at": now, "payload": payload}
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(ReportSummary).values(**values)
+    session.execute(stmt.on_conflict_do_update(index_elements=["key"],
+                                               set_={"computed_at": now, "payload": payload}))
+
+
+def prune(session: Session, older_than: datetime) -> int:
+    """Delete facts nobody may be served any more; returns how many rows went."""
+    result: Any = session.execute(delete(ReportSummary).where(col(ReportSummary.computed_at) < older_than))
+    return int(result.rowcount or 0)
+
+
+# ---- the families --------------------------------------------------------------------------------------
+
+def persons(reader: Reader, q: sql.Query) -> Tables:
+    return reader.get("persons", q, lambda: sql.persons_measures(reader.session, q))
+
+
+def referrals(reader: Reader, q: sql.Query) -> tuple[Tables, dict[sql.Key, float]]:
+    def both() -> Tables:
+        counts, medians = sql.referral_measures(reader.session, q)
+        return {**counts, "median_days": medians}
+
+    tables = dict(reader.get("referrals", q, both))
+    medians = tables.pop("median_days")
+    return tables, medians
+
+
+def tils(reader: Reader, q: sql.Query) -> Tables:
+    return reader.get("tils", q, lambda: sql.tils_measures(reader.session, q))
+
+
+def offers(reader: Reader, q: sql.Query, quarters: tuple[str, ...]) -> Tables:
+    return reader.get("offers", q, lambda: sql_offers.offer_measures(reader.session, q, quarters), extra=quarters)
+
+
+def barriers(reader: Reader, q: sql.Query) -> Tables:
+    return reader.get("barriers", q, lambda: sql_offers.referral_barriers(reader.session, q))
