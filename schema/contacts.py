@@ -131,10 +131,12 @@ class Query:
         return connection(contact_reads.list_topics(info.context.session, _principal(info), referral_id,
                                                     page_args(first, after), TopicState(state) if state else None))
 
-    @strawberry.field(description="The referral's T-ILS follow-up points.")
+    @strawberry.field(description="The referral's T-ILS follow-up points, by month.")
     @null_if_not_found
-    def follow_ups(self, info: Info, referral_id: uuid.UUID) -> list[FollowUp] | None:
-        return FollowUp.from_reads(followups.list_follow_ups(info.context.session, _principal(info), referral_id))
+    def follow_ups(self, info: Info, referral_id: uuid.UUID, first: int | None = None,
+                   after: str | None = None) -> Connection[FollowUp] | None:
+        return connection(followups.list_follow_ups(info.context.session, _principal(info), referral_id,
+                                                    page_args(first, after)))
 
     @strawberry.field(description="Your organisation's follow-ups due and not yet recorded, soonest first.")
     def follow_ups_due(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[FollowUp]:
@@ -142,8 +144,10 @@ class Query:
 
     @strawberry.field(description="The goals agreed with the person, and whether they were reached.")
     @null_if_not_found
-    def referral_goals(self, info: Info, referral_id: uuid.UUID) -> list[ReferralGoal] | None:
-        return ReferralGoal.from_reads(followups.list_goals(info.context.session, _principal(info), referral_id))
+    def referral_goals(self, info: Info, referral_id: uuid.UUID, first: int | None = None,
+                       after: str | None = None) -> Connection[ReferralGoal] | None:
+        return connection(followups.list_goals(info.context.session, _principal(info), referral_id,
+                                               page_args(first, after)))
 
 
 @strawberry.type

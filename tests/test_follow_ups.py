@@ -27,7 +27,8 @@ def _started(w: World, **person) -> str:
 def _points(w: World, rid: str, actor=None) -> list[dict]:
     resp = w.client.get(f"/api/v1/referrals/{rid}/follow-ups", headers=(actor or w.caseworker).headers)
     assert resp.status_code == 200, resp.text
-    return resp.json()
+    assert resp.json()["next_cursor"] is None  # three points: one page
+    return resp.json()["items"]
 
 
 def _make_due(w: World, rid: str, months: int) -> None:
@@ -141,11 +142,11 @@ def test_goals_agreed_at_referral_and_assessed_at_completion(world: World):
     assert w.client.post(url, headers=w.caseworker.headers, json={"text": "for sent"}).status_code == 409
     unknown = {"goals": [{"goal_id": str(uuid.uuid4()), "reached": True}, *body["goals"]]}
     assert w.client.post(assess, headers=w.coordinator.headers, json=unknown).status_code == 422
-    assert all(g["reached"] is None for g in w.client.get(url, headers=w.caseworker.headers).json())
+    assert all(g["reached"] is None for g in w.client.get(url, headers=w.caseworker.headers).json()["items"])
     done = w.client.post(assess, headers=w.coordinator.headers, json={"goals": [
         {"goal_id": first.json()["id"], "reached": True}, {"goal_id": second.json()["id"], "reached": False}]})
     assert done.status_code == 200, done.text
-    assert [(g["text"], g["reached"]) for g in done.json()] == [("Spise med andre en gang om ugen", True),
+    assert [(g["text"], g["reached"]) for g in done.json()["items"]] == [("Spise med andre en gang om ugen", True),
                                                                 ("Tage bussen selv", False)]
     assert w.client.get(url, headers=w.outsider.headers).status_code == 404
 
@@ -154,12 +155,13 @@ def test_graphql_follow_ups_and_goals(world: World, gql):
     w = world
     rid = _started(w)
     _make_due(w, rid, 3)
-    read = gql("""query($r: UUID!) { followUps(referralId: $r) { id months } followUpsDue { items { months } } }""",
+    read = gql("""query($r: UUID!) { followUps(referralId: $r) { items { id months } }
+        followUpsDue { items { months } } }""",
                {"r": rid}, w.caseworker)
     assert "errors" not in read, read
-    assert [p["months"] for p in read["data"]["followUps"]] == [3, 6, 12]
+    assert [p["months"] for p in read["data"]["followUps"]["items"]] == [3, 6, 12]
     assert read["data"]["followUpsDue"]["items"] == [{"months": 3}]
-    point = read["data"]["followUps"][0]["id"]
+    point = read["data"]["followUps"]["items"][0]["id"]
     recorded = gql("""mutation($r: UUID!, $f: UUID!) { recordFollowUpMeasurement(referralId: $r, input: {
         followUpId: $f, item1: 1, item2: 2, item3: 1, form: phone_short}) {
         __typename ... on FollowUp { tilsTotal months } ... on Problem { status } } }""",

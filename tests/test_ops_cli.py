@@ -57,11 +57,15 @@ CASES = [
 
 @pytest.mark.parametrize("settings, named", CASES)
 def test_a_configuration_error_names_the_setting_and_rule_never_a_value(monkeypatch, capsys, settings, named):
+    from service.core import db
     from service.core.settings import get_settings
 
     for key, value in settings.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
+    # A command opens the engine from the settings, as a fresh process would: not the suite's cached engine, whose
+    # pooled connections would skip reading the settings and let the command run on.
+    monkeypatch.setattr("service.core.db.get_engine", lambda: db.make_engine(get_settings().database_url))
     try:
         for args in (["seed-demo"], ["serve", "--port", "1"], ["db", "upgrade"], ["create-admin", "--username", "x",
                                                                                    "--password-stdin"]):

@@ -29,4 +29,4 @@ def test_importing_registers_nothing_and_wire_registers_each_reaction_once_in_or
     assert before == "([], ['_provider_grant'], [])"
     assert after == ("(['service.referrals.transitions.on_consent_ended', "
                      "'service.persons.documents.on_consent_ended', 'service.events.consents.consent_ended'], "
-                     "['_provider_grant', 'accepted_referral_grant'], ['fan_out'])")
+                     "['_provider_grant', 'accepted_referral_grant'], ['on_events', 'fan_out'])")

@@ -117,11 +117,14 @@ def create(session: Session, principal: Principal, data: PersonCreate) -> Person
     assert birth_year is not None  # PersonCreate requires a date, a year or a CPR number
     cpr_hash = cpr_codec.keyed_hash(data.cpr) if data.cpr else None
     key = duplicates.name_key(data.given_name, data.family_name, birth_date)
+    # Possible duplicates are looked up *before* the exact check, so an exact duplicate always wins: a twin that
+    # commits between the two look-ups is then found by the exact check (409 duplicate with its id), never
+    # reported as a mere possible duplicate.
+    fuzzy = similar.fuzzy_key(data.given_name, data.family_name, birth_date)
+    possible = similar.candidates(session, principal.organisation_id, fuzzy)
     existing = _find_duplicate(session, principal.organisation_id, cpr_hash=cpr_hash, key=key)
     if existing is not None:
         raise duplicates.conflict(existing)
-    fuzzy = similar.fuzzy_key(data.given_name, data.family_name, birth_date)
-    possible = similar.candidates(session, principal.organisation_id, fuzzy)
     similar.refuse_unless_confirmed(session, principal, possible, data.confirm_not_duplicate)
     person = Person(
         organisation_id=principal.organisation_id, given_name=data.given_name, family_name=data.family_name,

@@ -85,16 +85,19 @@ def _readable(session: Session, principal: Principal, referral_id: uuid.UUID, ac
     return referral
 
 
-def list_follow_ups(session: Session, principal: Principal, referral_id: uuid.UUID) -> list[FollowUpRead]:
-    """The referral's follow-up points. The T-ILS total is shown to the referring organisation only."""
+def list_follow_ups(session: Session, principal: Principal, referral_id: uuid.UUID,
+                    params: PageParams) -> tuple[list[FollowUpRead], str | None]:
+    """The referral's follow-up points, by month. The T-ILS total is shown to the referring organisation only."""
     referral = _readable(session, principal, referral_id, "follow_up.list")
-    rows = session.execute(select(FollowUp, LonelinessMeasurement).outerjoin(
-        LonelinessMeasurement, col(LonelinessMeasurement.id) == col(FollowUp.measurement_id))
-        .where(col(FollowUp.referral_id) == referral.id).order_by(col(FollowUp.months))).all()
+    stmt = select(FollowUp, LonelinessMeasurement).outerjoin(
+        LonelinessMeasurement, col(LonelinessMeasurement.id) == col(FollowUp.measurement_id)).where(
+        col(FollowUp.referral_id) == referral.id)
+    rows, cursor = keyset_page(session, stmt, [FollowUp.months, FollowUp.id], params, plain=True,
+                               key=lambda row: [row[0].months, row[0].id])
     record(session, principal, "follow_up.list", purpose=PURPOSE, subject_type="referral", subject_id=referral.id)
     referrer = referral.referring_organisation_id == principal.organisation_id
     now = utcnow()
-    return [_read(f, m, now, referrer) for f, m in rows]
+    return [_read(f, m, now, referrer) for f, m in rows], cursor
 
 
 def due_follow_ups(session: Session, principal: Principal, params: PageParams,
@@ -169,12 +172,14 @@ def goal_read(g: ReferralGoal) -> GoalRead:
     return GoalRead.model_validate(g, from_attributes=True)
 
 
-def list_goals(session: Session, principal: Principal, referral_id: uuid.UUID) -> list[GoalRead]:
+def list_goals(session: Session, principal: Principal, referral_id: uuid.UUID,
+               params: PageParams) -> tuple[list[GoalRead], str | None]:
+    """The goals agreed with the person, in the order they were agreed."""
     referral = _readable(session, principal, referral_id, "referral_goal.list")
-    rows = session.scalars(select(ReferralGoal).where(col(ReferralGoal.referral_id) == referral.id)
-                           .order_by(col(ReferralGoal.created_at), col(ReferralGoal.id)))
+    rows, cursor = keyset_page(session, select(ReferralGoal).where(col(ReferralGoal.referral_id) == referral.id),
+                               [ReferralGoal.created_at, ReferralGoal.id], params)
     record(session, principal, "referral_goal.list", purpose=PURPOSE, subject_type="referral", subject_id=referral.id)
-    return [goal_read(g) for g in rows]
+    return [goal_read(g) for g in rows], cursor
 
 
 def _writable(session: Session, principal: Principal, referral_id: uuid.UUID, action: str,

@@ -60,10 +60,12 @@ def contact_summary(session: SessionDep, principal: CurrentPrincipal, referral_i
     return contact_reads.contact_summary(session, principal, referral_id)
 
 
-@router.get("/{referral_id}/follow-ups", response_model=list[FollowUpRead])
-def list_follow_ups(session: SessionDep, principal: CurrentPrincipal, referral_id: uuid.UUID) -> Any:
-    """The T-ILS follow-up points scheduled when the referral started (the total: referrer only)."""
-    return followups.list_follow_ups(session, principal, referral_id)
+@router.get("/{referral_id}/follow-ups", response_model=Page[FollowUpRead])
+def list_follow_ups(session: SessionDep, principal: CurrentPrincipal, referral_id: uuid.UUID,
+                    page: Annotated[PageParams, Depends(page_params)]) -> dict:
+    """The T-ILS follow-up points scheduled when the referral started, by month (the total: referrer only)."""
+    items, cursor = followups.list_follow_ups(session, principal, referral_id, page)
+    return {"items": items, "next_cursor": cursor}
 
 
 @router.post("/{referral_id}/follow-up-measurements", response_model=FollowUpRead,
@@ -75,10 +77,12 @@ def record_follow_up(session: SessionDep, principal: CurrentPrincipal, referral_
     return followups.record_measurement(session, principal, referral_id, body)
 
 
-@router.get("/{referral_id}/goals", response_model=list[GoalRead])
-def list_goals(session: SessionDep, principal: CurrentPrincipal, referral_id: uuid.UUID) -> Any:
+@router.get("/{referral_id}/goals", response_model=Page[GoalRead])
+def list_goals(session: SessionDep, principal: CurrentPrincipal, referral_id: uuid.UUID,
+               page: Annotated[PageParams, Depends(page_params)]) -> dict:
     """The goals agreed with the person, and whether they were reached."""
-    return followups.list_goals(session, principal, referral_id)
+    items, cursor = followups.list_goals(session, principal, referral_id, page)
+    return {"items": items, "next_cursor": cursor}
 
 
 @router.post("/{referral_id}/goals", response_model=GoalRead, status_code=status.HTTP_201_CREATED)
@@ -87,11 +91,13 @@ def add_goal(session: SessionDep, principal: CurrentPrincipal, referral_id: uuid
     return followups.add_goal(session, principal, referral_id, body)
 
 
-@router.post("/{referral_id}/goals/assessment", response_model=list[GoalRead])
+@router.post("/{referral_id}/goals/assessment", response_model=Page[GoalRead])
 def assess_goals(session: SessionDep, principal: CurrentPrincipal, referral_id: uuid.UUID,
-                 body: GoalsAssess) -> Any:
-    """Once the referral is completed or ended early: whether each goal was reached."""
-    return followups.assess_goals(session, principal, referral_id, {g.goal_id: g.reached for g in body.goals})
+                 body: GoalsAssess) -> dict:
+    """Once the referral is completed or ended early: whether each goal was reached. Answers the assessed goals
+    in the list envelope (every goal of the referral in one page: `next_cursor` is null)."""
+    goals = followups.assess_goals(session, principal, referral_id, {g.goal_id: g.reached for g in body.goals})
+    return {"items": goals, "next_cursor": None}
 
 
 @follow_ups_router.get("/due", response_model=Page[FollowUpRead])
