@@ -13,6 +13,7 @@ from service.organisations.router import router as organisations_router
 from service.persons.lifecycle_router import router as person_lifecycle_router
 from service.persons.router import router as persons_router
 from service.reference.router import router as reference_router
+from service.referrals.export_router import router as person_export_router
 from service.referrals.router import contacts_router, events_router
 from service.referrals.router import router as referrals_router
 from service.reports.router import router as reports_router
@@ -29,6 +30,7 @@ api_router.include_router(offers_router)
 api_router.include_router(hsds_router)
 api_router.include_router(persons_router)
 api_router.include_router(person_lifecycle_router)
+api_router.include_router(person_export_router)
 api_router.include_router(reports_router)
 for router in (referrals_router, contacts_router, events_router):
     api_router.include_router(router)

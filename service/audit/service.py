@@ -1,7 +1,7 @@
 """`record(...)`: the one way to write an audit event, inside the caller's transaction."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -14,6 +14,17 @@ from service.core.principal import Principal
 from service.core.types import utcnow
 
 _REFUSALS = "tvaers_refusals"
+
+SubjectPerson = Callable[[Session, uuid.UUID], uuid.UUID | None]
+_SUBJECT_PERSONS: dict[str, SubjectPerson] = {}
+
+
+def register_subject_person(subject_type: str, person_of: SubjectPerson) -> SubjectPerson:
+    """Say whose data an audit subject of another domain is (referrals: a referral's person), so the person's
+    access log finds the event. Called by `service.wiring.wire()`, never at import time: audit sits below every
+    domain and imports none."""
+    _SUBJECT_PERSONS[subject_type] = person_of
+    return person_of
 
 
 def record(
@@ -32,8 +43,8 @@ def record(
     actor_type: str | None = None,
     person_ids: Iterable[uuid.UUID] | None = None,
 ) -> AuditEvent:
-    """`person_ids`: the data subjects a list or search showed (a person or referral subject is linked
-    without being named), so each person's access log finds the event."""
+    """`person_ids`: the data subjects a list or search showed (a person subject, or one whose person a
+    registered `register_subject_person` names, is linked without being named), so each person's access log finds the event."""
     event = AuditEvent(
         actor_type=principal.kind if principal else (actor_type or "anonymous"),
         actor_id=str(principal.id) if principal else actor_id,
@@ -91,10 +102,8 @@ def _data_subjects(session: Session, subject_type: str | None, subject_id: uuid.
     subject = _as_uuid(subject_id)
     if subject is not None and subject_type == "person":
         subjects.add(subject)
-    elif subject is not None and subject_type == "referral":
-        from service.referrals.models import Referral  # audit sits below referrals; imported on use
-
-        person = session.scalar(select(Referral.person_id).where(Referral.id == subject))
+    elif subject is not None and subject_type in _SUBJECT_PERSONS:
+        person = _SUBJECT_PERSONS[subject_type](session, subject)
         if person is not None:
             subjects.add(person)
     return subjects
