@@ -1,6 +1,7 @@
 """The layering is enforced, not remembered: `lint-imports` checks the contracts in pyproject.toml
 ([tool.importlinter]) — core is the ground floor, services know no web framework, every domain is layered
-router → service → policy → models, no domain imports the web edge, no cycles inside a package nor between the packages of service/."""
+router → service → policy → models, no domain imports the web edge, no cycles inside a package nor between
+the packages of service/."""
 
 import shutil
 import subprocess

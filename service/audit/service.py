@@ -44,7 +44,8 @@ def record(
     person_ids: Iterable[uuid.UUID] | None = None,
 ) -> AuditEvent:
     """`person_ids`: the data subjects a list or search showed (a person subject, or one whose person a
-    registered `register_subject_person` names, is linked without being named), so each person's access log finds the event."""
+    registered `register_subject_person` names, is linked without being named), so each person's access log
+    finds the event."""
     event = AuditEvent(
         actor_type=principal.kind if principal else (actor_type or "anonymous"),
         actor_id=str(principal.id) if principal else actor_id,
