@@ -1,5 +1,5 @@
 """The personal-data lifecycle over GraphQL: a person's access log and the subject-access export. The same
-service functions as REST (service.persons.access_log, service.persons.export); both are audited there.
+service functions as REST (service.persons.access_log, service.referrals.export); both are audited there.
 (Narrowed withdrawal is `withdrawConsent(…, purposes, recipientOrganisationIds, recipientOrganisationKinds)`.)"""
 
 import uuid
@@ -13,7 +13,8 @@ from schema.context import Info
 from schema.derive import ReadType, read_type
 from schema.errors import null_if_not_found
 from schema.pagination import Connection, connection, page_args
-from service.persons import access_log, export
+from service.persons import access_log
+from service.referrals import export
 
 
 @read_type(access_log.AccessLogEntry, name="AccessLogEntry", descriptions={

@@ -14,6 +14,7 @@ from service.persons.lifecycle_router import router as person_lifecycle_router
 from service.persons.moves_router import router as person_moves_router
 from service.persons.router import router as persons_router
 from service.reference.router import router as reference_router
+from service.referrals.export_router import router as person_export_router
 from service.referrals.rhythm_router import follow_ups_router
 from service.referrals.rhythm_router import router as rhythm_router
 from service.referrals.router import contacts_router, events_router
@@ -33,6 +34,7 @@ api_router.include_router(hsds_router)
 api_router.include_router(persons_router)
 api_router.include_router(person_lifecycle_router)
 api_router.include_router(person_moves_router)
+api_router.include_router(person_export_router)
 api_router.include_router(reports_router)
 for router in (referrals_router, rhythm_router, contacts_router, follow_ups_router, events_router):
     api_router.include_router(router)

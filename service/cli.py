@@ -18,6 +18,7 @@ from service.core.settings import get_settings
 from service.persons.cli import consents_app
 from service.persons.keys_cli import keys_app
 from service.referrals.cli import referrals_app
+from service.reports.cli import reports_app
 from service.retention.cli import retention_app
 
 app = typer.Typer(help="Tværs — case coordination against loneliness.", no_args_is_help=True,
@@ -26,6 +27,7 @@ db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(consents_app, name="consents")
 app.add_typer(referrals_app, name="referrals")
+app.add_typer(reports_app, name="reports")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")

@@ -1,6 +1,7 @@
 """The layering is enforced, not remembered: `lint-imports` checks the contracts in pyproject.toml
 ([tool.importlinter]) — core is the ground floor, services know no web framework, every domain is layered
-router → service → policy → models, no domain imports the web edge, no cycles inside a package."""
+router → service → policy → models, no domain imports the web edge, no cycles inside a package nor between
+the packages of service/."""
 
 import shutil
 import subprocess
@@ -22,7 +23,8 @@ def test_the_contracts_named_in_contributing_are_configured():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     ids = {c["id"] for c in config["contracts"]}
     assert {"core-ground-floor", "services-no-web", "domain-layers", "edge-above-domains",
-            "person-policy-own-domain", "no-cycles-inside-packages", "schema-no-models"} <= ids
+            "person-policy-own-domain", "no-cycles-inside-packages", "no-cycles-between-packages",
+            "schema-no-models"} <= ids
 
 
 def test_setuptools_ships_every_package():

@@ -160,6 +160,18 @@ def test_offer_and_action_plan_changes_emit(world: World):
     assert [e.type for e in _events(w, w.org_b.id)] == ["offer.paused"]
 
 
+def test_an_offer_change_reaches_the_organisations_with_an_open_referral_to_it(world: World):
+    """The audience referrals registers in wire() (`referrals.audiences.open_referrers`): the referring
+    organisation of an open referral hears of the offer's change, one that never referred does not."""
+    w = world
+    w.refer(w.person())
+    resp = w.client.post(f"/api/v1/offers/{w.offer.id}/status", json={"status": "paused"},
+                         headers=w.coordinator.headers)
+    assert resp.status_code == 200, resp.text
+    assert "offer.paused" in [e.type for e in _events(w, w.org_a.id)]
+    assert "offer.paused" not in [e.type for e in _events(w, w.org_c.id)]
+
+
 def test_graphql_manages_endpoints(world: World, loopback_allowed: None, gql):
     w = world
     created = gql("""mutation($i: WebhookEndpointCreateInput!) { createWebhookEndpoint(input: $i) {

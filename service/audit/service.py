@@ -1,7 +1,7 @@
 """`record(...)`: the one way to write an audit event, inside the caller's transaction."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import Uuid, bindparam, event, func, insert, select
@@ -17,6 +17,17 @@ from service.core.types import utcnow
 _REFUSALS = "tvaers_refusals"
 _PENDING = "tvaers_audit_pending"
 _WROTE = "tvaers_wrote"  # the transaction changed more than the audit trail (flush or DML statement)
+
+SubjectPerson = Callable[[Session, uuid.UUID], uuid.UUID | None]
+_SUBJECT_PERSONS: dict[str, SubjectPerson] = {}
+
+
+def register_subject_person(subject_type: str, person_of: SubjectPerson) -> SubjectPerson:
+    """Say whose data an audit subject of another domain is (referrals: a referral's person), so the person's
+    access log finds the event. Called by `service.wiring.wire()`, never at import time: audit sits below every
+    domain and imports none."""
+    _SUBJECT_PERSONS[subject_type] = person_of
+    return person_of
 
 
 def record(
@@ -100,10 +111,8 @@ def _data_subjects(session: Session, subject_type: str | None, subject_id: uuid.
     subject = _as_uuid(subject_id)
     if subject is not None and subject_type == "person":
         subjects.add(subject)
-    elif subject is not None and subject_type == "referral":
-        from service.referrals.models import Referral  # audit sits below referrals; imported on use
-
-        person = session.scalar(select(Referral.person_id).where(Referral.id == subject))
+    elif subject is not None and subject_type in _SUBJECT_PERSONS:
+        person = _SUBJECT_PERSONS[subject_type](session, subject)
         if person is not None:
             subjects.add(person)
     return subjects

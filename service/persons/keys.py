@@ -9,6 +9,9 @@
 - `rotate` re-encrypts and re-hashes everything not yet under the current key, in batches, each batch its
   own transaction, each row a compare-and-set (a concurrent edit wins; the row is already current then).
   Interrupted, it resumes where the data says it stopped.
+- Other domains' data under the same ring (webhook signing secrets) is a `KeyedStore` that
+  `service.wiring.wire()` registers (`register_keyed_store`): the check and the rotation cover it without this
+  module importing the domain above it.
 """
 
 import logging
@@ -27,14 +30,36 @@ from service.core.types import utcnow
 from service.persons import cpr as cpr_codec
 from service.persons import keyring
 from service.persons.models import ConsentDocument, Person
-from service.webhooks import secrets as webhook_secrets
-from service.webhooks.models import WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
 
 class KeyRingError(RuntimeError):
     """The configured key ring cannot read the stored data. The message names key ids only."""
+
+
+Batch = Callable[[Session, uuid.UUID | None, int], tuple[int, int, uuid.UUID | None]]  # -> seen, moved, last id
+
+
+@dataclass(frozen=True)
+class KeyedStore:
+    """Data of another domain encrypted under the key ring, registered by `service.wiring.wire()`."""
+
+    name: str  # the count's name in the rotation result and its audit criterion
+    used_key_ids: Callable[[Session], set[str]]
+    check_sample: Callable[[Session, str], None]  # decrypt one row under the key id; keyring.UnknownKey if not
+    stale: Callable[[], Any]  # a select of the rows not under the current key
+    reencrypt_batch: Batch
+
+
+_KEYED_STORES: list[KeyedStore] = []
+
+
+def register_keyed_store(store: KeyedStore) -> KeyedStore:
+    """Called by `service.wiring.wire()`, never at import time."""
+    if store not in _KEYED_STORES:
+        _KEYED_STORES.append(store)
+    return store
 
 
 @event.listens_for(Person, "before_insert")
@@ -46,8 +71,8 @@ def _stamp_key_id(_mapper: Any, _connection: Any, person: Person) -> None:
 def _used_key_ids(session: Session) -> set[str]:
     persons = session.scalars(select(Person.cpr_key_id).where(col(Person.cpr_encrypted).is_not(None)).distinct())
     documents = session.scalars(select(ConsentDocument.key_id).distinct())
-    endpoints = session.scalars(select(WebhookEndpoint.secret_key_id).distinct())
-    return {k for k in persons if k} | set(documents) | set(endpoints)
+    others = {k for store in _KEYED_STORES for k in store.used_key_ids(session)}
+    return {k for k in persons if k} | set(documents) | others
 
 
 def check_keys(session: Session) -> list[str]:
@@ -73,10 +98,8 @@ def check_keys(session: Session) -> list[str]:
                 from service.persons.documents import decrypt_document
 
                 decrypt_document(document)
-            endpoint = session.scalar(select(WebhookEndpoint).where(
-                col(WebhookEndpoint.secret_key_id) == key_id).limit(1))
-            if endpoint is not None:
-                webhook_secrets.current(endpoint)
+            for store in _KEYED_STORES:
+                store.check_sample(session, key_id)
         except keyring.UnknownKey:
             raise KeyRingError(f"the encryption key of key id {key_id} does not decrypt the stored data; it is "
                                "not the key the data was written with") from None
@@ -121,8 +144,8 @@ def _stale_documents() -> Any:
     return select(ConsentDocument.id).where(col(ConsentDocument.key_id) != keyring.current_key_id())
 
 
-def _stale_endpoints() -> Any:
-    return select(WebhookEndpoint.id).where(col(WebhookEndpoint.secret_key_id) != keyring.current_key_id())
+def _stale() -> list[Any]:
+    return [_stale_persons(), _stale_documents(), *(store.stale() for store in _KEYED_STORES)]
 
 
 def _count(session: Session, stmt: Any) -> int:
@@ -130,7 +153,7 @@ def _count(session: Session, stmt: Any) -> int:
 
 
 def remaining(session: Session) -> int:
-    return sum(_count(session, stmt) for stmt in (_stale_persons(), _stale_documents(), _stale_endpoints()))
+    return sum(_count(session, stmt) for stmt in _stale())
 
 
 def _rotate_person_batch(session: Session, after: uuid.UUID | None, size: int) -> tuple[int, int, uuid.UUID | None]:
@@ -158,10 +181,10 @@ def rotate(open_session: Callable[[], Session], batch_size: int = 500, progress:
 
     with open_session() as session:
         check_keys(session)
-        totals = [_count(session, stmt) for stmt in (_stale_persons(), _stale_documents(), _stale_endpoints())]
-    moved = {"persons": 0, "documents": 0, "webhook_secrets": 0}
-    for what, total, batch in zip(moved, totals, (_rotate_person_batch, reencrypt_batch,
-                                                  webhook_secrets.reencrypt_batch), strict=True):
+        totals = [_count(session, stmt) for stmt in _stale()]
+    batches: list[Batch] = [_rotate_person_batch, reencrypt_batch, *(s.reencrypt_batch for s in _KEYED_STORES)]
+    moved = dict.fromkeys(["persons", "documents", *(s.name for s in _KEYED_STORES)], 0)
+    for what, total, batch in zip(moved, totals, batches, strict=True):
         after: list[uuid.UUID | None] = [None]
 
         def step(session: Session, what: str = what, batch: Any = batch, after: list = after) -> int:
@@ -176,4 +199,4 @@ def rotate(open_session: Callable[[], Session], batch_size: int = 500, progress:
             "key_id": keyring.current_key_id(), **moved, "remaining": left, "at": utcnow().isoformat()})
         session.commit()
     return RotationResult(keyring.current_key_id(), moved["persons"], moved["documents"], left,
-                          moved["webhook_secrets"])
+                          moved.get("webhook_secrets", 0))

@@ -1,5 +1,6 @@
-"""REST for the personal-data lifecycle of one person: the access log, the subject-access export and the
-signed consent documents. Only the organisation that holds the person; everything here is audited."""
+"""REST for the personal-data lifecycle of one person: the access log and the signed consent documents (the
+subject-access export, which also holds the referrals, is `referrals/export_router.py`). Only the organisation
+that holds the person; everything here is audited."""
 
 import uuid
 from datetime import date
@@ -10,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from service.core.pagination import Page, PageParams
 from service.core.settings import get_settings
-from service.persons import access_log, documents, export
+from service.persons import access_log, documents
 from service.web.parameters import page_params
 from service.web.principal import CurrentPrincipal
 from service.web.session import SessionDep
@@ -48,15 +49,6 @@ def get_access_log(session: SessionDep, principal: CurrentPrincipal, person_id: 
         return Response(access_log.to_csv(entries), media_type=CSV, headers=headers)
     body = Page[access_log.AccessLogEntry](items=entries, next_cursor=cursor).model_dump(mode="json")
     return JSONResponse(body, headers=headers)
-
-
-@router.get("/{person_id}/export", response_model=export.SubjectAccessExport)
-def get_export(session: SessionDep, principal: CurrentPrincipal, person_id: uuid.UUID) -> object:
-    """Everything held about the person as one JSON document (GDPR art. 15(3) and 20)."""
-    document = export.export(session, principal, person_id)
-    return JSONResponse(document.model_dump(mode="json"), headers={
-        "Content-Disposition": f'attachment; filename="subject-access-{person_id}.json"',
-        "Cache-Control": "no-store"})
 
 
 async def _document_body(request: Request) -> bytes:

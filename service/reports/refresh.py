@@ -2,20 +2,17 @@
 store them in `report_summary`, then prune rows past the staleness bound. Run it from cron more often than
 `TVAERS_REPORT_SUMMARY_MAX_AGE_SECONDS`, so a national analyst's request finds fresh facts.
 
-    python -m service.reports.refresh --period-from 2024-01-01 --period-to 2026-12-31 [--max-dimensions 3]
+    tvaers reports refresh --period-from 2024-01-01 --period-to 2026-12-31 [--max-dimensions 3]
 
 It reads aggregates only (no person is read one by one) and writes no audit row: nobody is shown anything.
 """
 
-import argparse
 import itertools
 from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-import service.models  # noqa: F401  (every table in the metadata)
-from service.core.db import get_engine
 from service.core.settings import get_settings
 from service.reports import service as reports
 from service.reports import summary
@@ -45,19 +42,3 @@ def refresh(session: Session, period_from: date, period_to: date, group_bys: Seq
         what_works(session, q, categories.values["offer_category"], threshold, reader)
     bound = get_settings().report_summary_max_age_seconds
     return summary.prune(session, reader.now - timedelta(seconds=bound)) if bound else 0
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--period-from", type=date.fromisoformat, required=True)
-    parser.add_argument("--period-to", type=date.fromisoformat, required=True)
-    parser.add_argument("--max-dimensions", type=int, default=MAX_GROUP_BY, choices=range(MAX_GROUP_BY + 1))
-    args = parser.parse_args()
-    with Session(bind=get_engine()) as session:
-        pruned = refresh(session, args.period_from, args.period_to, groupings(args.max_dimensions))
-        session.commit()
-    print(f"refreshed {len(groupings(args.max_dimensions))} national groupings; pruned {pruned} expired rows")
-
-
-if __name__ == "__main__":
-    main()

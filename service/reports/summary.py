@@ -12,7 +12,7 @@ Why a refresh with bounded staleness and not facts kept exact by every writing t
 period" depends on consent being active *at request time* (a consent can lapse with no write at all), unmet need
 depends on the period asked for, and medians do not add up — an exact incremental table would have to be keyed by
 every period and every grouping. The staleness is bounded (the setting), stated in every response (`freshness`)
-and tested; `python -m service.reports.refresh` (cron, more often than the bound) keeps the national tables warm.
+and tested; `tvaers reports refresh` (cron, more often than the bound) keeps the national tables warm.
 """
 
 import hashlib

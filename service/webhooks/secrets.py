@@ -11,6 +11,7 @@ import base64
 import os
 import uuid
 from datetime import datetime
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import select, update
@@ -90,3 +91,21 @@ def reencrypt_batch(session: Session, after: uuid.UUID | None, size: int) -> tup
             .values(**sealed(e.id, current(e), previous(e))).execution_options(synchronize_session=False))
         moved += int(result.rowcount or 0)  # type: ignore[attr-defined]
     return len(rows), moved, rows[-1].id if rows else None
+
+
+# The key ring's view of the stored secrets: `service.wiring.wire()` registers these with `persons.keys`, so
+# `check_keys` and `tvaers keys rotate` cover webhook secrets as they cover CPR numbers and documents.
+
+def used_key_ids(session: Session) -> set[str]:
+    return set(session.scalars(select(WebhookEndpoint.secret_key_id).distinct()))
+
+
+def check_sample(session: Session, key_id: str) -> None:
+    """Decrypt one endpoint's secret under the key id (keyring.UnknownKey when the key does not fit)."""
+    endpoint = session.scalar(select(WebhookEndpoint).where(col(WebhookEndpoint.secret_key_id) == key_id).limit(1))
+    if endpoint is not None:
+        current(endpoint)
+
+
+def stale() -> Any:
+    return select(WebhookEndpoint.id).where(col(WebhookEndpoint.secret_key_id) != keyring.current_key_id())

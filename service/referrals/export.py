@@ -6,6 +6,9 @@ with its history (withdrawn, expired, narrowed successors) and the metadata of a
 documents themselves are downloaded one by one), the T-ILS measurements, every referral with its history
 and outcome, contact agreement and contact log (also what the provider recorded), and the access log.
 A constant number of statements, whatever the person's history.
+
+It lives in referrals, the latest domain whose data it collects: referrals may read persons, persons reads no
+referral (the doors are `referrals/export_router.py` and `schema/lifecycle.py`).
 """
 
 import uuid
