@@ -3,11 +3,12 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
 from schema.context import Info
+from schema.derive import ReadType, read_type
 from schema.errors import Problem, attempt, or_none, parse, plain
 from schema.pagination import Connection, page_args
 from schema.persons import ConsentInput
@@ -20,6 +21,7 @@ from service.persons.links_dto import (
     TransferCreate,
     TransferRead,
 )
+from service.persons.links_dto import TransferredPerson as TransferredPersonRead
 from service.persons.links_dto import TransferStatus as TransferStatusEnum
 
 TransferStatus = strawberry.enum(TransferStatusEnum)
@@ -48,42 +50,15 @@ class PersonMergeResult:
     moved_rows: int
 
 
-@strawberry.type(description="What the receiver sees of the person before accepting: only what the consent "
-                             "permits.")
-class TransferredPerson:
-    id: uuid.UUID
-    given_name: str | None
-    age_group: str
-    municipality_code: str
-    shared_categories: list[str]
-    phone: str | None
-    email: str | None
-    preferred_language: str | None
-    risk_settings: list[str] | None
-    accessibility_needs: list[str] | None
-    interests: list[str] | None
-    loneliness_latest_total: int | None
+@read_type(TransferredPersonRead, name="TransferredPerson",
+           description="What the receiver sees of the person before accepting: only what the consent permits.")
+class TransferredPerson(ReadType[TransferredPersonRead]):
+    pass
 
 
-@strawberry.type(description="A person's move to another organisation.")
-class PersonTransfer:
-    id: uuid.UUID
-    person_id: uuid.UUID
-    from_organisation_id: uuid.UUID
-    to_organisation_id: uuid.UUID
-    status: str
-    requested_by: uuid.UUID
-    requested_at: datetime
-    decided_by: uuid.UUID | None
-    decided_at: datetime | None
-    carried_consent_ids: list[uuid.UUID]
-    ended_consent_ids: list[uuid.UUID]
-    person: TransferredPerson | None
-
-    @classmethod
-    def from_read(cls, r: TransferRead) -> "PersonTransfer":
-        data: dict[str, Any] = r.model_dump(exclude={"person"})
-        return cls(**data, person=TransferredPerson(**r.person.model_dump()) if r.person else None)
+@read_type(TransferRead, name="PersonTransfer", description="A person's move to another organisation.")
+class PersonTransfer(ReadType[TransferRead]):
+    pass
 
 
 PersonLinkResult = Annotated[PersonLink | Problem, strawberry.union("PersonLinkResult")]
