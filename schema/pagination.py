@@ -5,7 +5,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from service.core.pagination import DEFAULT_LIMIT, PageParams, check_page_arguments
+from service.core.pagination import DEFAULT_LIMIT, PageParams, check_page_arguments, encode_cursor
 
 T = TypeVar("T")
 
@@ -27,3 +27,12 @@ def page_args(first: int | None, after: str | None, default: int = DEFAULT_LIMIT
     """`first`/`after` under REST's `limit`/`cursor` rules: out of range is the same 422 with `errors`."""
     return check_page_arguments(first if first is not None else default, after, limit_field="first",
                                 cursor_field="after")
+
+
+def loaded_page(items: Sequence[Any], params: PageParams,
+                key: Callable[[Any], list[Any]]) -> tuple[list[Any], str | None]:
+    """The first page of a history a dataloader loaded whole (in the service's keyset order), cut as the
+    service's `keyset_page` cuts it: `key(item)` gives the same sort values, so `next_cursor` continues there."""
+    rows = list(items[: params.limit])
+    more = len(items) > params.limit
+    return rows, encode_cursor(key(rows[-1])) if more and rows else None

@@ -24,7 +24,7 @@ from schema.enums import (
     OrganisationKind,
 )
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
-from schema.pagination import Connection, connection, page_args
+from schema.pagination import Connection, connection, loaded_page, page_args
 from service.persons import consents, measurements, narrowing, service
 from service.persons.dto import (
     ConsentCreate,
@@ -63,10 +63,19 @@ class PersonSummary(ReadType[PersonSummaryRead]):
     async def consents(self, root: strawberry.Parent[PersonSummaryRead], info: Info) -> list[Consent]:
         return Consent.from_reads(await info.context.loaders.person_consents.load(root.id))
 
-    @strawberry.field(description="The T-ILS history, oldest first.")
-    async def loneliness_measurements(self, root: strawberry.Parent[PersonSummaryRead],
-                                      info: Info) -> list[LonelinessMeasurement]:
-        return LonelinessMeasurement.from_reads(await info.context.loaders.person_measurements.load(root.id))
+    @strawberry.field(description=(
+        "The T-ILS history, oldest first, a page at a time like REST (`{items, nextCursor}`). The first page "
+        "comes from the request's dataloader (constant statements for a page of persons); `after` reads on "
+        "for this one person."))
+    async def loneliness_measurements(self, root: strawberry.Parent[PersonSummaryRead], info: Info,
+                                      first: int | None = None,
+                                      after: str | None = None) -> Connection[LonelinessMeasurement]:
+        page = page_args(first, after)
+        if page.cursor is not None:
+            return connection(measurements.list_measurements(info.context.session, info.context.require_principal(),
+                                                             root.id, page))
+        history = await info.context.loaders.person_measurements.load(root.id)
+        return connection(loaded_page(history, page, lambda m: [m.measured_at, m.id]))
 
 
 @read_type(PersonRead, description="One person in full; `cpr` is masked unless you hold persons:read_cpr.")

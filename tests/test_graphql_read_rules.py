@@ -71,11 +71,12 @@ def test_nested_consents_and_measurements_write_the_audit_events_rest_writes(wor
     assert rest == {"consent.list": [("consent.list", pid, "consent_management", "success", actor)],
                     "measurement.list": [("measurement.list", pid, "casework", "success", actor)]}
 
-    data = gql("query($id: UUID!) { person(id: $id) { consents { id } lonelinessMeasurements { total } } }",
+    data = gql("query($id: UUID!) { person(id: $id) { consents { id } lonelinessMeasurements { items { total } } } }",
                {"id": pid}, w.caseworker)["data"]["person"]
-    assert len(data["consents"]) == 1 and data["lonelinessMeasurements"] == [{"total": 7}]
+    assert len(data["consents"]) == 1 and data["lonelinessMeasurements"]["items"] == [{"total": 7}]
     # Listing persons reads every person's nested data: each person gets the event, as if read one by one.
-    listed = gql("{ persons { items { id consents { id } lonelinessMeasurements { total } } } }", actor=w.caseworker)
+    listed = gql("{ persons { items { id consents { id } lonelinessMeasurements { items { total } } } } }",
+                 actor=w.caseworker)
     assert [p["id"] for p in listed["data"]["persons"]["items"]] == [pid]
     for action, events in rest.items():
         assert _events(w.db, action, pid) == events * 3, action

@@ -9,7 +9,7 @@ from service.persons.models import Person
 from tests.persons_helpers import CPR, CPR_DASHED, consent_body, counts, create_person, events, person_body
 
 PERSON_GQL = """query($id: UUID!) { person(id: $id) { id givenName cpr cprMasked
-  consents { id purposes } lonelinessMeasurements { total } } }"""
+  consents { id purposes } lonelinessMeasurements { items { total } } } }"""
 
 
 def test_create_and_read_with_masked_or_full_cpr(client, make_user, make_org, db):
@@ -93,9 +93,9 @@ def test_other_organisations_see_nothing_over_graphql(gql, make_user, client, db
                 json={"item1": 3, "item2": 3, "item3": 3, "context": "intake"}, headers=own.headers)
     mine = gql(PERSON_GQL, {"id": pid}, own)["data"]["person"]
     assert mine["givenName"] == "Karen" and mine["cpr"] == "010190-XXXX"
-    assert len(mine["consents"]) == 1 and mine["lonelinessMeasurements"] == [{"total": 9}]
+    assert len(mine["consents"]) == 1 and mine["lonelinessMeasurements"]["items"] == [{"total": 9}]
     listing = """query($f: PersonFilter) { persons(filter: $f) { items { id consents { id }
-                 lonelinessMeasurements { total } } } }"""
+                 lonelinessMeasurements { items { total } } } } }"""
     assert [p["id"] for p in gql(listing, {}, own)["data"]["persons"]["items"]] == [pid]
     for stranger in (make_user("caseworker"), make_user("org_admin")):
         assert gql(PERSON_GQL, {"id": pid}, stranger)["data"]["person"] is None

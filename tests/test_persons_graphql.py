@@ -15,7 +15,7 @@ from tests.persons_helpers import counts, events
 
 LIST = """{ persons(first: 200) { items { id givenName riskSettings { code } activeConsentPurposes
   consents { id purposes recipientOrganisationKinds status }
-  lonelinessMeasurements { total severe } } nextCursor } }"""
+  lonelinessMeasurements { items { total severe } nextCursor } } nextCursor } }"""
 
 
 def _seed(db, organisation_id, user_id, n):
@@ -58,7 +58,7 @@ def test_list_with_consents_and_measurements_costs_constant_statements(gql, make
     n_small, items_small = _statements_for_list(gql, small, count_statements)
     n_large, items_large = _statements_for_list(gql, large, count_statements)
     assert len(items_small) == 10 and len(items_large) == 100
-    assert all(len(p["consents"]) == 2 and len(p["lonelinessMeasurements"]) == 2 for p in items_large)
+    assert all(len(p["consents"]) == 2 and len(p["lonelinessMeasurements"]["items"]) == 2 for p in items_large)
     assert all(p["activeConsentPurposes"] == ["contact", "referral_sharing", "registration"] for p in items_large)
     assert items_large[0]["riskSettings"] == [{"code": "homelessness"}]
     assert n_small == n_large, (n_small, n_large)
@@ -109,3 +109,43 @@ def test_graphql_mutations_cover_the_consent_lifecycle(gql, make_user, db):
     assert [c["status"] for c in after["consents"]] == ["withdrawn", "withdrawn"]
     assert all(c["representativeName"] is None for c in after["consents"])
     assert len(events(db, "person.erase", subject_id=pid)) == 1
+
+
+def test_measurements_page_like_rest_and_the_cursors_are_one(client, gql, make_user):
+    """`Person.lonelinessMeasurements` is the `{items, nextCursor}` envelope of REST: the same pages, and a
+    cursor from either door continues in the other."""
+    from tests.persons_helpers import create_person
+
+    own = make_user("caseworker")
+    pid = create_person(client, own)["id"]
+    start = utcnow() - timedelta(days=30)
+    for day, total in ((0, 9), (10, 7), (20, 5)):
+        resp = client.post(f"/api/v1/persons/{pid}/loneliness-measurements", headers=own.headers, json={
+            "item1": total // 3, "item2": total // 3, "item3": total - 2 * (total // 3), "context": "follow_up",
+            "measured_at": (start + timedelta(days=day)).isoformat()})
+        assert resp.status_code == 201, resp.text
+    page = """query($id: UUID!, $first: Int, $after: String) { person(id: $id) {
+        lonelinessMeasurements(first: $first, after: $after) { items { total } nextCursor } } }"""
+
+    def gql_page(first, after=None):
+        answer = gql(page, {"id": pid, "first": first, "after": after}, own)
+        assert "errors" not in answer, answer
+        return answer["data"]["person"]["lonelinessMeasurements"]
+
+    def rest_page(limit, cursor=None):
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        resp = client.get(f"/api/v1/persons/{pid}/loneliness-measurements", params=params, headers=own.headers)
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    first = gql_page(2)
+    assert [m["total"] for m in first["items"]] == [9, 7] and first["nextCursor"]
+    assert first["nextCursor"] == rest_page(2)["next_cursor"]  # the dataloader's first page cuts like the service
+    second = gql_page(2, first["nextCursor"])
+    assert second == {"items": [{"total": 5}], "nextCursor": None}
+    assert [m["total"] for m in rest_page(2, first["nextCursor"])["items"]] == [5]
+    assert gql_page(5) == {"items": [{"total": 9}, {"total": 7}, {"total": 5}], "nextCursor": None}
+    assert gql_page(1, rest_page(1)["next_cursor"])["items"] == [{"total": 7}]
+    # out of range is REST's 422, named by the GraphQL argument
+    bad = gql(page, {"id": pid, "first": 0}, own)
+    assert bad.get("errors") and "first" in str(bad["errors"])
