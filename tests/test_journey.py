@@ -170,7 +170,7 @@ def test_from_the_spreadsheet_to_the_completed_referral(client, db, gql, make_or
         "follow_up_id": follow_ups[0]["id"], "item1": 2, "item2": 1, "item3": 2, "form": "phone_short"}), 201)
     assert recorded["tils_total"] is None  # the provider records the answers but does not see the score
     points = {p["months"]: p for p in _ok(client.get(f"/api/v1/referrals/{rid}/follow-ups",
-                                                     headers=caseworker.headers))}
+                                                     headers=caseworker.headers))["items"]}
     assert points[3]["tils_total"] == 5 and points[6]["measurement_id"] is None
     assert _ok(client.get("/api/v1/follow-ups/due", headers=caseworker.headers))["items"] == []
 
@@ -187,7 +187,7 @@ def test_from_the_spreadsheet_to_the_completed_referral(client, db, gql, make_or
                     json={"goals": [{"goal_id": goal["id"], "reached": True}]}))
     final = _ok(client.get(f"/api/v1/referrals/{rid}", headers=caseworker.headers))
     assert final["status"] == "completed"
-    goals = _ok(client.get(f"/api/v1/referrals/{rid}/goals", headers=caseworker.headers))
+    goals = _ok(client.get(f"/api/v1/referrals/{rid}/goals", headers=caseworker.headers))["items"]
     assert [(g["text"], g["reached"]) for g in goals] == [("Tale om bøger med nogen hver uge", True)]
     summary = _ok(client.get(f"/api/v1/referrals/{rid}/contact-summary", headers=caseworker.headers))
     assert (summary["agreement_closed"], summary["ending"]) == (True, "planned_ending")
