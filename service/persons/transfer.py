@@ -36,7 +36,6 @@ from service.persons.links_dto import TransferAccept, TransferCreate, TransferRe
 from service.persons.models import (
     Consent,
     ConsentPurpose,
-    ConsentPurposeRow,
     ConsentRecipient,
     DataCategory,
     Person,
@@ -44,6 +43,7 @@ from service.persons.models import (
     PersonTransfer,
     TransferStatus,
 )
+from service.persons.sharing import allowed_categories, sharing_grants
 
 CASEWORK = "casework"
 
@@ -70,15 +70,7 @@ def _audit(session: Session, principal: Principal, t: PersonTransfer, action: st
 def _grants(session: Session, person_id: uuid.UUID, org_id: uuid.UUID) -> tuple[set[str], bool]:
     """(data categories of live sharing consents naming the organisation, whether a contact consent is live)."""
     kind = session.scalar(select(Organisation.kind).where(col(Organisation.id) == org_id))
-    categories: set[str] = set()
-    names_org = or_(col(ConsentRecipient.organisation_id) == org_id, col(ConsentRecipient.organisation_kind) == kind)
-    for cats in session.scalars(
-            select(Consent.data_categories)
-            .join(ConsentPurposeRow, col(ConsentPurposeRow.consent_id) == col(Consent.id))
-            .join(ConsentRecipient, col(ConsentRecipient.consent_id) == col(Consent.id))
-            .where(col(Consent.person_id) == person_id, policy.consent_is_active(),
-                   col(ConsentPurposeRow.purpose) == ConsentPurpose.referral_sharing, names_org)):
-        categories |= set(cats or [])
+    categories = allowed_categories(sharing_grants(session, [person_id]).get(person_id, []), org_id, kind)
     contact = bool(session.scalar(select(policy.active_consent(ConsentPurpose.contact, person_id=person_id))))
     return categories, contact
 

@@ -23,12 +23,12 @@ from service.offers.models import Offer, OfferStatus
 from service.organisations.models import Organisation
 from service.persons.models import ConsentPurpose, Person
 from service.persons.policy import registration_active, sharing_covers, visible_persons
+from service.persons.sharing import allowed_categories, sharing_grants
 from service.referrals import policy
 from service.referrals.dto import ReferralCreate, ReferralDetail
 from service.referrals.guards import PURPOSE, denied, field_error, load, require_read
 from service.referrals.models import Referral, ReferralStatus, ReferralTransition
 from service.referrals.reads import detail
-from service.referrals.summary import allowed_categories, sharing_grants
 from service.referrals.workflow import OPEN_STATUSES
 
 SEND = "send"  # the event of a new referral (not a transition a caller can request)
