@@ -40,19 +40,19 @@ class Loaders:
             raise Unauthorized("Authentication required: send a bearer token.")
         return self.principal
 
-    def batched(self, reader: Reader[K], *, missing: Callable[[], Any] = lambda: None, authenticated: bool = True,
-                read: Callable[[Any], V] | None = None) -> DataLoader[K, Any]:
-        """A loader over `reader(session, principal, keys)`; absent keys resolve to `missing()`, found values
-        through `read` (for a reader that still returns rows)."""
+    def batched(self, reader: Reader[K], *, missing: Callable[[], Any] = lambda: None,
+                authenticated: bool = True) -> DataLoader[K, Any]:
+        """A loader over `reader(session, principal, keys)` (read models by key); absent keys resolve to
+        `missing()`."""
 
         async def load(keys: Sequence[K]) -> list[Any]:
             found = reader(self.session, self._principal(authenticated), keys)
-            return [(found[k] if read is None else read(found[k])) if k in found else missing() for k in keys]
+            return [found[k] if k in found else missing() for k in keys]
         return DataLoader(load_fn=load)
 
     @cached_property
     def organisation(self) -> DataLoader[uuid.UUID, OrganisationRead | None]:
-        return self.batched(organisations.read_many, authenticated=False, read=OrganisationRead.model_validate)
+        return self.batched(organisations.read_many, authenticated=False)
 
     @cached_property
     def offer_provider_name(self) -> DataLoader[uuid.UUID, str | None]:

@@ -169,15 +169,14 @@ class Query:
     def offers(self, info: Info, filter: OfferFilter | None = None, first: int | None = None,
                after: str | None = None) -> Connection[Offer]:
         session, principal = info.context.session, info.context.principal
-        items, cursor = service.list_offers(session, principal, page_args(first, after),
-                                            _filters(filter or OfferFilter()))
-        return connection((service.present(session, principal, items), cursor))
+        return connection(service.list_offers(session, principal, page_args(first, after),
+                                              _filters(filter or OfferFilter())))
 
     @strawberry.field
     @null_if_not_found
     def offer(self, info: Info, id: uuid.UUID) -> Offer | None:
         session, principal = info.context.session, info.context.principal
-        return Offer.from_read(service.present_one(session, principal, service.get(session, principal, id)))
+        return Offer.from_read(service.get(session, principal, id))
 
 
 @strawberry.type
@@ -186,20 +185,17 @@ class Mutation:
     @mutation_result
     def create_offer(self, info: Info, input: OfferCreateInput) -> OfferResult:
         session, principal = info.context.session, info.context.require_principal()
-        offer = service.create(session, principal, parse(OfferCreate, input))
-        return Offer.from_read(service.present_one(session, principal, offer))
+        return Offer.from_read(service.create(session, principal, parse(OfferCreate, input)))
 
     @strawberry.mutation(description="Change an offer; `version` must be the version you read (else 412).")
     @mutation_result
     def update_offer(self, info: Info, id: uuid.UUID, version: int, input: OfferUpdateInput) -> OfferResult:
         session, principal = info.context.session, info.context.require_principal()
-        offer = service.update(session, principal, id, parse(OfferUpdate, input), version)
-        return Offer.from_read(service.present_one(session, principal, offer))
+        return Offer.from_read(service.update(session, principal, id, parse(OfferUpdate, input), version))
 
     @strawberry.mutation(description="Publish, pause or close an offer (illegal changes → Problem 409).")
     @mutation_result
     def change_offer_status(self, info: Info, id: uuid.UUID, status: OfferStatus,
                             version: int | None = None) -> OfferResult:
         session, principal = info.context.session, info.context.require_principal()
-        offer = service.change_status(session, principal, id, status, version)
-        return Offer.from_read(service.present_one(session, principal, offer))
+        return Offer.from_read(service.change_status(session, principal, id, status, version))

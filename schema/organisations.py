@@ -68,8 +68,7 @@ class Query:
     @null_if_not_found
     def organisation(self, info: Info, id: uuid.UUID) -> Organisation | None:
         principal = info.context.require_principal()
-        return Organisation.from_read(OrganisationRead.model_validate(service.read(info.context.session, principal,
-                                                                                    id)))
+        return Organisation.from_read(service.read(info.context.session, principal, id))
 
     @strawberry.field
     def organisations(self, info: Info, filter: OrganisationFilter | None = None, first: int | None = None,
@@ -78,7 +77,7 @@ class Query:
         f = filter or OrganisationFilter()
         page = service.list_organisations(info.context.session, principal, page_args(first, after), kind=f.kind,
                                           municipality_code=f.municipality_code, q=f.q)
-        return connection(page, OrganisationRead.model_validate)
+        return connection(page)
 
 
 @strawberry.type
@@ -88,11 +87,11 @@ class Mutation:
     def create_organisation(self, info: Info, input: OrganisationCreateInput) -> OrganisationResult:
         org = service.create(info.context.session, info.context.require_principal(),
                              parse(OrganisationCreate, input))
-        return Organisation.from_read(OrganisationRead.model_validate(org))
+        return Organisation.from_read(org)
 
     @strawberry.mutation
     @mutation_result
     def update_organisation(self, info: Info, id: uuid.UUID, input: OrganisationUpdateInput) -> OrganisationResult:
         org = service.update(info.context.session, info.context.require_principal(), id,
                              parse(OrganisationUpdate, input))
-        return Organisation.from_read(OrganisationRead.model_validate(org))
+        return Organisation.from_read(org)

@@ -20,7 +20,7 @@ from schema.offers import Offer
 from schema.organisations import Organisation
 from schema.pagination import Connection, connection, page_args
 from service.core.principal import Principal
-from service.referrals import contacts, due, feed, reads, service, transitions
+from service.referrals import contacts, due, feed, service, transitions
 from service.referrals.dto import (
     ContactAgreementRead,
     ContactAgreementSet,
@@ -191,18 +191,15 @@ class Query:
                   after: str | None = None) -> Connection[Referral]:
         principal = _principal(info)
         f = filter or ReferralFilter()
-        rows, cursor = service.list_referrals(
+        return connection(service.list_referrals(
             info.context.session, principal, page_args(first, after),
             service.ReferralFilters(direction=f.direction, status=f.status.value if f.status else None,
-                                    offer_id=f.offer_id, person_id=f.person_id))
-        return connection((reads.read_models(principal, rows), cursor))
+                                    offer_id=f.offer_id, person_id=f.person_id), with_person=False))
 
     @strawberry.field
     @null_if_not_found
     def referral(self, info: Info, id: uuid.UUID) -> Referral | None:
-        principal = _principal(info)
-        return Referral.from_read(reads.read_models(principal, [service.get_model(info.context.session,
-                                                                                     principal, id)])[0])
+        return Referral.from_read(service.get_brief(info.context.session, _principal(info), id))
 
     @strawberry.field(description="Referral transitions your organisation may see, after the cursor, ascending.")
     def events(self, info: Info, after: str | None = None, first: int | None = None) -> EventFeed:
@@ -234,17 +231,15 @@ class Mutation:
     @strawberry.mutation(description="Refer a person to a published offer (needs referral_sharing consent).")
     @mutation_result
     def create_referral(self, info: Info, input: ReferralCreateInput) -> ReferralResult:
-        principal = _principal(info)
-        referral = service.create(info.context.session, principal, parse(ReferralCreate, input))
-        return Referral.from_read(reads.read_models(principal, [referral])[0])
+        return Referral.from_read(service.create(info.context.session, _principal(info),
+                                                 parse(ReferralCreate, input)))
 
     @strawberry.mutation(description="accept | decline | start | complete | end_early | withdraw "
                                      "(illegal → Problem 409 with allowedActions).")
     @mutation_result
     def transition_referral(self, info: Info, id: uuid.UUID, input: TransitionInput) -> ReferralResult:
-        principal = _principal(info)
-        referral = transitions.transition(info.context.session, principal, id, parse(TransitionRequest, input))
-        return Referral.from_read(reads.read_models(principal, [referral])[0])
+        return Referral.from_read(transitions.transition(info.context.session, _principal(info), id,
+                                                         parse(TransitionRequest, input)))
 
     @strawberry.mutation(description="Record or replace the contact agreement (provider only).")
     @mutation_result

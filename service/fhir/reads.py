@@ -20,9 +20,8 @@ from service.persons import policy as person_policy
 from service.persons import service as persons
 from service.persons.dto import PersonRead
 from service.referrals import policy as referral_policy
-from service.referrals import reads as referral_reads
 from service.referrals import service as referrals
-from service.referrals.models import Referral
+from service.referrals.dto import ReferralRead
 
 Page = tuple[list[dict[str, Any]], str | None]
 
@@ -54,14 +53,14 @@ def _status_filter(search: Search, mapping: dict[str, str], names: set[str]) -> 
 
 
 def _referrals(session: Session, principal: Principal, search: Search, mapping: dict[str, str]) -> tuple[
-        list[Referral], str | None]:
+        list[ReferralRead], str | None]:
     person = search.uuid("patient", "Patient") or search.uuid("subject", "Patient")
     one = search.uuid("_id")
     updated_from, updated_before = last_updated(search.get("_lastUpdated"))
     filters = referrals.ReferralFilters(
         person_id=person, statuses=_status_filter(search, mapping, set(mapping.values())),
         referral_ids=(one,) if one else None, updated_from=updated_from, updated_before=updated_before)
-    return referrals.list_referrals(session, principal, search.page, filters)
+    return referrals.list_referrals(session, principal, search.page, filters, with_person=False)
 
 
 def search_service_requests(session: Session, principal: Principal, search: Search) -> Page:
@@ -74,8 +73,8 @@ def search_tasks(session: Session, principal: Principal, search: Search) -> Page
     return [resources.task(r) for r in rows], cursor
 
 
-def referral(session: Session, principal: Principal, referral_id: str) -> Referral:
-    return referrals.get_model(session, principal, parse_id(referral_id, "Resource"))
+def referral(session: Session, principal: Principal, referral_id: str) -> ReferralRead:
+    return referrals.get_brief(session, principal, parse_id(referral_id, "Resource"))
 
 
 def consent(session: Session, principal: Principal, consent_id: str) -> dict[str, Any]:
@@ -105,9 +104,8 @@ def patient(session: Session, principal: Principal, person_id: str) -> dict[str,
             if not referral_policy.can_read_as_provider(principal):
                 raise
     if referral_policy.can_read_as_provider(principal):
-        rows, _ = referrals.list_referrals(session, principal, PageParams(limit=1),
-                                           referrals.ReferralFilters(direction="received", person_id=pid))
-        shared = referral_reads.present(session, principal, rows)
+        shared, _ = referrals.list_referrals(session, principal, PageParams(limit=1),
+                                             referrals.ReferralFilters(direction="received", person_id=pid))
         if shared and shared[0].person is not None:
             return resources.shared_patient(shared[0].person)
     if not audited:  # a provider role asking for a person not (or no longer) referred to it: a denied read too
@@ -152,8 +150,7 @@ def search_organizations(session: Session, principal: Principal, search: Search)
 
 
 def healthcare_service(session: Session, principal: Principal | None, offer_id: str) -> dict[str, Any]:
-    offer = offers.get(session, principal, parse_id(offer_id, "HealthcareService"))
-    return resources.healthcare_service(offers.present_one(session, principal, offer))
+    return resources.healthcare_service(offers.get(session, principal, parse_id(offer_id, "HealthcareService")))
 
 
 def search_healthcare_services(session: Session, principal: Principal | None, search: Search) -> Page:
@@ -167,4 +164,4 @@ def search_healthcare_services(session: Session, principal: Principal | None, se
         raise BadSearch("name must be 2 to 100 characters.",
                         errors=[{"field": "name", "message": "length", "code": "invalid_search"}])
     rows, cursor = offers.list_offers(session, principal, search.page, offers.OfferFilters(q=name))
-    return [resources.healthcare_service(o) for o in offers.present(session, principal, rows)], cursor
+    return [resources.healthcare_service(o) for o in rows], cursor

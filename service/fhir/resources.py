@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from service.offers.dto import OfferRead
-from service.organisations.models import Organisation
+from service.organisations.dto import OrganisationRead
 from service.persons.dto import ConsentRead, PersonRead
-from service.referrals.dto import SharedPerson
-from service.referrals.models import Referral, ReferralStatus
+from service.referrals.dto import ReferralRead, SharedPerson
+from service.referrals.workflow import ReferralStatus
 
 S = ReferralStatus
 CODE_BASE = "https://tvaers.dk/fhir"
@@ -69,7 +69,7 @@ def _clean(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if v not in (None, [], {}, "")}
 
 
-def service_request(r: Referral) -> dict[str, Any]:
+def service_request(r: ReferralRead) -> dict[str, Any]:
     return _clean({
         "resourceType": "ServiceRequest", "id": str(r.id), "meta": _meta(r.version, r.updated_at),
         "status": REQUEST_STATUS[r.status], "intent": "order",
@@ -82,7 +82,7 @@ def service_request(r: Referral) -> dict[str, Any]:
     })
 
 
-def task(r: Referral) -> dict[str, Any]:
+def task(r: ReferralRead) -> dict[str, Any]:
     period = _clean({"start": instant(r.accepted_at or r.started_at), "end": instant(r.closed_at)})
     return _clean({
         "resourceType": "Task", "id": str(r.id), "meta": _meta(r.version, r.updated_at),
@@ -161,7 +161,7 @@ def shared_patient(s: SharedPerson) -> dict[str, Any]:
     })
 
 
-def organization(o: Organisation) -> dict[str, Any]:
+def organization(o: OrganisationRead) -> dict[str, Any]:
     address = _clean({"line": [o.address] if o.address else [], "postalCode": o.postcode, "city": o.city,
                       "district": o.municipality_code, "country": "DK"})
     return _clean({

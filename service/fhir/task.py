@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session
 from service.core.errors import BadRequest, Conflict, PreconditionFailed, Unprocessable, field_errors
 from service.core.principal import Principal
 from service.fhir import resources
-from service.referrals import guards, transitions
-from service.referrals.dto import TransitionRequest
-from service.referrals.models import Referral
+from service.referrals import transitions
+from service.referrals.dto import ReferralRead, TransitionRequest
 from service.referrals.workflow import Action
 
 # Task.status a client may write → the referral action it means.
@@ -53,8 +52,8 @@ def _outcome(doc: dict[str, Any]) -> str | None:
     return None
 
 
-def _locked(session: Session, principal: Principal, referral_id: uuid.UUID, expected: int | None) -> Referral:
-    referral = guards.load(session, principal, referral_id, "referral.transition", for_update=True)
+def _locked(session: Session, principal: Principal, referral_id: uuid.UUID, expected: int | None) -> ReferralRead:
+    referral = transitions.locked(session, principal, referral_id)
     if expected is not None and expected != referral.version:
         raise PreconditionFailed("The Task was changed since you read it; read it again.",
                                  headers={"ETag": f'W/"{referral.version}"'}, current_version=referral.version)
@@ -79,7 +78,7 @@ def _validated(doc: Any, referral_id: uuid.UUID) -> dict[str, Any]:
 
 
 def apply(session: Session, principal: Principal, referral_id: uuid.UUID, wanted: dict[str, Any],
-          expected: int | None) -> Referral:
+          expected: int | None) -> ReferralRead:
     """Make the referral's Task look like `wanted` (a validated Task), by one transition."""
     referral = _locked(session, principal, referral_id, expected)
     current = resources.task(referral)
@@ -115,12 +114,13 @@ def apply(session: Session, principal: Principal, referral_id: uuid.UUID, wanted
     return transitions.transition(session, principal, referral_id, request)
 
 
-def put(session: Session, principal: Principal, referral_id: uuid.UUID, body: Any, expected: int | None) -> Referral:
+def put(session: Session, principal: Principal, referral_id: uuid.UUID, body: Any,
+        expected: int | None) -> ReferralRead:
     return apply(session, principal, referral_id, _validated(body, referral_id), expected)
 
 
 def patch(session: Session, principal: Principal, referral_id: uuid.UUID, body: Any,
-          expected: int | None) -> Referral:
+          expected: int | None) -> ReferralRead:
     if not isinstance(body, list) or not body or len(body) > MAX_PATCH_OPERATIONS:
         raise BadRequest(f"Send a JSON Patch: an array of 1 to {MAX_PATCH_OPERATIONS} operations.")
     try:

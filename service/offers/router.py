@@ -62,14 +62,13 @@ def list_offers(
         accessibility=[str(a) for a in accessibility or []], language=language, has_capacity=has_capacity, q=q,
         mine=mine, status=status_, near=parse_near(near, within_km), within_km=within_km)
     items, cursor = service.list_offers(session, principal, page, filters)
-    return {"items": service.present(session, principal, items), "next_cursor": cursor}
+    return {"items": items, "next_cursor": cursor}
 
 
 @router.post("", response_model=OfferRead, status_code=status.HTTP_201_CREATED)
 def create_offer(session: SessionDep, principal: CurrentPrincipal, body: OfferCreate, response: Response) -> Any:
     """Create an offer for the caller's organisation (coordinator, org_admin)."""
-    offer = service.create(session, principal, body)
-    return _send(response, service.present_one(session, principal, offer))
+    return _send(response, service.create(session, principal, body))
 
 
 def parse_near(near: str | None, within_km: float | None) -> tuple[float, float] | None:
@@ -157,15 +156,14 @@ def import_offers(session: SessionDep, principal: CurrentPrincipal, response: Re
 
 @router.get("/{offer_id}", response_model=OfferRead)
 def get_offer(session: SessionDep, principal: OptionalPrincipal, offer_id: uuid.UUID, response: Response) -> Any:
-    return _send(response, service.present_one(session, principal, service.get(session, principal, offer_id)))
+    return _send(response, service.get(session, principal, offer_id))
 
 
 @router.patch("/{offer_id}", response_model=OfferRead)
 def update_offer(session: SessionDep, principal: CurrentPrincipal, offer_id: uuid.UUID, body: OfferUpdate,
                  response: Response, if_match: Annotated[str | None, Header()] = None) -> Any:
     """Change an offer (provider only). Requires `If-Match` with the ETag from GET: stale → 412, missing → 428."""
-    offer = service.update(session, principal, offer_id, body, parse_if_match(if_match))
-    return _send(response, service.present_one(session, principal, offer))
+    return _send(response, service.update(session, principal, offer_id, body, parse_if_match(if_match)))
 
 
 @router.post("/{offer_id}/status", response_model=OfferRead)
@@ -173,5 +171,5 @@ def change_status(session: SessionDep, principal: CurrentPrincipal, offer_id: uu
                   response: Response, if_match: Annotated[str | None, Header()] = None) -> Any:
     """Publish, pause or close: draft→published|closed, published→paused|closed, paused→published|closed.
     Anything else is a 409 naming `allowed_actions`. `If-Match` is optional here."""
-    offer = service.change_status(session, principal, offer_id, body.status, parse_if_match(if_match))
-    return _send(response, service.present_one(session, principal, offer))
+    return _send(response, service.change_status(session, principal, offer_id, body.status,
+                                                 parse_if_match(if_match)))

@@ -172,8 +172,9 @@ def filter_statement(principal: Principal | None, f: OfferFilters) -> Any:
     return stmt
 
 
-def list_offers(session: Session, principal: Principal | None, params: PageParams,
+def page_offers(session: Session, principal: Principal | None, params: PageParams,
                 filters: OfferFilters) -> tuple[list[Offer], str | None]:
+    """One page of the offer rows the filters and the read rule select (the service presents them)."""
     stmt = filter_statement(principal, filters)
     words = filters.words()
     if not words:

@@ -1,4 +1,8 @@
-"""The offer directory's verbs: list (all filters in SQL), get, create, update, change status."""
+"""The offer directory's verbs: list (all filters in SQL), get, create, update, change status.
+
+Every verb a door calls takes the principal and returns the read model `OfferRead` (or a page of them), built
+by `_present` under the location rule; the ORM rows stay in here. `add_offer`/`apply_fields` are the writes the
+spreadsheet import shares, not verbs of a door."""
 
 import uuid
 from collections.abc import Iterable
@@ -13,6 +17,7 @@ from sqlmodel import col
 from service.audit.service import record
 from service.core.errors import Conflict, NotFound, Unprocessable, field_errors
 from service.core.folding import fold, search_text
+from service.core.pagination import PageParams
 from service.core.principal import Principal
 from service.core.types import utcnow
 from service.core.versions import claim_version
@@ -30,11 +35,11 @@ from service.offers.models import (
 )
 from service.offers.schedule import LOCAL, next_occurrences
 from service.offers.schedule import load as load_schedule
-from service.offers.search import OfferFilters, filter_statement, has_capacity_clause, list_offers
+from service.offers.search import OfferFilters, filter_statement, has_capacity_clause, page_offers
 from service.organisations.models import Organisation
 from service.reference.service import check_municipality_codes, check_risk_setting_codes
 
-__all__ = ["OfferFilters", "filter_statement", "has_capacity_clause", "list_offers"]  # the search, re-exported
+__all__ = ["OfferFilters", "filter_statement", "has_capacity_clause"]  # the search, re-exported
 
 PURPOSE = "offer_directory"
 S = OfferStatus
@@ -87,7 +92,7 @@ def to_read(offer: Offer, kids: dict[str, list[str]], location_visible: bool, pr
     return OfferRead.model_validate(data)
 
 
-def present(session: Session, principal: Principal | None, offers: list[Offer]) -> list[OfferRead]:
+def _present(session: Session, principal: Principal | None, offers: list[Offer]) -> list[OfferRead]:
     """Offers as the caller may see them (batched: constant statements per page)."""
     kids = load_children(session, [o.id for o in offers])
     visible = policy.visible_location_ids(session, principal, offers)
@@ -103,8 +108,15 @@ def organisation_names(session: Session, organisation_ids: set[uuid.UUID]) -> di
         select(Organisation.id, Organisation.name).where(col(Organisation.id).in_(organisation_ids))).all())
 
 
-def present_one(session: Session, principal: Principal | None, offer: Offer) -> OfferRead:
-    return present(session, principal, [offer])[0]
+def _present_one(session: Session, principal: Principal | None, offer: Offer) -> OfferRead:
+    return _present(session, principal, [offer])[0]
+
+
+def list_offers(session: Session, principal: Principal | None, params: PageParams,
+                filters: OfferFilters) -> tuple[list[OfferRead], str | None]:
+    """A page of the offers the caller may read that match the filters, as read models (constant statements)."""
+    rows, cursor = page_offers(session, principal, params, filters)
+    return _present(session, principal, rows), cursor
 
 
 def read_many(session: Session, principal: Principal | None,
@@ -114,7 +126,7 @@ def read_many(session: Session, principal: Principal | None,
     ids = set(offer_ids)
     rows = list(session.scalars(select(Offer).where(col(Offer.id).in_(ids), policy.readable_clause(principal)))) \
         if ids else []
-    return {r.id: r for r in present(session, principal, rows)}
+    return {r.id: r for r in _present(session, principal, rows)}
 
 
 def provider_names(session: Session, principal: Principal | None,
@@ -128,12 +140,13 @@ def provider_names(session: Session, principal: Principal | None,
         .where(col(Offer.id).in_(ids), policy.readable_clause(principal))).all())
 
 
-def get(session: Session, principal: Principal | None, offer_id: uuid.UUID) -> Offer:
+def get(session: Session, principal: Principal | None, offer_id: uuid.UUID) -> OfferRead:
+    """The offer as the caller may see it; another organisation's unpublished offer is a 404."""
     offer = session.get(Offer, offer_id)
     if offer is None:
         raise NotFound("Offer not found.")
     policy.ensure_readable(principal, offer)
-    return offer
+    return _present_one(session, principal, offer)
 
 
 def _get_for_change(session: Session, principal: Principal, offer_id: uuid.UUID, lock: bool = False) -> Offer:
@@ -194,14 +207,14 @@ def add_offer(session: Session, organisation_id: uuid.UUID, data: OfferCreate) -
     return offer
 
 
-def create(session: Session, principal: Principal, data: OfferCreate) -> Offer:
+def create(session: Session, principal: Principal, data: OfferCreate) -> OfferRead:
     policy.ensure_can_create(principal)
     check_references(session, data)
     check_external_id(session, principal.organisation_id, data.external_id)
     offer = add_offer(session, principal.organisation_id, data)
     record(session, principal, "offer.create", purpose=PURPOSE, subject_type="offer", subject_id=offer.id,
            criterion={"status": offer.status})
-    return offer
+    return _present_one(session, principal, offer)
 
 
 def _as_fields(offer: Offer, kids: dict[str, list[str]]) -> dict[str, Any]:
@@ -212,7 +225,7 @@ def _as_fields(offer: Offer, kids: dict[str, list[str]]) -> dict[str, Any]:
 
 
 def update(session: Session, principal: Principal, offer_id: uuid.UUID, data: OfferUpdate,
-           expected_version: int | None) -> Offer:
+           expected_version: int | None) -> OfferRead:
     offer = _get_for_change(session, principal, offer_id)
     claim_version(session, "offer", offer, expected_version)
     changes = data.model_dump(exclude_unset=True)
@@ -232,7 +245,7 @@ def update(session: Session, principal: Principal, offer_id: uuid.UUID, data: Of
     record(session, principal, "offer.update", purpose=PURPOSE, subject_type="offer", subject_id=offer.id,
            criterion={"fields": sorted(changes)})
     emit(session, offer_changed(session, EventType.offer_updated, offer))
-    return offer
+    return _present_one(session, principal, offer)
 
 
 def apply_fields(session: Session, offer: Offer, fields: OfferFields, children: bool = True) -> None:
@@ -251,7 +264,7 @@ def allowed_actions(status: str) -> list[str]:
 
 
 def change_status(session: Session, principal: Principal, offer_id: uuid.UUID, status: OfferStatus,
-                  expected_version: int | None = None) -> Offer:
+                  expected_version: int | None = None) -> OfferRead:
     # With If-Match the version is claimed (compare-and-set); without, the row is locked before the lifecycle
     # check, so two concurrent changes cannot both start from the same status.
     offer = _get_for_change(session, principal, offer_id, lock=expected_version is None)
@@ -274,5 +287,5 @@ def change_status(session: Session, principal: Principal, offer_id: uuid.UUID, s
            criterion={"from": previous, "to": str(status)})
     if str(status) in OFFER_STATUSES:
         emit(session, offer_changed(session, OFFER_STATUSES[str(status)], offer))
-    return offer
+    return _present_one(session, principal, offer)
 

@@ -1,3 +1,6 @@
+"""The organisation directory's verbs: read (one, many, a page), create, update — each returns `OrganisationRead`
+under the read rule of `policy.py`; the ORM rows stay in here."""
+
 import uuid
 from collections.abc import Iterable
 
@@ -10,12 +13,12 @@ from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.core.types import utcnow
 from service.organisations import policy
-from service.organisations.dto import OrganisationCreate, OrganisationUpdate
+from service.organisations.dto import OrganisationCreate, OrganisationRead, OrganisationUpdate
 from service.organisations.models import Organisation
 from service.reference.service import check_municipality_codes, resolve_ministry
 
 
-def get(session: Session, org_id: uuid.UUID) -> Organisation:
+def _get(session: Session, org_id: uuid.UUID) -> Organisation:
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("Organisation not found.")
@@ -23,7 +26,7 @@ def get(session: Session, org_id: uuid.UUID) -> Organisation:
 
 
 def read_many(session: Session, principal: Principal | None,
-              org_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Organisation]:
+              org_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, OrganisationRead]:
     """The batch reader (GraphQL's dataloaders): the organisations among `org_ids` the read rule lets the
     caller see, in one statement whatever the count. Missing ids are simply absent."""
     ids = set(org_ids)
@@ -31,10 +34,10 @@ def read_many(session: Session, principal: Principal | None,
         return {}
     rows = session.scalars(select(Organisation).where(Organisation.id.in_(ids),  # type: ignore[attr-defined]
                                                       policy.readable_clause(principal)))
-    return {o.id: o for o in rows}
+    return {o.id: OrganisationRead.model_validate(o) for o in rows}
 
 
-def read(session: Session, principal: Principal | None, org_id: uuid.UUID) -> Organisation:
+def read(session: Session, principal: Principal | None, org_id: uuid.UUID) -> OrganisationRead:
     """One organisation under the read rule, else 404."""
     org = read_many(session, principal, [org_id]).get(org_id)
     if org is None:
@@ -45,7 +48,7 @@ def read(session: Session, principal: Principal | None, org_id: uuid.UUID) -> Or
 def list_organisations(
     session: Session, principal: Principal | None, params: PageParams, *, kind: str | None = None,
     municipality_code: str | None = None, q: str | None = None,
-) -> tuple[list[Organisation], str | None]:
+) -> tuple[list[OrganisationRead], str | None]:
     """The directory under the read rule, by name."""
     stmt = select(Organisation).where(policy.readable_clause(principal))
     if kind:
@@ -54,7 +57,8 @@ def list_organisations(
         stmt = stmt.where(Organisation.municipality_code == municipality_code)
     if q:
         stmt = stmt.where(func.lower(Organisation.name).contains(q.lower(), autoescape=True))
-    return keyset_page(session, stmt, [Organisation.name, Organisation.id], params)
+    rows, cursor = keyset_page(session, stmt, [Organisation.name, Organisation.id], params)
+    return [OrganisationRead.model_validate(o) for o in rows], cursor
 
 
 def _check_unique_cvr(session: Session, cvr: str | None, own_id: uuid.UUID | None = None) -> None:
@@ -70,7 +74,7 @@ def _check_ministry(session: Session, kind: str, ministry_code: str | None) -> N
     resolve_ministry(session, code=ministry_code, name=None, field="ministry")
 
 
-def create(session: Session, principal: Principal, data: OrganisationCreate) -> Organisation:
+def create(session: Session, principal: Principal, data: OrganisationCreate) -> OrganisationRead:
     policy.ensure_can_create(principal)
     check_municipality_codes(session, [data.municipality_code])
     _check_ministry(session, data.kind, data.ministry_code)
@@ -80,11 +84,12 @@ def create(session: Session, principal: Principal, data: OrganisationCreate) -> 
     session.flush()
     record(session, principal, "organisation.create", purpose="administration",
            subject_type="organisation", subject_id=org.id)
-    return org
+    return OrganisationRead.model_validate(org)
 
 
-def update(session: Session, principal: Principal, org_id: uuid.UUID, data: OrganisationUpdate) -> Organisation:
-    org = get(session, org_id)
+def update(session: Session, principal: Principal, org_id: uuid.UUID,
+           data: OrganisationUpdate) -> OrganisationRead:
+    org = _get(session, org_id)
     changes = data.model_dump(exclude_unset=True)
     policy.ensure_can_update(principal, org, changes)
     if "municipality_code" in changes:
@@ -100,4 +105,4 @@ def update(session: Session, principal: Principal, org_id: uuid.UUID, data: Orga
     session.flush()
     record(session, principal, "organisation.update", purpose="administration", subject_type="organisation",
            subject_id=org.id, criterion={"fields": sorted(changes)})
-    return org
+    return OrganisationRead.model_validate(org)

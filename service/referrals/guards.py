@@ -37,6 +37,11 @@ def load(session: Session, principal: Principal, referral_id: uuid.UUID, action:
     return referral
 
 
+def ensure_visible(session: Session, principal: Principal, referral_id: uuid.UUID, action: str) -> None:
+    """`load` for a door that only needs the 404 (REST's idempotent replay): the row stays in the domain."""
+    load(session, principal, referral_id, action)
+
+
 def require_read(session: Session, principal: Principal, referral: Referral, action: str) -> None:
     if not policy.may_read(principal, referral):
         denied(session, principal, action, "role_not_allowed", referral.id)

@@ -1,5 +1,6 @@
 """Read models of the referral domain and the policy-scoped batch readers GraphQL loads through; each builds
-a page in a constant number of statements."""
+a page in a constant number of statements. The builders taking `Referral` rows are the services' own (the
+verbs in `service` and `transitions` return what they build); a door calls the verbs and the batch readers."""
 
 import uuid
 from collections.abc import Iterable
@@ -43,10 +44,10 @@ def present(session: Session, principal: Principal, referrals: list[Referral]) -
     return [ReferralRead(**_fields(principal, r), person=persons[r.id]) for r in referrals]
 
 
-def read_models(principal: Principal, referrals: list[Referral]) -> list[ReferralRead]:
-    """Read models of already readable referrals *without* the person, for a door that loads `person` through
-    the batch reader `shared_persons_of` only when asked (GraphQL): no statement at all."""
-    return [ReferralRead(**_fields(principal, r), person=None) for r in referrals]
+def brief(principal: Principal, referral: Referral) -> ReferralRead:
+    """The read model of an already readable referral *without* the person, for a door that loads `person`
+    through the batch reader `shared_persons_of` only when asked (GraphQL), or needs none (FHIR): no statement."""
+    return ReferralRead(**_fields(principal, referral), person=None)
 
 
 def shared_persons_of(session: Session, principal: Principal,

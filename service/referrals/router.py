@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from service.core.errors import NotFound
 from service.core.pagination import MAX_LIMIT, Page, PageParams
-from service.referrals import contacts, due, feed, guards, reads, service, transitions
+from service.referrals import contacts, due, feed, guards, service, transitions
 from service.referrals.dto import (
     ContactAgreementRead,
     ContactAgreementSet,
@@ -49,8 +49,7 @@ def create_referral(session: SessionDep, principal: CurrentPrincipal, body: Refe
     consent naming the provider organisation (else 422 naming the missing consent). Send an
     `Idempotency-Key` to retry safely."""
     def produce() -> tuple[int, Any]:
-        referral = service.create(session, principal, body)
-        return 201, reads.detail(session, principal, referral)
+        return 201, service.create(session, principal, body)
 
     code, payload = run_once(session, principal, idempotency_key, request.url.path, body.model_dump(mode="json"),
                              produce, person_of=_person_of)
@@ -69,8 +68,8 @@ def list_referrals(
     """Referrals your organisation sent (caseworker, org_admin) or received (coordinator, org_admin),
     oldest first. Received ones only while the person's consent lets you see them."""
     filters = service.ReferralFilters(direction=direction, status=status_, offer_id=offer_id, person_id=person_id)
-    rows, cursor = service.list_referrals(session, principal, page, filters)
-    return {"items": reads.present(session, principal, rows), "next_cursor": cursor}
+    items, cursor = service.list_referrals(session, principal, page, filters)
+    return {"items": items, "next_cursor": cursor}
 
 
 @router.get("/{referral_id}", response_model=ReferralDetail)
@@ -85,14 +84,13 @@ def transition_referral(session: SessionDep, principal: CurrentPrincipal, referr
     """accept | decline | start | complete | end_early (provider) or withdraw (referrer). An illegal action
     → 409 with `allowed_actions`; accepting a full offer → 409 `no_capacity`."""
     def produce() -> tuple[int, Any]:
-        referral = transitions.transition(session, principal, referral_id, body)
-        return 200, reads.detail(session, principal, referral)
+        return 200, transitions.transition(session, principal, referral_id, body)
 
     if idempotency_key is not None:
         # A replay must not outlive the consent: the stored body shows the person's summary, and an expired
         # consent (before the nightly job has forgotten the stored responses) hides the referral now.
         try:
-            guards.load(session, principal, referral_id, "referral.transition")
+            guards.ensure_visible(session, principal, referral_id, "referral.transition")
         except NotFound:
             if not forgotten(session, principal, idempotency_key):
                 raise  # a forgotten response answers 410 below, as after a withdrawal

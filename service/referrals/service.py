@@ -1,4 +1,7 @@
-"""The referral verbs: create, read, list. REST and GraphQL both call these; nothing here commits.
+"""The referral verbs: create, read, list. REST, GraphQL and FHIR all call these; nothing here commits.
+
+Every verb takes the principal and returns read models (`ReferralDetail`, `ReferralRead`), never a `Referral`
+row: what a reader may see of the person is decided here (`reads`), not at a door.
 
 The neighbours: transitions (the state machine, seats, expiry, the consent hook) in `transitions`, the
 event feed in `feed`, read models and batch readers in `reads`, the shared access steps in `guards`.
@@ -25,10 +28,10 @@ from service.persons.models import ConsentPurpose, Person
 from service.persons.policy import registration_active, sharing_covers, visible_persons
 from service.persons.sharing import allowed_categories, sharing_grants
 from service.referrals import policy
-from service.referrals.dto import ReferralCreate, ReferralDetail
+from service.referrals.dto import ReferralCreate, ReferralDetail, ReferralRead
 from service.referrals.guards import PURPOSE, denied, field_error, load, require_read
 from service.referrals.models import Referral, ReferralStatus, ReferralTransition
-from service.referrals.reads import detail
+from service.referrals.reads import brief, detail, present
 from service.referrals.workflow import OPEN_STATUSES
 
 SEND = "send"  # the event of a new referral (not a transition a caller can request)
@@ -52,7 +55,7 @@ class ReferralFilters:
                 for k, v in self.__dict__.items() if v is not None}
 
 
-def create(session: Session, principal: Principal, data: ReferralCreate) -> Referral:
+def create(session: Session, principal: Principal, data: ReferralCreate) -> ReferralDetail:
     if not policy.can_send(principal):
         denied(session, principal, "referral.create", "role_not_allowed")
         raise Forbidden("Your role does not allow sending referrals.")
@@ -109,21 +112,13 @@ def create(session: Session, principal: Principal, data: ReferralCreate) -> Refe
     record(session, principal, "referral.create", purpose=PURPOSE, subject_type="referral", subject_id=referral.id,
            criterion={"person_id": str(person.id), "offer_id": str(offer.id),
                       "shared_categories": referral.shared_categories})
-    return referral
+    return detail(session, principal, referral)
 
 
 # --- read --------------------------------------------------------------------------------------------
 
-def get(session: Session, principal: Principal, referral_id: uuid.UUID) -> ReferralDetail:
-    referral = load(session, principal, referral_id, "referral.read")
-    require_read(session, principal, referral, "referral.read")
-    record(session, principal, "referral.read", purpose=PURPOSE, subject_type="referral", subject_id=referral.id,
-           criterion={"person_id": str(referral.person_id)})
-    return detail(session, principal, referral)
-
-
-def get_model(session: Session, principal: Principal, referral_id: uuid.UUID) -> Referral:
-    """The readable referral row (GraphQL builds its own read model); audited like `get`."""
+def _readable(session: Session, principal: Principal, referral_id: uuid.UUID) -> Referral:
+    """The referral the caller may read (404 / 403 otherwise, audited); the read itself is audited."""
     referral = load(session, principal, referral_id, "referral.read")
     require_read(session, principal, referral, "referral.read")
     record(session, principal, "referral.read", purpose=PURPOSE, subject_type="referral", subject_id=referral.id,
@@ -131,9 +126,22 @@ def get_model(session: Session, principal: Principal, referral_id: uuid.UUID) ->
     return referral
 
 
+def get(session: Session, principal: Principal, referral_id: uuid.UUID) -> ReferralDetail:
+    """One referral with its history and the consent-gated person summary."""
+    return detail(session, principal, _readable(session, principal, referral_id))
+
+
+def get_brief(session: Session, principal: Principal, referral_id: uuid.UUID) -> ReferralRead:
+    """One referral without the nested person (`person` is None) — for a door that needs none (FHIR's
+    ServiceRequest and Task) or loads it through the batch readers when asked (GraphQL). Audited as `get`."""
+    return brief(principal, _readable(session, principal, referral_id))
+
+
 def list_referrals(session: Session, principal: Principal, params: PageParams,
-                   filters: ReferralFilters | None = None) -> tuple[list[Referral], str | None]:
-    """Readable referrals, oldest first; the search and the ids it returned are audited."""
+                   filters: ReferralFilters | None = None, *,
+                   with_person: bool = True) -> tuple[list[ReferralRead], str | None]:
+    """Readable referrals, oldest first, as read models; the search and the ids it returned are audited.
+    `with_person=False` leaves `person` None (no statement for it), for a door that loads it by batch reader."""
     filters = filters or ReferralFilters()
     if not (policy.can_read_as_referrer(principal) or policy.can_read_as_provider(principal)):
         denied(session, principal, "referral.list", "role_not_allowed", criterion=filters.criterion())
@@ -158,4 +166,4 @@ def list_referrals(session: Session, principal: Principal, params: PageParams,
     rows, cursor = keyset_page(session, stmt, [Referral.sent_at, Referral.id], params)  # type: ignore[list-item]
     record(session, principal, "referral.list", purpose=PURPOSE, subject_type="referral",
            criterion={**filters.criterion(), "ids": [str(r.id) for r in rows]}, person_ids=[r.person_id for r in rows])
-    return rows, cursor
+    return (present(session, principal, rows) if with_person else [brief(principal, r) for r in rows]), cursor

@@ -28,7 +28,7 @@ from service.persons.measurements import add_measurement
 from service.persons.models import ConsentPurpose, MeasurementContext, Person
 from service.persons.policy import active_consent, provider_consent_live
 from service.referrals import policy
-from service.referrals.dto import FollowUpMeasurement, TransitionRequest
+from service.referrals.dto import FollowUpMeasurement, ReferralDetail, ReferralRead, TransitionRequest
 from service.referrals.guards import PURPOSE, denied, field_error, load
 from service.referrals.models import (
     ContactAgreement,
@@ -39,6 +39,7 @@ from service.referrals.models import (
     ReferralStatus,
     ReferralTransition,
 )
+from service.referrals.reads import brief, detail
 from service.referrals.rhythm import forget_topics
 from service.referrals.workflow import OPEN_STATUSES, TRANSITIONS, Action, Transition, allowed_actions
 
@@ -123,8 +124,14 @@ def _record_follow_up(session: Session, principal: Principal, referral: Referral
                       "referral_id": str(referral.id)})
 
 
+def locked(session: Session, principal: Principal, referral_id: uuid.UUID) -> ReferralRead:
+    """The referral the caller's organisation is party to, locked for a transition that follows in this
+    transaction (404 otherwise, audited as a denied transition); without the person (FHIR's Task write)."""
+    return brief(principal, load(session, principal, referral_id, "referral.transition", for_update=True))
+
+
 def transition(session: Session, principal: Principal, referral_id: uuid.UUID,
-               request: TransitionRequest) -> Referral:
+               request: TransitionRequest) -> ReferralDetail:
     """Take `request.action` on the referral: 404 invisible, 403 wrong side or role, 409 illegal now."""
     action = "referral.transition"
     referral = load(session, principal, referral_id, action, for_update=True)
@@ -150,7 +157,7 @@ def transition(session: Session, principal: Principal, referral_id: uuid.UUID,
         raise
     if request.follow_up is not None:
         _record_follow_up(session, principal, referral, request.follow_up)
-    return referral
+    return detail(session, principal, referral)
 
 
 def withdraw_uncovered(session: Session, principal: Principal | None, person_id: uuid.UUID) -> int:
