@@ -100,7 +100,7 @@ class Query:
         f = filter or MappingEntryFilter()
         return connection(mapping.list_entries(info.context.session, principal, page_args(first, after),
                                                risk_setting=f.risk_setting, municipality_code=f.municipality_code,
-                                               barrier_type=f.barrier_type), MappingEntryRead.model_validate)
+                                               barrier_type=f.barrier_type))
 
     @strawberry.field(description="Every action-plan measure (analysts and org_admins).")
     def action_plan_measures(self, info: Info, filter: ActionPlanMeasureFilter | None = None,
@@ -125,9 +125,8 @@ class Mutation:
     @strawberry.mutation
     @mutation_result
     def create_mapping_entry(self, info: Info, input: MappingEntryCreateInput) -> MappingEntryResult:
-        entry = mapping.create(info.context.session, info.context.require_principal(),
-                               parse(MappingEntryCreate, input))
-        return MappingEntry.from_read(MappingEntryRead.model_validate(entry))
+        return MappingEntry.from_read(mapping.create(info.context.session, info.context.require_principal(),
+                                                     parse(MappingEntryCreate, input)))
 
     @strawberry.mutation
     @mutation_result

@@ -44,19 +44,16 @@ class Query:
     def vocabularies(self, names: list[str] | None = None) -> list[Vocabulary]:
         if names is not None and (len(names) > 40 or any(len(n) > 40 for n in names)):
             return []  # bounded like the REST parameter; no code list has such a name
-        return Vocabulary.from_reads(VocabularyRead.model_validate(r) for r in service.list_vocabularies(names))
+        return Vocabulary.from_reads(service.list_vocabularies(names))
 
     @strawberry.field(description="The 98 Danish municipalities.")
     def municipalities(self, info: Info, region_code: str | None = None) -> list[Municipality]:
-        return Municipality.from_reads(MunicipalityRead.model_validate(m)
-                                       for m in service.list_municipalities(info.context.session, region_code))
+        return Municipality.from_reads(service.list_municipalities(info.context.session, region_code))
 
     @strawberry.field(description="The nine Recommendation 4 risk settings.")
     def risk_settings(self, info: Info) -> list[RiskSetting]:
-        return RiskSetting.from_reads(RiskSettingRead.model_validate(r)
-                                      for r in service.list_risk_settings(info.context.session))
+        return RiskSetting.from_reads(service.list_risk_settings(info.context.session))
 
     @strawberry.field(description="The ministries responsible for Recommendation 4 risk settings.")
     def ministries(self, info: Info) -> list[Ministry]:
-        return Ministry.from_reads(MinistryRead.model_validate(m)
-                                   for m in service.list_ministries(info.context.session))
+        return Ministry.from_reads(service.list_ministries(info.context.session))

@@ -42,12 +42,6 @@ class Viewer:
         return Organisation.from_read(await info.context.loaders.organisation.load(self.organisation_id))
 
 
-def _client(created: tuple[object, str | None]) -> ApiClient:
-    client, secret = created
-    return ApiClient.from_read(ApiClientWithSecret.model_validate(client).model_copy(
-        update={"client_secret": secret}))
-
-
 @strawberry.input
 class UserCreateInput:
     username: str
@@ -99,13 +93,13 @@ class Query:
               after: str | None = None) -> Connection[User]:
         principal = info.context.require_principal()
         return connection(service.list_users(info.context.session, principal, page_args(first, after),
-                                             organisation_id=organisation_id), UserRead.model_validate)
+                                             organisation_id=organisation_id))
 
     @strawberry.field
     @null_if_not_found
     def user(self, info: Info, id: uuid.UUID) -> User | None:
         principal = info.context.require_principal()
-        return User.from_read(UserRead.model_validate(service.get_user(info.context.session, principal, id)))
+        return User.from_read(service.get_user(info.context.session, principal, id))
 
 
 @strawberry.type
@@ -113,23 +107,23 @@ class Mutation:
     @strawberry.mutation
     @mutation_result
     def create_user(self, info: Info, input: UserCreateInput) -> UserResult:
-        return User.from_read(UserRead.model_validate(service.create_user(
-            info.context.session, info.context.require_principal(), parse(UserCreate, input))))
+        return User.from_read(service.create_user(info.context.session, info.context.require_principal(),
+                                                  parse(UserCreate, input)))
 
     @strawberry.mutation
     @mutation_result
     def update_user(self, info: Info, id: uuid.UUID, input: UserUpdateInput) -> UserResult:
-        return User.from_read(UserRead.model_validate(service.update_user(
-            info.context.session, info.context.require_principal(), id, parse(UserUpdate, input))))
+        return User.from_read(service.update_user(info.context.session, info.context.require_principal(), id,
+                                                  parse(UserUpdate, input)))
 
     @strawberry.mutation
     @mutation_result
     def create_api_client(self, info: Info, input: ApiClientCreateInput) -> ApiClientResult:
-        return _client(service.create_client(info.context.session, info.context.require_principal(),
-                                             parse(ApiClientCreate, input)))
+        return ApiClient.from_read(service.create_client(info.context.session, info.context.require_principal(),
+                                                         parse(ApiClientCreate, input)))
 
     @strawberry.mutation
     @mutation_result
     def update_api_client(self, info: Info, id: uuid.UUID, input: ApiClientUpdateInput) -> ApiClientResult:
-        return _client(service.update_client(info.context.session, info.context.require_principal(), id,
-                                             parse(ApiClientUpdate, input)))
+        return ApiClient.from_read(service.update_client(info.context.session, info.context.require_principal(),
+                                                         id, parse(ApiClientUpdate, input)))

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from service.audit import policy
+from service.audit.dto import AuditEventRead
 from service.audit.models import AuditEvent, AuditEventPerson
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
@@ -188,10 +189,12 @@ def restore_refusals(session: Session, keep: bool = True) -> bool:
 
 
 def list_events(session: Session, principal: Principal, params: PageParams, *,
-                action: str | None = None, subject_id: str | None = None) -> tuple[list[AuditEvent], str | None]:
+                action: str | None = None, subject_id: str | None = None) -> tuple[list[AuditEventRead], str | None]:
+    """The audit trail under `policy.readable_events`, oldest first, as read models."""
     stmt = select(AuditEvent).where(policy.readable_events(principal))
     if action:
         stmt = stmt.where(AuditEvent.action == action)
     if subject_id:
         stmt = stmt.where(AuditEvent.subject_id == subject_id)
-    return keyset_page(session, stmt, [AuditEvent.id], params)  # type: ignore[list-item]
+    rows, cursor = keyset_page(session, stmt, [AuditEvent.id], params)  # type: ignore[list-item]
+    return [AuditEventRead.model_validate(e) for e in rows], cursor

@@ -6,20 +6,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.audit.service import record
 from service.core.errors import NotFound
-from service.core.pagination import PageParams
 from service.core.principal import Principal
 from service.fhir import resources
 from service.fhir.errors import BadSearch
 from service.fhir.search import Search, last_updated
 from service.offers import service as offers
 from service.organisations import service as organisations
-from service.persons import consents, guards
+from service.persons import consents
 from service.persons import policy as person_policy
 from service.persons import service as persons
 from service.persons.dto import PersonRead
-from service.referrals import policy as referral_policy
 from service.referrals import service as referrals
 from service.referrals.dto import ReferralRead
 
@@ -92,26 +89,9 @@ def search_consents(session: Session, principal: Principal, search: Search) -> P
 
 
 def patient(session: Session, principal: Principal, person_id: str) -> dict[str, Any]:
-    """The holding organisation reads the person (CPR only with persons:read_cpr); a provider reads the
-    consent-gated summary of a person referred to it, while the consent lasts; anyone else gets 404."""
-    pid = parse_id(person_id, "Patient")
-    audited = False
-    if person_policy.can_manage(principal):
-        try:
-            return resources.patient(persons.get(session, principal, pid))
-        except NotFound:  # persons.get audited the refusal
-            audited = True
-            if not referral_policy.can_read_as_provider(principal):
-                raise
-    if referral_policy.can_read_as_provider(principal):
-        shared, _ = referrals.list_referrals(session, principal, PageParams(limit=1),
-                                             referrals.ReferralFilters(direction="received", person_id=pid))
-        if shared and shared[0].person is not None:
-            return resources.shared_patient(shared[0].person)
-    if not audited:  # a provider role asking for a person not (or no longer) referred to it: a denied read too
-        record(session, principal, "person.read", purpose=guards.PURPOSE_CASEWORK, subject_type="person",
-               subject_id=pid, outcome="denied", reason="not_visible")
-    raise NotFound("Patient not found.")
+    """The holding organisation's Patient, or a provider's consent-gated summary (`referrals.read_person`)."""
+    person = referrals.read_person(session, principal, parse_id(person_id, "Patient"))
+    return resources.patient(person) if isinstance(person, PersonRead) else resources.shared_patient(person)
 
 
 def search_patients(session: Session, principal: Principal, search: Search) -> Page:

@@ -1,4 +1,5 @@
-"""Mapping entries (Recommendation 4): barriers per risk setting and municipality, and proposed changes."""
+"""Mapping entries (Recommendation 4): barriers per risk setting and municipality, and proposed changes.
+The verbs return `MappingEntryRead`; `count_barriers` is the reports' aggregate."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from service.audit.service import record
 from service.core.pagination import PageParams, keyset_page
 from service.core.principal import Principal
 from service.mapping import policy
-from service.mapping.dto import MappingEntryCreate
+from service.mapping.dto import MappingEntryCreate, MappingEntryRead
 from service.mapping.models import MappingEntry
 from service.reference.models import Ministry, Municipality, RiskSetting
 from service.reference.service import check_municipality_codes, check_risk_setting_codes, resolve_ministry
@@ -22,7 +23,7 @@ PURPOSE = "rec4_mapping"
 
 def list_entries(session: Session, principal: Principal, params: PageParams, *, risk_setting: str | None = None,
                  municipality_code: str | None = None,
-                 barrier_type: str | None = None) -> tuple[list[MappingEntry], str | None]:
+                 barrier_type: str | None = None) -> tuple[list[MappingEntryRead], str | None]:
     stmt = policy.scope_entries(session, principal, select(MappingEntry))
     if risk_setting:
         stmt = stmt.where(MappingEntry.risk_setting == risk_setting)
@@ -30,10 +31,12 @@ def list_entries(session: Session, principal: Principal, params: PageParams, *, 
         stmt = stmt.where(MappingEntry.municipality_code == municipality_code)
     if barrier_type:
         stmt = stmt.where(MappingEntry.barrier_type == barrier_type)
-    return keyset_page(session, stmt, [MappingEntry.created_at, MappingEntry.id], params)  # type: ignore[list-item]
+    rows, cursor = keyset_page(session, stmt, [MappingEntry.created_at, MappingEntry.id],  # type: ignore[list-item]
+                               params)
+    return [MappingEntryRead.model_validate(e) for e in rows], cursor
 
 
-def create(session: Session, principal: Principal, data: MappingEntryCreate) -> MappingEntry:
+def create(session: Session, principal: Principal, data: MappingEntryCreate) -> MappingEntryRead:
     policy.ensure_can_submit(principal)
     check_risk_setting_codes(session, [data.risk_setting], field="risk_setting")
     check_municipality_codes(session, [data.municipality_code])
@@ -49,7 +52,7 @@ def create(session: Session, principal: Principal, data: MappingEntryCreate) -> 
     session.flush()
     record(session, principal, "mapping_entry.create", purpose=PURPOSE, subject_type="mapping_entry",
            subject_id=entry.id, criterion={"risk_setting": entry.risk_setting, "barrier_type": entry.barrier_type})
-    return entry
+    return MappingEntryRead.model_validate(entry)
 
 
 @dataclass(frozen=True)

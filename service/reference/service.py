@@ -1,3 +1,6 @@
+"""Reference data (municipalities, risk settings, ministries, code lists): the readers return read models; the
+`check_*` and `resolve_ministry` helpers are for the other domains' services."""
+
 from collections.abc import Iterable
 from typing import Any
 
@@ -7,50 +10,54 @@ from sqlmodel import col
 
 from service.core.errors import Unprocessable
 from service.core.pagination import PageParams, check_limit, decode_cursor, encode_cursor, keyset_page
+from service.reference.dto import MinistryRead, MunicipalityRead, RiskSettingRead, VocabularyRead
 from service.reference.models import Ministry, Municipality, RiskSetting
 from service.reference.vocabulary import Vocabulary, vocabularies
 
 
-def vocabulary_read(v: Vocabulary) -> dict[str, Any]:
-    return {"name": v.name, "description": v.description,
-            "codes": [{"code": c, "label_da": v.label(c, "da"), "label_en": v.label(c, "en")} for c in v.codes()]}
+def vocabulary_read(v: Vocabulary) -> VocabularyRead:
+    return VocabularyRead.model_validate({
+        "name": v.name, "description": v.description,
+        "codes": [{"code": c, "label_da": v.label(c, "da"), "label_en": v.label(c, "en")} for c in v.codes()]})
 
 
-def list_vocabularies(names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+def list_vocabularies(names: Iterable[str] | None = None) -> list[VocabularyRead]:
     """Every code list with its Danish and English labels (static: no statement), optionally only `names`."""
     wanted = set(names) if names else None
     return [vocabulary_read(v) for v in vocabularies() if wanted is None or v.name in wanted]
 
 
-def page_vocabularies(names: Iterable[str] | None, page: PageParams) -> tuple[list[dict[str, Any]], str | None]:
+def page_vocabularies(names: Iterable[str] | None, page: PageParams) -> tuple[list[VocabularyRead], str | None]:
     """A page of `list_vocabularies` (ordered by name; the cursor is the last name)."""
     items = list_vocabularies(names)
     check_limit(page.limit)
     if page.cursor:
         after = decode_cursor(page.cursor, 1)[0]
-        items = [v for v in items if v["name"] > after]
+        items = [v for v in items if v.name > after]
     more = len(items) > page.limit
     items = items[:page.limit]
-    return items, encode_cursor([items[-1]["name"]]) if more else None
+    return items, encode_cursor([items[-1].name]) if more else None
 
 
-def list_municipalities(session: Session, region_code: str | None = None) -> list[Municipality]:
+def list_municipalities(session: Session, region_code: str | None = None) -> list[MunicipalityRead]:
     stmt = select(Municipality).order_by(Municipality.code)
     if region_code:
         stmt = stmt.where(Municipality.region_code == region_code)
-    return list(session.scalars(stmt))
+    return [MunicipalityRead.model_validate(m) for m in session.scalars(stmt)]
 
 
-def list_risk_settings(session: Session) -> list[dict[str, Any]]:
+def list_risk_settings(session: Session) -> list[RiskSettingRead]:
     """The risk settings with their responsible ministry's code and current name (one join)."""
     rows = session.execute(select(RiskSetting, Ministry.name)
                            .join(Ministry, col(Ministry.code) == col(RiskSetting.responsible_ministry_code))
                            .order_by(col(RiskSetting.sort_order)))
-    return [{**setting.model_dump(), "responsible_ministry": name} for setting, name in rows]
+    return [RiskSettingRead.model_validate({**setting.model_dump(), "responsible_ministry": name})
+            for setting, name in rows]
 
 
-def list_ministries(session: Session) -> list[Ministry]:
-    return list(session.scalars(select(Ministry).order_by(col(Ministry.sort_order))))
+def list_ministries(session: Session) -> list[MinistryRead]:
+    rows = session.scalars(select(Ministry).order_by(col(Ministry.sort_order)))
+    return [MinistryRead.model_validate(m) for m in rows]
 
 
 def resolve_ministry(session: Session, *, code: str | None, name: str | None,
@@ -74,23 +81,26 @@ def resolve_ministry(session: Session, *, code: str | None, name: str | None,
 
 
 def page_municipalities(session: Session, region_code: str | None,
-                        page: PageParams) -> tuple[list[Municipality], str | None]:
+                        page: PageParams) -> tuple[list[MunicipalityRead], str | None]:
     stmt = select(Municipality)
     if region_code:
         stmt = stmt.where(col(Municipality.region_code) == region_code)
-    return keyset_page(session, stmt, [col(Municipality.code)], page)
+    rows, cursor = keyset_page(session, stmt, [col(Municipality.code)], page)
+    return [MunicipalityRead.model_validate(m) for m in rows], cursor
 
 
-def page_risk_settings(session: Session, page: PageParams) -> tuple[list[dict[str, Any]], str | None]:
+def page_risk_settings(session: Session, page: PageParams) -> tuple[list[RiskSettingRead], str | None]:
     """A page of risk settings with their responsible ministry's code and current name."""
     rows, cursor = keyset_page(session, select(RiskSetting), [col(RiskSetting.sort_order), col(RiskSetting.code)],
                                page)
     names: dict[str, str] = dict(session.execute(select(Ministry.code, Ministry.name)).all())  # type: ignore[arg-type]
-    return [{**r.model_dump(), "responsible_ministry": names.get(r.responsible_ministry_code)} for r in rows], cursor
+    return [RiskSettingRead.model_validate({**r.model_dump(), "responsible_ministry": names.get(
+        r.responsible_ministry_code)}) for r in rows], cursor
 
 
-def page_ministries(session: Session, page: PageParams) -> tuple[list[Ministry], str | None]:
-    return keyset_page(session, select(Ministry), [col(Ministry.sort_order), col(Ministry.code)], page)
+def page_ministries(session: Session, page: PageParams) -> tuple[list[MinistryRead], str | None]:
+    rows, cursor = keyset_page(session, select(Ministry), [col(Ministry.sort_order), col(Ministry.code)], page)
+    return [MinistryRead.model_validate(m) for m in rows], cursor
 
 
 def _check_known(session: Session, column: Any, codes: Iterable[str], field: str, label: str) -> None:

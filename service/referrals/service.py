@@ -24,11 +24,14 @@ from service.core.types import utcnow
 from service.events import ReferralChanged, emit
 from service.offers.models import Offer, OfferStatus
 from service.organisations.models import Organisation
+from service.persons import service as persons
+from service.persons.dto import PersonRead
+from service.persons.guards import PURPOSE_CASEWORK
 from service.persons.models import ConsentPurpose, Person
-from service.persons.policy import registration_active, sharing_covers, visible_persons
+from service.persons.policy import can_manage, registration_active, sharing_covers, visible_persons
 from service.persons.sharing import allowed_categories, sharing_grants
 from service.referrals import policy
-from service.referrals.dto import ReferralCreate, ReferralDetail, ReferralRead
+from service.referrals.dto import ReferralCreate, ReferralDetail, ReferralRead, SharedPerson
 from service.referrals.guards import PURPOSE, denied, field_error, load, require_read
 from service.referrals.models import Referral, ReferralStatus, ReferralTransition
 from service.referrals.reads import brief, detail, present
@@ -167,3 +170,26 @@ def list_referrals(session: Session, principal: Principal, params: PageParams,
     record(session, principal, "referral.list", purpose=PURPOSE, subject_type="referral",
            criterion={**filters.criterion(), "ids": [str(r.id) for r in rows]}, person_ids=[r.person_id for r in rows])
     return (present(session, principal, rows) if with_person else [brief(principal, r) for r in rows]), cursor
+
+
+def read_person(session: Session, principal: Principal, person_id: uuid.UUID) -> PersonRead | SharedPerson:
+    """A person as the caller may see them (FHIR's Patient): the holding organisation reads the person (CPR only
+    with persons:read_cpr); a provider reads the consent-gated summary of a person referred to it, while the
+    consent lasts; anyone else gets 404. Every outcome is audited once."""
+    audited = False
+    if can_manage(principal):
+        try:
+            return persons.get(session, principal, person_id)
+        except NotFound:  # persons.get audited the refusal
+            audited = True
+            if not policy.can_read_as_provider(principal):
+                raise
+    if policy.can_read_as_provider(principal):
+        shared, _ = list_referrals(session, principal, PageParams(limit=1),
+                                   ReferralFilters(direction="received", person_id=person_id))
+        if shared and shared[0].person is not None:
+            return shared[0].person
+    if not audited:  # a provider role asking for a person not (or no longer) referred to it: a denied read too
+        record(session, principal, "person.read", purpose=PURPOSE_CASEWORK, subject_type="person",
+               subject_id=person_id, outcome="denied", reason="not_visible")
+    raise NotFound("Patient not found.")

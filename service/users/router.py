@@ -56,8 +56,7 @@ def list_clients(session: SessionDep, principal: CurrentPrincipal,
 
 @clients_router.post("", response_model=ApiClientWithSecret, status_code=status.HTTP_201_CREATED)
 def create_client(session: SessionDep, principal: CurrentPrincipal, body: ApiClientCreate) -> object:
-    client, secret = service.create_client(session, principal, body)
-    return ApiClientWithSecret.model_validate(client).model_copy(update={"client_secret": secret})
+    return service.create_client(session, principal, body)
 
 
 @clients_router.get("/{client_pk}", response_model=ApiClientRead)
@@ -68,5 +67,4 @@ def get_client(session: SessionDep, principal: CurrentPrincipal, client_pk: uuid
 @clients_router.patch("/{client_pk}", response_model=ApiClientWithSecret)
 def update_client(session: SessionDep, principal: CurrentPrincipal, client_pk: uuid.UUID,
                   body: ApiClientUpdate) -> object:
-    client, secret = service.update_client(session, principal, client_pk, body)
-    return ApiClientWithSecret.model_validate(client).model_copy(update={"client_secret": secret})
+    return service.update_client(session, principal, client_pk, body)

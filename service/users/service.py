@@ -1,3 +1,6 @@
+"""Accounts: users and API clients. Every verb a door calls returns the read model (`UserRead`, `ApiClientRead`,
+or `ApiClientWithSecret` when a secret is shown once); the ORM rows stay in here."""
+
 import secrets
 import uuid
 
@@ -11,13 +14,21 @@ from service.core.principal import Principal
 from service.core.security import hash_secret
 from service.core.types import utcnow
 from service.users import policy
-from service.users.dto import ApiClientCreate, ApiClientUpdate, UserCreate, UserUpdate
+from service.users.dto import (
+    ApiClientCreate,
+    ApiClientRead,
+    ApiClientUpdate,
+    ApiClientWithSecret,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
 from service.users.models import ApiClient, User
 
 
 def list_users(session: Session, principal: Principal, params: PageParams, *,
                organisation_id: uuid.UUID | None = None, role: str | None = None,
-               active: bool | None = None) -> tuple[list[User], str | None]:
+               active: bool | None = None) -> tuple[list[UserRead], str | None]:
     stmt = policy.scope_accounts(principal, select(User), User.organisation_id)
     if organisation_id:
         stmt = stmt.where(User.organisation_id == organisation_id)
@@ -25,10 +36,11 @@ def list_users(session: Session, principal: Principal, params: PageParams, *,
         stmt = stmt.where(User.role == role)
     if active is not None:
         stmt = stmt.where(User.active == active)
-    return keyset_page(session, stmt, [User.username, User.id], params)
+    rows, cursor = keyset_page(session, stmt, [User.username, User.id], params)
+    return [UserRead.model_validate(u) for u in rows], cursor
 
 
-def get_user(session: Session, principal: Principal, user_id: uuid.UUID) -> User:
+def _visible_user(session: Session, principal: Principal, user_id: uuid.UUID) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("Not found.")
@@ -36,7 +48,11 @@ def get_user(session: Session, principal: Principal, user_id: uuid.UUID) -> User
     return user
 
 
-def create_user(session: Session, principal: Principal, data: UserCreate) -> User:
+def get_user(session: Session, principal: Principal, user_id: uuid.UUID) -> UserRead:
+    return UserRead.model_validate(_visible_user(session, principal, user_id))
+
+
+def create_user(session: Session, principal: Principal, data: UserCreate) -> UserRead:
     policy.ensure_can_assign(session, principal, data.organisation_id, data.role)
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
         raise Conflict("That username is taken.")
@@ -46,11 +62,11 @@ def create_user(session: Session, principal: Principal, data: UserCreate) -> Use
     session.flush()
     record(session, principal, "user.create", purpose="administration", subject_type="user",
            subject_id=user.id, criterion={"role": data.role})
-    return user
+    return UserRead.model_validate(user)
 
 
-def update_user(session: Session, principal: Principal, user_id: uuid.UUID, data: UserUpdate) -> User:
-    user = get_user(session, principal, user_id)
+def update_user(session: Session, principal: Principal, user_id: uuid.UUID, data: UserUpdate) -> UserRead:
+    user = _visible_user(session, principal, user_id)
     policy.ensure_can_change(principal, user.role)
     changes = data.model_dump(exclude_unset=True)
     credentials_changed = False
@@ -71,18 +87,19 @@ def update_user(session: Session, principal: Principal, user_id: uuid.UUID, data
     session.flush()
     record(session, principal, "user.update", purpose="administration", subject_type="user",
            subject_id=user.id, criterion={"fields": sorted(changes)})
-    return user
+    return UserRead.model_validate(user)
 
 
 def list_clients(session: Session, principal: Principal, params: PageParams, *,
-                 organisation_id: uuid.UUID | None = None) -> tuple[list[ApiClient], str | None]:
+                 organisation_id: uuid.UUID | None = None) -> tuple[list[ApiClientRead], str | None]:
     stmt = policy.scope_accounts(principal, select(ApiClient), ApiClient.organisation_id)
     if organisation_id:
         stmt = stmt.where(ApiClient.organisation_id == organisation_id)
-    return keyset_page(session, stmt, [ApiClient.client_id], params)
+    rows, cursor = keyset_page(session, stmt, [ApiClient.client_id], params)
+    return [ApiClientRead.model_validate(c) for c in rows], cursor
 
 
-def get_client(session: Session, principal: Principal, client_pk: uuid.UUID) -> ApiClient:
+def _visible_client(session: Session, principal: Principal, client_pk: uuid.UUID) -> ApiClient:
     client = session.get(ApiClient, client_pk)
     if client is None:
         raise NotFound("Not found.")
@@ -90,7 +107,16 @@ def get_client(session: Session, principal: Principal, client_pk: uuid.UUID) -> 
     return client
 
 
-def create_client(session: Session, principal: Principal, data: ApiClientCreate) -> tuple[ApiClient, str]:
+def get_client(session: Session, principal: Principal, client_pk: uuid.UUID) -> ApiClientRead:
+    return ApiClientRead.model_validate(_visible_client(session, principal, client_pk))
+
+
+def _with_secret(client: ApiClient, secret: str | None) -> ApiClientWithSecret:
+    return ApiClientWithSecret.model_validate(client).model_copy(update={"client_secret": secret})
+
+
+def create_client(session: Session, principal: Principal, data: ApiClientCreate) -> ApiClientWithSecret:
+    """A new client; its secret is in the answer once and stored only as a hash."""
     policy.ensure_can_assign(session, principal, data.organisation_id, data.role)
     secret = secrets.token_urlsafe(32)
     client = ApiClient(client_id="tv_" + secrets.token_hex(12), secret_hash=hash_secret(secret), name=data.name,
@@ -99,12 +125,13 @@ def create_client(session: Session, principal: Principal, data: ApiClientCreate)
     session.flush()
     record(session, principal, "api_client.create", purpose="administration", subject_type="api_client",
            subject_id=client.id, criterion={"role": data.role})
-    return client, secret
+    return _with_secret(client, secret)
 
 
 def update_client(session: Session, principal: Principal, client_pk: uuid.UUID,
-                  data: ApiClientUpdate) -> tuple[ApiClient, str | None]:
-    client = get_client(session, principal, client_pk)
+                  data: ApiClientUpdate) -> ApiClientWithSecret:
+    """The changed client; `client_secret` only when `rotate_secret` made a new one."""
+    client = _visible_client(session, principal, client_pk)
     policy.ensure_can_change(principal, client.role)
     changes = data.model_dump(exclude_unset=True)
     credentials_changed = False
@@ -129,4 +156,4 @@ def update_client(session: Session, principal: Principal, client_pk: uuid.UUID,
     session.flush()
     record(session, principal, "api_client.update", purpose="administration", subject_type="api_client",
            subject_id=client.id, criterion={"fields": sorted(changes)})
-    return client, secret
+    return _with_secret(client, secret)
