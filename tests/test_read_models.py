@@ -68,6 +68,10 @@ def test_no_service_function_a_door_calls_returns_an_orm_row():
     # The scan sees the doors' verbs (else it would pass by finding nothing).
     assert {"service.offers.service.get", "service.referrals.service.list_referrals",
             "service.referrals.transitions.transition", "service.organisations.service.read"} <= set(calls)
+    unannotated = sorted(f"{where} {name}" for name, (where, function) in calls.items()
+                         if "return" not in typing.get_type_hints(function))
+    assert unannotated == [], "annotate what these return (the check below reads the annotation):\n" + "\n".join(
+        unannotated)
     offenders = sorted(f"{where} {name} -> {sorted(rows)}" for name, (where, function) in calls.items()
                        if (rows := table_classes(typing.get_type_hints(function).get("return"))))
     assert offenders == [], "a door receives ORM rows; return the domain's read model instead:\n" + "\n".join(
