@@ -3,27 +3,26 @@ referrer's contact summary, follow-ups and goals — the same service functions 
 (`service/referrals/rhythm_router.py`); every type is derived from its read model."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
 from schema.contact_types import ParkedTopic
 from schema.context import Info
-from schema.derive import ReadType, read_type
+from schema.derive import ReadType, input_type, read_type
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.pagination import Connection, connection, page_args
 from schema.referrals import ContactAgreement, ContactAgreementResult
 from service.core.principal import Principal
-from service.persons.dto import MeasurementForm
 from service.referrals import contact_reads, followups
-from service.referrals.dto import AgreementEnding, GoalCategory, TopicState
+from service.referrals.dto import TopicState
 from service.referrals.rhythm_dto import (
     AgreementClose,
     ContactSummaryRead,
     ElementHistory,
     FollowUpMeasurementRecord,
     FollowUpRead,
+    GoalAssessment,
     GoalCreate,
     GoalRead,
     GoalsAssess,
@@ -76,33 +75,24 @@ class ReferralGoals:
     items: list[ReferralGoal]
 
 
-@strawberry.input
+@input_type(AgreementClose)
 class AgreementCloseInput:
-    ending: AgreementEnding
-    next_step: str | None = strawberry.UNSET
-    offer_id: uuid.UUID | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(FollowUpMeasurementRecord)
 class FollowUpMeasurementInput:
-    follow_up_id: uuid.UUID
-    item1: int
-    item2: int
-    item3: int
-    measured_at: datetime | None = strawberry.UNSET
-    form: MeasurementForm | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(GoalCreate)
 class GoalInput:
-    text: str
-    category: GoalCategory | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(GoalAssessment)
 class GoalAssessmentInput:
-    goal_id: uuid.UUID
-    reached: bool
+    pass
 
 
 FollowUpResult = Annotated[FollowUp | Problem, strawberry.union("FollowUpResult")]
@@ -176,7 +166,7 @@ class Mutation:
     @mutation_result
     def assess_referral_goals(self, info: Info, referral_id: uuid.UUID,
                               input: list[GoalAssessmentInput]) -> ReferralGoalsResult:
-        body = parse(GoalsAssess, {"goals": [strawberry.asdict(g) for g in input]})
+        body = parse(GoalsAssess, {"goals": input})
         goals = followups.assess_goals(info.context.session, _principal(info), referral_id,
                                        {g.goal_id: g.reached for g in body.goals})
         return ReferralGoals(items=ReferralGoal.from_reads(goals))

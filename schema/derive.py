@@ -1,4 +1,5 @@
-"""GraphQL types derived from the domain's read models: one mechanism, no field copied by hand.
+"""GraphQL types derived from the domain's models: one mechanism, no field copied by hand — output types from
+the read models (`@read_type`), input types from the Pydantic input models (`@input_type`, at the end).
 
     @read_type(PersonSummaryRead, description="…")
     class PersonSummary(ReadType[PersonSummaryRead]):
@@ -15,7 +16,22 @@ copied. `is_type_of` accepts the read model, which is how `Person | Problem` uni
 
 Type mapping: `X | None`, `list[X]` and `Annotated[X, …]` carry over; a nested read model becomes its derived
 type (derive the inner type first); an enum becomes its GraphQL enum when one is registered with
-`strawberry.enum` (else its values as `String`); a `Literal` of strings is a `String`; a dict is `JSON`.
+`strawberry.enum` (else its values as `String`); a `Literal` of strings, an e-mail address and a URL are a
+`String`; a dict is `JSON`.
+
+Inputs, the other way round:
+
+    @input_type(PersonCreate)
+    class PersonCreateInput:
+        confirm_not_duplicate: bool = False  # an override: published as `Boolean! = false`
+
+Every field of the input model becomes an input field with the model's type and description: the fields the
+model requires first, then the optional ones, each in the model's order. An optional field is nullable with no
+published default, so a field the client leaves out stays out (`UNSET`) and the model's own default applies —
+an update changes only what was sent. `published_defaults=True` publishes the model's defaults instead (filters
+and value objects whose defaults are part of the contract). The resolver turns the input into the model with
+`schema.errors.parse(Model, input)`, the one conversion: the model's validation, bounds and `extra="forbid"`
+apply exactly as on REST, and nothing is checked twice.
 """
 
 import types
@@ -25,7 +41,7 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, Union, g
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLSchema
-from pydantic import BaseModel
+from pydantic import AnyUrl, BaseModel, EmailStr, SecretStr
 from strawberry.scalars import JSON
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.enum import has_enum_definition
@@ -39,6 +55,8 @@ C = TypeVar("C", bound=type)
 
 # read model → its derived GraphQL type (for nested read models)
 DERIVED: dict[type[BaseModel], type] = {}
+# input model → its derived GraphQL input (for nested input models)
+DERIVED_INPUTS: dict[type[BaseModel], type] = {}
 
 
 class ReadType(Generic[M]):
@@ -60,27 +78,30 @@ class ReadType(Generic[M]):
         return isinstance(obj, (cls, cls.__read_model__))
 
 
-def graphql_annotation(annotation: Any) -> Any:
-    """The GraphQL-side annotation for a read model field's annotation (see the module docstring)."""
+def graphql_annotation(annotation: Any, derived: Mapping[type[BaseModel], type] = DERIVED) -> Any:
+    """The GraphQL-side annotation for a model field's annotation (see the module docstring); a nested model
+    becomes its type in `derived` (the output types, or DERIVED_INPUTS for inputs)."""
     origin = get_origin(annotation)
     if origin is Annotated:
-        return graphql_annotation(get_args(annotation)[0])
+        return graphql_annotation(get_args(annotation)[0], derived)
     if origin in (Union, types.UnionType):
         members = [a for a in get_args(annotation) if a is not type(None)]
         if len(members) != 1:
             raise TypeError(f"cannot derive a GraphQL type for the union {annotation!r}")
-        inner = graphql_annotation(members[0])
+        inner = graphql_annotation(members[0], derived)
         return inner | None if len(members) < len(get_args(annotation)) else inner
     if origin is list:
-        return list[graphql_annotation(get_args(annotation)[0])]  # type: ignore[misc]
+        return list[graphql_annotation(get_args(annotation)[0], derived)]  # type: ignore[misc]
     if origin is Literal:
         return str
     if origin is dict or annotation is dict or annotation is Any:
         return JSON
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        if annotation not in DERIVED:
+        if annotation not in derived:
             raise TypeError(f"derive a GraphQL type for {annotation.__name__} before the types that nest it")
-        return DERIVED[annotation]
+        return derived[annotation]
+    if annotation is EmailStr or isinstance(annotation, type) and issubclass(annotation, (AnyUrl, SecretStr)):
+        return str  # validated by the model; published as text
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return annotation if has_enum_definition(annotation) else str
     return annotation
@@ -113,6 +134,60 @@ def read_type(model: type[BaseModel], *, name: str | None = None, description: s
         cls.__read_model__ = model  # type: ignore[attr-defined]
         derived = strawberry.type(cls, name=name, description=description)
         DERIVED.setdefault(model, derived)
+        return derived
+
+    return derive
+
+
+def _input_field(name: str, info: Any, own: dict[str, Any], cls: type,
+                 published_defaults: bool, description: str | None) -> tuple[Any, Any]:
+    """(annotation, strawberry field) of one input field (see the module docstring)."""
+    overridden = name in own
+    annotation = own.pop(name) if overridden else graphql_annotation(info.annotation, DERIVED_INPUTS)
+    if name in cls.__dict__:  # a default given in the class body wins (with the model's description)
+        given = cls.__dict__[name]
+        if isinstance(given, StrawberryField):
+            return annotation, given
+        return annotation, strawberry.field(default=given, description=description)
+    if info.is_required():
+        return annotation, strawberry.field(description=description)
+    if published_defaults:
+        default = info.get_default(call_default_factory=True)
+        if default is None and not overridden:
+            annotation = annotation | None
+        if isinstance(default, (list, dict)):
+            return annotation, strawberry.field(default_factory=lambda d=default: type(d)(d),  # type: ignore[misc]
+                                                description=description)
+        return annotation, strawberry.field(default=default, description=description)
+    if not overridden:
+        annotation = annotation | None
+    return annotation, strawberry.field(default=strawberry.UNSET, description=description)
+
+
+def input_type(model: type[BaseModel], *, name: str | None = None, description: str | None = None,
+               exclude: Iterable[str] = (), descriptions: Mapping[str, str | None] | None = None,
+               published_defaults: bool = False) -> Callable[[C], C]:
+    """Make the decorated class the Strawberry input of `model` (see the module docstring); the class body
+    overrides a field's GraphQL type (an annotation) or publishes its default (a value)."""
+    skip = set(exclude)
+    described = dict(descriptions or {})
+
+    def derive(cls: C) -> C:
+        own = dict(cls.__dict__.get("__annotations__", {}))
+        fields = [(n, f) for n, f in model.model_fields.items() if n not in skip]
+        ordered = [(n, f) for n, f in fields if f.is_required()] + [(n, f) for n, f in fields if not f.is_required()]
+        annotations: dict[str, Any] = {}
+        for field_name, info in ordered:
+            annotation, field = _input_field(field_name, info, own, cls, published_defaults,
+                                             described.get(field_name, info.description))
+            annotations[field_name] = annotation
+            setattr(cls, field_name, field)
+        if own:
+            raise TypeError(f"{cls.__name__} annotates {sorted(own)}, which {model.__name__} does not have")
+        cls.__annotations__ = annotations
+        cls.__input_model__ = model  # type: ignore[attr-defined]
+        derived = strawberry.input(cls, name=name, description=description)
+        DERIVED_INPUTS.setdefault(model, derived)
         return derived
 
     return derive

@@ -112,7 +112,11 @@ def plain(value: Any) -> Any:
 
 def parse(model: type[M], data: Any) -> M:
     """Strawberry input (or a dict of arguments) → the domain's Pydantic input model (extra fields forbidden
-    there too). The one conversion from GraphQL input to the domain."""
+    there too). The one conversion from GraphQL input to the domain; an input derived from another model
+    (`schema/derive.py: input_type`) is a programming error, not the client's."""
+    derived_from = getattr(type(data), "__input_model__", None)
+    if derived_from is not None and derived_from is not model:
+        raise TypeError(f"{type(data).__name__} is derived from {derived_from.__name__}, not {model.__name__}")
     return model.model_validate(plain(data))
 
 

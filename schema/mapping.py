@@ -2,13 +2,12 @@
 models)."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 import strawberry
 
 from schema.context import Info
-from schema.derive import ReadType, read_type
+from schema.derive import ReadType, input_type, read_type
 from schema.enums import BarrierType, Indicator, MeasureStatus
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.pagination import Connection, connection, page_args
@@ -37,16 +36,13 @@ class MappingEntryFilter:
     barrier_type: BarrierType | None = None
 
 
-@strawberry.input
+# The GraphQL wording names the camelCase field (the models' descriptions name REST's snake_case one).
+_DEPRECATED_NAME = {"responsible_ministry": "Deprecated: the ministry's name; use responsibleMinistryCode."}
+
+
+@input_type(MappingEntryCreate, descriptions=_DEPRECATED_NAME)
 class MappingEntryCreateInput:
-    risk_setting: str
-    municipality_code: str
-    barrier_type: BarrierType
-    description: str
-    proposed_change: str
-    responsible_ministry_code: str | None = strawberry.UNSET
-    responsible_ministry: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Deprecated: the ministry's name; use responsibleMinistryCode.")
+    pass
 
 
 @strawberry.input
@@ -58,32 +54,14 @@ class ActionPlanMeasureFilter:
     indicator: Indicator | None = None
 
 
-@strawberry.input
+@input_type(MeasureCreate, descriptions=_DEPRECATED_NAME)
 class ActionPlanMeasureCreateInput:
-    title: str
-    description: str
-    risk_settings: list[str]
-    start_date: date
-    end_date: date | None = strawberry.UNSET
-    status: MeasureStatus | None = strawberry.UNSET
-    responsible_ministry_code: str | None = strawberry.UNSET
-    responsible_ministry: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Deprecated: the ministry's name; use responsibleMinistryCode.")
-    indicators: list[Indicator] | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(MeasureUpdate, descriptions=_DEPRECATED_NAME)
 class ActionPlanMeasureUpdateInput:
-    title: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    risk_settings: list[str] | None = strawberry.UNSET
-    start_date: date | None = strawberry.UNSET
-    end_date: date | None = strawberry.UNSET
-    status: MeasureStatus | None = strawberry.UNSET
-    responsible_ministry_code: str | None = strawberry.UNSET
-    responsible_ministry: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Deprecated: the ministry's name; use responsibleMinistryCode.")
-    indicators: list[Indicator] | None = strawberry.UNSET
+    pass
 
 
 MappingEntryResult = Annotated[MappingEntry | Problem, strawberry.union("MappingEntryResult")]

@@ -1,14 +1,13 @@
 """Offers over GraphQL: the same service functions as REST; `Offer` is derived from the read model."""
 
 import uuid
-from datetime import date, time
 from typing import Annotated
 
 import strawberry
 
 from schema.context import Info
-from schema.derive import ReadType, read_type
-from schema.enums import AccessibilityFeature, Frequency, OfferCategory, OfferMode, OfferStatus, Weekday
+from schema.derive import ReadType, input_type, read_type
+from schema.enums import AccessibilityFeature, OfferCategory, OfferMode, OfferStatus
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.organisations import Organisation
 from schema.pagination import Connection, connection, page_args
@@ -70,86 +69,19 @@ class OfferFilter:
     within_km: float | None = None
 
 
-@strawberry.input
+@input_type(Schedule, published_defaults=True)
 class ScheduleInput:
-    by_agreement: bool = False
-    freq: Frequency | None = None
-    interval: int = 1
-    weekdays: list[Weekday] = strawberry.field(default_factory=list)
-    week_of_month: int | None = None
-    month_day: int | None = None
-    start_time: time | None = None
-    end_time: time | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
-    notes: str | None = None
+    pass
 
 
-@strawberry.input
+@input_type(OfferCreate)
 class OfferCreateInput:
-    title: str
-    description: str
-    category: OfferCategory
-    mode: OfferMode
-    risk_settings: list[str] | None = strawberry.UNSET
-    min_age: int | None = strawberry.UNSET
-    max_age: int | None = strawberry.UNSET
-    nationwide: bool | None = strawberry.UNSET
-    municipality_codes: list[str] | None = strawberry.UNSET
-    address: str | None = strawberry.UNSET
-    postcode: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    latitude: float | None = strawberry.UNSET
-    longitude: float | None = strawberry.UNSET
-    confidential_location: bool | None = strawberry.UNSET
-    schedule: ScheduleInput | None = strawberry.UNSET
-    capacity: int | None = strawberry.UNSET
-    languages: list[str] | None = strawberry.UNSET
-    accessibility: list[AccessibilityFeature] | None = strawberry.UNSET
-    cost_free: bool | None = strawberry.UNSET
-    cost_text: str | None = strawberry.UNSET
-    contact_name: str | None = strawberry.UNSET
-    contact_email: str | None = strawberry.UNSET
-    contact_phone: str | None = strawberry.UNSET
-    website: str | None = strawberry.UNSET
-    external_id: str | None = strawberry.UNSET
-    eligibility: str | None = strawberry.UNSET
-    intake: str | None = strawberry.UNSET
-    transport_notes: str | None = strawberry.UNSET
-    status: OfferStatus | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(OfferUpdate)
 class OfferUpdateInput:
-    title: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    category: OfferCategory | None = strawberry.UNSET
-    mode: OfferMode | None = strawberry.UNSET
-    risk_settings: list[str] | None = strawberry.UNSET
-    min_age: int | None = strawberry.UNSET
-    max_age: int | None = strawberry.UNSET
-    nationwide: bool | None = strawberry.UNSET
-    municipality_codes: list[str] | None = strawberry.UNSET
-    address: str | None = strawberry.UNSET
-    postcode: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    latitude: float | None = strawberry.UNSET
-    longitude: float | None = strawberry.UNSET
-    confidential_location: bool | None = strawberry.UNSET
-    schedule: ScheduleInput | None = strawberry.UNSET
-    capacity: int | None = strawberry.UNSET
-    languages: list[str] | None = strawberry.UNSET
-    accessibility: list[AccessibilityFeature] | None = strawberry.UNSET
-    cost_free: bool | None = strawberry.UNSET
-    cost_text: str | None = strawberry.UNSET
-    contact_name: str | None = strawberry.UNSET
-    contact_email: str | None = strawberry.UNSET
-    contact_phone: str | None = strawberry.UNSET
-    website: str | None = strawberry.UNSET
-    external_id: str | None = strawberry.UNSET
-    eligibility: str | None = strawberry.UNSET
-    intake: str | None = strawberry.UNSET
-    transport_notes: str | None = strawberry.UNSET
+    pass
 
 
 OfferResult = Annotated[Offer | Problem, strawberry.union("OfferResult")]

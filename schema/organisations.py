@@ -6,7 +6,7 @@ from typing import Annotated
 import strawberry
 
 from schema.context import Info
-from schema.derive import ReadType, read_type
+from schema.derive import ReadType, input_type, read_type
 from schema.enums import OrganisationKind
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.pagination import Connection, connection, page_args
@@ -27,36 +27,14 @@ class OrganisationFilter:
     q: str | None = None
 
 
-@strawberry.input
+@input_type(OrganisationCreate)
 class OrganisationCreateInput:
-    name: str
-    kind: OrganisationKind
-    municipality_code: str
-    cvr: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    website: str | None = strawberry.UNSET
-    address: str | None = strawberry.UNSET
-    postcode: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    is_national: bool | None = strawberry.UNSET
-    ministry_code: str | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(OrganisationUpdate)
 class OrganisationUpdateInput:
-    name: str | None = strawberry.UNSET
-    kind: OrganisationKind | None = strawberry.UNSET
-    municipality_code: str | None = strawberry.UNSET
-    cvr: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    website: str | None = strawberry.UNSET
-    address: str | None = strawberry.UNSET
-    postcode: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    is_national: bool | None = strawberry.UNSET
-    ministry_code: str | None = strawberry.UNSET
+    pass
 
 
 OrganisationResult = Annotated[Organisation | Problem, strawberry.union("OrganisationResult")]

@@ -5,22 +5,14 @@ persons with both costs a constant number of SQL statements. List items (`Person
 """
 
 import uuid
-from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
 
 from schema.context import Info
-from schema.derive import ReadType, read_type
+from schema.derive import ReadType, input_type, read_type
 from schema.enums import (
-    AccessibilityFeature,
-    ConsentGivenBy,
-    ConsentMethod,
     ConsentPurpose,
-    DataCategory,
-    DisabilityType,
-    Gender,
-    MeasurementContext,
     OrganisationKind,
 )
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
@@ -36,6 +28,7 @@ from service.persons.dto import (
     PersonRead,
     PersonSearch,
     PersonUpdate,
+    RiskSettingIn,
     RiskSettingRead,
 )
 from service.persons.dto import PersonSummary as PersonSummaryRead
@@ -83,82 +76,34 @@ class Person(PersonSummary):
     pass
 
 
-@strawberry.input
+@input_type(PersonSearch, published_defaults=True)
 class PersonFilter:
-    name: str | None = strawberry.field(default=None, description="Every word in the given or family name")
-    cpr: str | None = strawberry.field(default=None, description="Exact match")
-    birth_year: int | None = None
-    municipality_code: str | None = None
-    risk_setting: str | None = None
-    severe: bool | None = None
+    pass
 
 
-@strawberry.input
+@input_type(RiskSettingIn)
 class RiskSettingInput:
-    code: str
-    disability_types: list[DisabilityType] | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(ConsentCreate)
 class ConsentInput:
-    purposes: list[ConsentPurpose]
-    given_by: ConsentGivenBy
-    method: ConsentMethod
-    consent_text_version: str
-    recipient_organisation_ids: list[uuid.UUID] | None = strawberry.UNSET
-    recipient_organisation_kinds: list[OrganisationKind] | None = strawberry.UNSET
-    data_categories: list[DataCategory] | None = strawberry.UNSET
-    representative_name: str | None = strawberry.UNSET
-    evidence_reference: str | None = strawberry.UNSET
-    given_at: datetime | None = strawberry.UNSET
-    expires_at: datetime | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(PersonCreate)
 class PersonCreateInput:
-    given_name: str
-    family_name: str
-    municipality_code: str
-    risk_settings: list[RiskSettingInput]
-    consent: ConsentInput
-    birth_date: date | None = strawberry.UNSET
-    birth_year: int | None = strawberry.UNSET
-    gender: Gender | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    preferred_language: str | None = strawberry.UNSET
-    interests: list[str] | None = strawberry.UNSET
-    accessibility_needs: list[AccessibilityFeature] | None = strawberry.UNSET
-    notes: str | None = strawberry.UNSET
-    cpr: str | None = strawberry.UNSET
-    confirm_not_duplicate: bool = False
+    confirm_not_duplicate: bool = False  # published as `Boolean! = false`, as before the inputs were derived
 
 
-@strawberry.input
+@input_type(PersonUpdate)
 class PersonUpdateInput:
-    given_name: str | None = strawberry.UNSET
-    family_name: str | None = strawberry.UNSET
-    municipality_code: str | None = strawberry.UNSET
-    risk_settings: list[RiskSettingInput] | None = strawberry.UNSET
-    birth_date: date | None = strawberry.UNSET
-    birth_year: int | None = strawberry.UNSET
-    gender: Gender | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    preferred_language: str | None = strawberry.UNSET
-    interests: list[str] | None = strawberry.UNSET
-    accessibility_needs: list[AccessibilityFeature] | None = strawberry.UNSET
-    notes: str | None = strawberry.UNSET
-    cpr: str | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(MeasurementCreate)
 class LonelinessMeasurementInput:
-    item1: int
-    item2: int
-    item3: int
-    context: MeasurementContext
-    measured_at: datetime | None = strawberry.UNSET
+    pass
 
 
 PersonResult = Annotated[Person | Problem, strawberry.union("PersonResult")]

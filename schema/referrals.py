@@ -6,15 +6,14 @@ resolve through per-request dataloaders, so a page of referrals costs a constant
 """
 
 import uuid
-from datetime import datetime, time
 from typing import Annotated
 
 import strawberry
 
 from schema.contact_types import ParkedTopic  # noqa: F401  (derived before ContactAgreement, which nests it)
 from schema.context import Info
-from schema.derive import ReadType, read_type
-from schema.enums import Action, Cadence, ContactChannel, Outcome, PsychosocialElement, ReasonCode, ReferralStatus
+from schema.derive import ReadType, input_type, read_type
+from schema.enums import Outcome, ReasonCode, ReferralStatus
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.offers import Offer
 from schema.organisations import Organisation
@@ -26,9 +25,9 @@ from service.referrals.dto import (
     ContactAgreementSet,
     ContactLogCreate,
     ContactLogRead,
-    ContactOutcome,
     EventPage,
     EventRead,
+    FollowUpMeasurement,
     ReferralCreate,
     ReferralRead,
     TransitionRead,
@@ -123,59 +122,29 @@ class ReferralFilter:
     person_id: uuid.UUID | None = None
 
 
-@strawberry.input
+@input_type(ReferralCreate)
 class ReferralCreateInput:
-    person_id: uuid.UUID
-    offer_id: uuid.UUID
-    message: str | None = strawberry.UNSET
-    shared_categories: list[str] | None = strawberry.UNSET
-    referrer_contact_name: str | None = strawberry.UNSET
-    referrer_contact_phone: str | None = strawberry.UNSET
-    referrer_contact_email: str | None = strawberry.UNSET
+    shared_categories: list[str] | None  # published as text before it was derived (the DTO's enum)
 
 
-@strawberry.input
+@input_type(FollowUpMeasurement)
 class FollowUpInput:
-    item1: int
-    item2: int
-    item3: int
-    measured_at: datetime | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(TransitionRequest)
 class TransitionInput:
-    action: Action
-    reason_code: ReasonCode | None = strawberry.UNSET
-    note: str | None = strawberry.UNSET
-    outcome: Outcome | None = strawberry.UNSET
-    follow_up: FollowUpInput | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(ContactAgreementSet)
 class ContactAgreementInput:
-    channel: ContactChannel
-    cadence: Cadence
-    weekday: int | None = strawberry.UNSET
-    time_of_day: time | None = strawberry.UNSET
-    note: str | None = strawberry.UNSET
-    next_contact_at: datetime | None = strawberry.UNSET
-    volunteer_user_id: uuid.UUID | None = strawberry.UNSET
-    standin_user_id: uuid.UUID | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(ContactLogCreate)
 class ContactLogInput:
-    contacted_at: datetime
-    duration_minutes: int
-    channel: ContactChannel
-    outcome: ContactOutcome | None = strawberry.UNSET
-    elements: list[PsychosocialElement] | None = strawberry.UNSET
-    parked_topics: list[str] | None = strawberry.UNSET
-    next_contact_at: datetime | None = strawberry.UNSET
-    next_contact_agenda: str | None = strawberry.UNSET
-    note: str | None = strawberry.UNSET
-    taken_up_topic_ids: list[uuid.UUID] | None = strawberry.UNSET
-    resolved_topic_ids: list[uuid.UUID] | None = strawberry.UNSET
+    pass
 
 
 ReferralResult = Annotated[Referral | Problem, strawberry.union("ReferralResult")]

@@ -7,24 +7,15 @@ import strawberry
 from strawberry.scalars import JSON
 
 from schema.context import Info
+from schema.derive import input_type
 from schema.errors import Problem, parse, query_result
 from service.reports import render, service
 from service.reports.dto import Rec4Params
 
 
-@strawberry.input
+@input_type(Rec4Params)
 class Rec4ReportInput:
-    period_from: date
-    period_to: date
-    group_by: list[str] | None = strawberry.UNSET
-    risk_setting: list[str] | None = strawberry.UNSET
-    municipality: list[str] | None = strawberry.UNSET
-    region: list[str] | None = strawberry.UNSET
-    age_group: list[str] | None = strawberry.UNSET
-    offer_category: list[str] | None = strawberry.UNSET
-    quarter: list[str] | None = strawberry.UNSET
-    lang: str | None = strawberry.UNSET
-    include_action_plan: bool | None = strawberry.UNSET
+    offer_category: list[str] | None  # published as text before it was derived (the DTO's enum)
 
 
 @strawberry.type

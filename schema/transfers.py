@@ -8,7 +8,7 @@ import strawberry
 
 from schema.context import Info
 from schema.derive import ReadType, read_type
-from schema.errors import Problem, attempt, or_none, parse, plain
+from schema.errors import Problem, attempt, or_none, parse
 from schema.pagination import Connection, page_args
 from schema.persons import ConsentInput
 from service.persons import links, transfer
@@ -115,7 +115,7 @@ class Mutation:
     def accept_person_transfer(self, info: Info, id: uuid.UUID,
                                consent: ConsentInput | None = None) -> PersonTransferResult:
         def run() -> PersonTransfer:
-            body = parse(TransferAccept, {"consent": plain(consent)} if consent is not None else {})
+            body = parse(TransferAccept, {"consent": consent} if consent is not None else {})
             return PersonTransfer.from_read(transfer.accept(info.context.session, info.context.require_principal(),
                                                             id, body))
         return attempt(info, run)

@@ -6,7 +6,7 @@ from typing import Annotated
 import strawberry
 
 from schema.context import Info
-from schema.derive import ReadType, read_type
+from schema.derive import ReadType, input_type, read_type
 from schema.enums import Role
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.organisations import Organisation
@@ -42,36 +42,24 @@ class Viewer:
         return Organisation.from_read(await info.context.loaders.organisation.load(self.organisation_id))
 
 
-@strawberry.input
+@input_type(UserCreate)
 class UserCreateInput:
-    username: str
-    password: str
-    organisation_id: uuid.UUID
-    role: Role
-    active: bool | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(UserUpdate)
 class UserUpdateInput:
-    password: str | None = strawberry.UNSET
-    role: Role | None = strawberry.UNSET
-    active: bool | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(ApiClientCreate)
 class ApiClientCreateInput:
-    name: str
-    organisation_id: uuid.UUID
-    role: Role
-    active: bool | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(ApiClientUpdate)
 class ApiClientUpdateInput:
-    name: str | None = strawberry.UNSET
-    role: Role | None = strawberry.UNSET
-    active: bool | None = strawberry.UNSET
-    rotate_secret: bool | None = strawberry.UNSET
+    pass
 
 
 UserResult = Annotated[User | Problem, strawberry.union("UserResult")]

@@ -6,8 +6,7 @@ from typing import Annotated
 import strawberry
 
 from schema.context import Info
-from schema.derive import ReadType, read_type
-from schema.enums import EventType
+from schema.derive import ReadType, input_type, read_type
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.pagination import Connection, connection, page_args
 from service.webhooks import service
@@ -39,19 +38,14 @@ class WebhookEvent(ReadType[WebhookEventRead]):
     pass
 
 
-@strawberry.input
+@input_type(EndpointCreate)
 class WebhookEndpointCreateInput:
-    url: str
-    event_types: list[EventType]
-    description: str | None = strawberry.UNSET
+    pass
 
 
-@strawberry.input
+@input_type(EndpointUpdate)
 class WebhookEndpointUpdateInput:
-    url: str | None = strawberry.UNSET
-    event_types: list[EventType] | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    enabled: bool | None = strawberry.UNSET
+    pass
 
 
 WithSecretResult = Annotated[WebhookEndpointWithSecret | Problem, strawberry.union("WebhookEndpointWithSecretResult")]

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from service.access import AUTHENTICATED, REST, Access
 from service.audit.service import record
-from service.auth.tokens import BEARER_CHALLENGE
 from service.core.errors import Forbidden, Unauthorized
 from service.core.principal import Principal
+from service.core.security import BEARER_CHALLENGE
 from service.web.principal import oauth2_scheme, resolve_principal
 from service.web.session import SessionDep
 

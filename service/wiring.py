@@ -11,7 +11,9 @@
 - an audit row about a referral is linked to the referral's person (the person's access log finds it);
 - the key ring check and rotation (`persons.keys`) cover the webhook signing secrets;
 - every outbox row fans out to the subscribed webhook endpoints;
-- the outbox backlog gauge is published.
+- the outbox backlog gauge is published;
+- the web edge (below every router) verifies bearer tokens through `auth` and keeps the audit rows of refused
+  attempts across the rollback through `audit` (`service/web/edge_hooks.py`).
 """
 
 import threading
@@ -28,7 +30,8 @@ def wire() -> None:
             return
         import service.models  # noqa: F401  (every table known before the first flush)
         import service.vocabularies  # noqa: F401  (every code list's Danish and English labels, for /reference)
-        from service.audit.service import register_subject_person
+        from service.audit.service import register_subject_person, restore_refusals
+        from service.auth.tokens import principal_from_token
         from service.events import subscribe
         from service.events.offers import register_offer_audience
         from service.observability import register_gauge
@@ -39,6 +42,7 @@ def wire() -> None:
         from service.referrals import audiences, transitions
         from service.referrals import policy as referral_policy
         from service.referrals.followups import on_events as follow_ups_on_events
+        from service.web.edge_hooks import EdgeHooks, register_edge_hooks
         from service.webhooks import secrets as webhook_secrets
         from service.webhooks.delivery import fan_out
 
@@ -53,6 +57,9 @@ def wire() -> None:
         register_keyed_store(KeyedStore(  # the key check and `tvaers keys rotate` cover the webhook secrets
             "webhook_secrets", webhook_secrets.used_key_ids, webhook_secrets.check_sample, webhook_secrets.stale,
             webhook_secrets.reencrypt_batch))
+        # the web edge verifies tokens and keeps refused attempts' audit rows through auth and audit
+        register_edge_hooks(EdgeHooks(verify_token=principal_from_token,
+                                      keep_refusals=lambda session, keep: restore_refusals(session, keep=keep)))
         register_gauge("tvaers_outbox_backlog", "Webhook deliveries not yet succeeded or dead-lettered",
                        _outbox_backlog)
         _wired = True

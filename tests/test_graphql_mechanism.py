@@ -2,6 +2,8 @@
 
 - every derived type publishes exactly its read model's fields (minus the declared exclusions), and no
   Strawberry output type in `schema/` copies a read model by hand;
+- every GraphQL input publishes exactly its input model's fields, required where the model requires them, and no
+  input in `schema/` is written by hand unless it has no input model (and then it copies none);
 - no schema extension runs per field, and plain fields resolve by one attribute lookup;
 - a GraphQL list costs the same SQL statements at 10 and 200 items, and `persons` costs what REST's
   `GET /persons` costs for the same page (the door adds no statement of its own).
@@ -10,9 +12,11 @@
 import ast
 from pathlib import Path
 
-from graphql import GraphQLObjectType
+import pytest
+import strawberry
+from graphql import GraphQLNonNull, GraphQLObjectType, Undefined
 
-from schema.derive import DERIVED, graphql_annotation
+from schema.derive import DERIVED, DERIVED_INPUTS, graphql_annotation
 from schema.root import build_schema
 from tests.test_persons_graphql import _seed
 
@@ -60,6 +64,87 @@ def test_no_output_type_in_schema_copies_fields_by_hand():
             if len(plain) > 8 and node.name not in no_read_model:
                 offenders.append(f"{path.name}:{node.name} ({len(plain)} fields)")
     assert offenders == []
+
+
+# Inputs with no Pydantic input model: REST takes these as query parameters (the list filters), or the model
+# keeps them as two plain fields (`near` is latitude/longitude of the offer search).
+NO_INPUT_MODEL = {"OfferFilter", "GeoPoint", "MappingEntryFilter", "ActionPlanMeasureFilter", "OrganisationFilter",
+                  "ReferralFilter"}
+
+
+def _input_models() -> list[type]:
+    from service.core.dto import InputModel
+
+    found, todo = [], [InputModel]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return found
+
+
+def test_every_derived_input_publishes_its_input_models_fields_required_as_the_model_requires():
+    schema = build_schema()._schema
+    assert len(DERIVED_INPUTS) >= 28
+    for model, derived in DERIVED_INPUTS.items():
+        graphql_input = schema.type_map[derived.__strawberry_definition__.name]
+        assert set(graphql_input.fields) == {_camel(n) for n in model.model_fields}, graphql_input.name
+        for name, info in model.model_fields.items():
+            field = graphql_input.fields[_camel(name)]
+            mandatory = isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
+            assert mandatory == info.is_required(), (graphql_input.name, name, str(field.type))
+
+
+def _hand_written_inputs() -> list[tuple[str, ast.ClassDef]]:
+    found = []
+    for path in sorted(SCHEMA.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and any(
+                    ast.unparse(d).startswith("strawberry.input") for d in node.decorator_list):
+                found.append((path.name, node))
+    return found
+
+
+def test_no_input_type_copies_an_input_model_field_by_field():
+    """A GraphQL input is `@input_type(Model)`; one written by hand (`@strawberry.input`) is allowed only where no
+    input model exists, and even then it must not repeat half of one model's fields (three at least): a filter
+    shares a few names with a model (`riskSetting`), a copy shares the model."""
+    models = _input_models()
+    offenders = []
+    for file, node in _hand_written_inputs():
+        names = {s.target.id for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
+        if node.name not in NO_INPUT_MODEL:
+            offenders.append(f"{file}:{node.name} is written by hand; derive it with @input_type")
+        copied = [m.__name__ for m in models if len(names & set(m.model_fields)) >= max(3, len(m.model_fields) / 2)]
+        if copied:
+            offenders.append(f"{file}:{node.name} repeats the fields of {copied}")
+    assert offenders == []
+
+
+def test_a_derived_input_overrides_few_fields():
+    """The class body of an `@input_type` overrides a field now and then (a published default, a `String` the
+    contract keeps); a body that re-annotates many fields is a hand copy with a decorator on top."""
+    heavy = []
+    for path in sorted(SCHEMA.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and any(
+                    ast.unparse(d).startswith("input_type") for d in node.decorator_list):
+                overrides = [s for s in node.body if isinstance(s, ast.AnnAssign)]
+                if len(overrides) > 2:
+                    heavy.append(f"{path.name}:{node.name} ({len(overrides)} overrides)")
+    assert heavy == []
+
+
+def test_the_one_conversion_keeps_unsent_fields_unsent_and_refuses_a_foreign_input():
+    from schema.errors import parse
+    from schema.persons import PersonUpdateInput
+    from service.persons.dto import PersonCreate, PersonUpdate
+
+    update = parse(PersonUpdate, PersonUpdateInput(given_name="Kaj"))  # type: ignore[call-arg]
+    assert update.model_fields_set == {"given_name"}  # an update changes only what was sent
+    with pytest.raises(TypeError):
+        parse(PersonCreate, PersonUpdateInput(given_name="Kaj"))  # type: ignore[call-arg]
+    assert PersonUpdateInput().family_name is strawberry.UNSET  # type: ignore[call-arg]
 
 
 def test_the_mapping_carries_optionals_lists_and_nested_models():

@@ -9,10 +9,8 @@ from sqlalchemy.orm import Session
 from service.core.errors import Unauthorized
 from service.core.permissions import Role, permissions_for
 from service.core.principal import Principal
-from service.core.security import decode_token
+from service.core.security import BEARER_CHALLENGE, decode_token
 from service.users.models import ApiClient, User
-
-BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tvaers"'}
 
 
 def principal_from_token(session: Session, token: str) -> Principal:

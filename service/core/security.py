@@ -13,6 +13,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from service.core.settings import get_settings
 from service.core.types import utcnow
 
+# The challenge a 401 carries (RFC 6750), from the token check and from the doors alike.
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tvaers"'}
+
 JWT_ALGORITHM = "HS256"
 
 

@@ -1,4 +1,5 @@
-"""The acting principal of a request, resolved once from the bearer token (FastAPI dependencies)."""
+"""The acting principal of a request, resolved once from the bearer token (FastAPI dependencies). The token
+check itself is `auth.tokens.principal_from_token`, handed in by `service.wiring.wire()` (`web/edge_hooks.py`)."""
 
 from typing import Annotated
 
@@ -6,9 +7,10 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from service.auth.tokens import BEARER_CHALLENGE, principal_from_token
 from service.core.errors import Unauthorized
 from service.core.principal import Principal
+from service.core.security import BEARER_CHALLENGE
+from service.web.edge_hooks import edge_hooks
 from service.web.session import SessionDep
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -20,7 +22,7 @@ _RESOLVED = "tvaers_principal"
 def resolve_principal(request: Request, session: Session, token: str | None) -> Principal | None:
     """The request's principal, read once per request (the door and the endpoint share it)."""
     if _RESOLVED not in request.scope:
-        request.scope[_RESOLVED] = principal_from_token(session, token) if token else None
+        request.scope[_RESOLVED] = edge_hooks().verify_token(session, token) if token else None
     principal: Principal | None = request.scope[_RESOLVED]
     return principal
 

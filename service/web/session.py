@@ -1,6 +1,6 @@
 """The request-scoped session: the request edge owns the transaction. `request_session` commits when the
 endpoint returns and rolls back when it raises; audit events for refused attempts survive that rollback
-(`audit.service.restore_refusals`)."""
+(`audit.service.restore_refusals`, handed in by `service.wiring.wire()`: see `service/web/edge_hooks.py`)."""
 
 from collections.abc import Iterator
 from typing import Annotated
@@ -8,19 +8,20 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from service.audit.service import restore_refusals
 from service.core.db import new_session
+from service.web.edge_hooks import edge_hooks
 
 
 def finish(session: Session, failed: bool) -> None:
     """Commit or roll back at the request edge; keep refusal audit events either way."""
+    keep_refusals = edge_hooks().keep_refusals
     if failed:
         session.rollback()
-        if restore_refusals(session):
+        if keep_refusals(session, True):
             session.commit()
     else:
         session.commit()
-        restore_refusals(session, keep=False)
+        keep_refusals(session, False)
 
 
 def open_session() -> Iterator[Session]:
