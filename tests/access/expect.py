@@ -37,7 +37,7 @@ def expected(access: Access, actor: Actor, owner: str, world: World, *, has_obje
     refused = _door(access, actor)
     if refused is not None:
         return refused
-    kind = world.orgs[actor.org].kind if actor.org else None
+    kind = world.kinds[actor.org] if actor.org else None
     if access.rule == Rule.report_scope:  # a ministry's analysts, a municipality's administrators
         return OK if (actor.role, kind) in {("analyst", "ministry"), ("org_admin", "municipality")} else 403
     if access.rule == Rule.mapping_scope:  # an analyst reads its ministry's settings; others their own entries

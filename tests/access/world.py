@@ -44,6 +44,10 @@ class Actor:
 @dataclass
 class World:
     orgs: dict[str, Organisation] = field(default_factory=dict)
+    # each organisation's id and kind as plain values: the cases expire the arena's session after every
+    # rollback, and reading an expired Organisation's attribute would cost a SELECT per case
+    ids: dict[str, str] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
     actors: list[Actor] = field(default_factory=list)
     # per owner ("A", "A2"): the path parameters of that owner's objects
     params: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -51,7 +55,7 @@ class World:
     provider_of: dict[str, str] = field(default_factory=dict)
 
     def org_id(self, key: str) -> str:
-        return str(self.orgs[key].id)
+        return self.ids[key]
 
 
 def _token(user: User, org: Organisation) -> dict[str, str]:
@@ -76,6 +80,8 @@ def build(client: Any, db: Session) -> World:
         db.add(org)
         w.orgs[key] = org
     db.flush()
+    w.ids = {key: str(org.id) for key, org in w.orgs.items()}
+    w.kinds = {key: kind for key, (kind, _) in kinds.items()}
     users: dict[tuple[str, str], tuple[User, dict[str, str]]] = {}
 
     def user(key: str, role: Role) -> dict[str, str]:
