@@ -73,6 +73,8 @@ def summary_visible_persons(principal: Principal) -> ColumnElement[bool]:
         .where(col(Referral.person_id) == col(Person.id),
                col(Referral.provider_organisation_id) == principal.organisation_id,
                col(Referral.status).in_(SUMMARY_REFERRAL_STATES))
+        # any referral of the person, also inside a query over referrals (the list page's person join)
+        .correlate_except(Referral)
     ) & provider_consent_live(col(Person.id), principal.organisation_id) & (col(Person.status) == "active")
 
 

@@ -13,7 +13,7 @@ from service.core.principal import Principal
 from service.referrals import policy
 from service.referrals.dto import ReferralDetail, ReferralRead, SharedPerson, TransitionRead
 from service.referrals.models import Referral, ReferralTransition
-from service.referrals.summary import shared_persons
+from service.referrals.summary import shared_persons, summary_from_row
 from service.referrals.workflow import allowed_actions
 
 
@@ -24,7 +24,7 @@ def _transition_read(t: ReferralTransition) -> TransitionRead:
                           actor_organisation_id=t.actor_organisation_id, occurred_at=t.occurred_at)
 
 
-def _fields(principal: Principal, r: Referral) -> dict[str, Any]:
+def _fields(principal: Principal, r: Any) -> dict[str, Any]:
     return {
         "id": r.id, "person_id": r.person_id, "offer_id": r.offer_id,
         "referring_organisation_id": r.referring_organisation_id,
@@ -41,6 +41,11 @@ def present(session: Session, principal: Principal, referrals: list[Referral]) -
     """List read models for already readable referrals (a constant number of statements per page)."""
     persons = shared_persons(session, principal, referrals)
     return [ReferralRead(**_fields(principal, r), person=persons[r.id]) for r in referrals]
+
+
+def from_rows(principal: Principal, rows: list[Any]) -> list[ReferralRead]:
+    """List read models of plain rows from `summary.summary_join` (no further statement)."""
+    return [ReferralRead(**_fields(principal, r), person=summary_from_row(principal, r)) for r in rows]
 
 
 def read_models(principal: Principal, referrals: list[Referral]) -> list[ReferralRead]:

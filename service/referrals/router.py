@@ -69,8 +69,8 @@ def list_referrals(
     """Referrals your organisation sent (caseworker, org_admin) or received (coordinator, org_admin),
     oldest first. Received ones only while the person's consent lets you see them."""
     filters = service.ReferralFilters(direction=direction, status=status_, offer_id=offer_id, person_id=person_id)
-    rows, cursor = service.list_referrals(session, principal, page, filters)
-    return {"items": reads.present(session, principal, rows), "next_cursor": cursor}
+    items, cursor = service.list_referral_reads(session, principal, page, filters)
+    return {"items": items, "next_cursor": cursor}
 
 
 @router.get("/{referral_id}", response_model=ReferralDetail)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -25,10 +25,11 @@ from service.persons.models import ConsentPurpose, Person
 from service.persons.policy import registration_active, sharing_covers, visible_persons
 from service.persons.sharing import allowed_categories, sharing_grants
 from service.referrals import policy
-from service.referrals.dto import ReferralCreate, ReferralDetail
+from service.referrals.dto import ReferralCreate, ReferralDetail, ReferralRead
 from service.referrals.guards import PURPOSE, denied, field_error, load, require_read
 from service.referrals.models import Referral, ReferralStatus, ReferralTransition
-from service.referrals.reads import detail
+from service.referrals.reads import detail, from_rows
+from service.referrals.summary import summary_join
 from service.referrals.workflow import OPEN_STATUSES
 
 SEND = "send"  # the event of a new referral (not a transition a caller can request)
@@ -135,12 +136,32 @@ def list_referrals(session: Session, principal: Principal, params: PageParams,
                    filters: ReferralFilters | None = None) -> tuple[list[Referral], str | None]:
     """Readable referrals, oldest first; the search and the ids it returned are audited."""
     filters = filters or ReferralFilters()
+    stmt = _list_statement(session, principal, select(Referral), filters)
+    rows, cursor = keyset_page(session, stmt, [Referral.sent_at, Referral.id], params)  # type: ignore[list-item]
+    _record_list(session, principal, filters, rows)
+    return rows, cursor
+
+
+def list_referral_reads(session: Session, principal: Principal, params: PageParams,
+                        filters: ReferralFilters | None = None) -> tuple[list[ReferralRead], str | None]:
+    """`list_referrals` as read models with the consent-gated person summaries, in one statement per page:
+    plain rows, the person and its consents aggregated in the same query (`summary.summary_join`)."""
+    filters = filters or ReferralFilters()
+    columns = select(*Referral.__table__.columns)  # type: ignore[attr-defined]
+    stmt = summary_join(_list_statement(session, principal, columns, filters), principal)
+    rows, cursor = keyset_page(session, stmt, [col(Referral.sent_at), col(Referral.id)], params, plain=True)
+    _record_list(session, principal, filters, rows)
+    return from_rows(principal, rows), cursor
+
+
+def _list_statement(session: Session, principal: Principal, stmt: Select[Any],
+                    filters: ReferralFilters) -> Select[Any]:
     if not (policy.can_read_as_referrer(principal) or policy.can_read_as_provider(principal)):
         denied(session, principal, "referral.list", "role_not_allowed", criterion=filters.criterion())
         raise Forbidden("Your role does not allow reading referrals.")
     if filters.direction not in (None, "sent", "received"):
         raise BadRequest("direction must be sent or received")
-    stmt = select(Referral).where(policy.readable(principal, filters.direction))
+    stmt = stmt.where(policy.readable(principal, filters.direction))
     if filters.status:
         stmt = stmt.where(col(Referral.status) == filters.status)
     if filters.offer_id:
@@ -155,7 +176,9 @@ def list_referrals(session: Session, principal: Principal, params: PageParams,
         stmt = stmt.where(col(Referral.updated_at) >= filters.updated_from)
     if filters.updated_before is not None:
         stmt = stmt.where(col(Referral.updated_at) < filters.updated_before)
-    rows, cursor = keyset_page(session, stmt, [Referral.sent_at, Referral.id], params)  # type: ignore[list-item]
+    return stmt
+
+
+def _record_list(session: Session, principal: Principal, filters: ReferralFilters, rows: list[Any]) -> None:
     record(session, principal, "referral.list", purpose=PURPOSE, subject_type="referral",
            criterion={**filters.criterion(), "ids": [str(r.id) for r in rows]}, person_ids=[r.person_id for r in rows])
-    return rows, cursor
