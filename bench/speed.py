@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -80,27 +81,51 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+STARTED = "Application startup complete."  # uvicorn logs it once per worker process, when it serves
+
+
 @contextmanager
 def server(target: str, workers: int = 1, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `uvicorn --factory target` on a free port until the block ends; yield its base URL once *every* worker
+    serves. Robust on a loaded machine: uvicorn's supervisor pings each worker and kills one that takes more than
+    `--timeout-worker-healthcheck` seconds to answer — 5 by default, which a worker still importing the service on
+    two busy cores can exceed, so it was killed and restarted for ever; here the limit is generous. Readiness is
+    uvicorn's own start-up line counted per worker (a plain health probe is answered as soon as the *first* worker
+    serves) plus a health probe answered 200; on failure the log's tail says why."""
     port = _free_port()
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", prefix="bench-server-")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", target, "--port", str(port),
-                             "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-                            env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--workers", str(workers), "--timeout-worker-healthcheck", "300",
+                             "--no-access-log", "--log-level", "info"],
+                            env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    probe = base + "/healthz" if "service" in target else base + "/docs"
     try:
-        deadline = time.monotonic() + 300  # a busy 2-core machine imports the service slowly
+        deadline = time.monotonic() + 600  # a busy 2-core machine imports the service slowly, once per worker
         while True:
-            try:
-                httpx.get(base + "/healthz" if "service" in target else base + "/docs", timeout=2)
+            started = Path(log.name).read_text(errors="replace").count(STARTED)
+            if started >= workers and _answers(probe):
                 break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit(f"{target} did not start") from None
-                time.sleep(0.3)
+            if time.monotonic() > deadline or proc.poll() is not None:
+                tail = "\n".join(Path(log.name).read_text(errors="replace").splitlines()[-20:])
+                raise SystemExit(f"{target} did not start ({started} of {workers} workers serving):\n{tail}")
+            time.sleep(0.5)
         yield base
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=10).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def latency(call: Callable[[int], httpx.Response], requests: int) -> tuple[float, float]:

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Uuid, bindparam, event, func, insert, select
@@ -127,14 +128,25 @@ def _insert(session: Session, entries: list[tuple[dict[str, Any], list[uuid.UUID
         if not subjects:
             conn.execute(insert(AuditEvent).values(**row))
         elif postgres:
-            # the subjects travel as one array parameter (unnest), so the statement's compiled form is cached
-            event = insert(AuditEvent).values(**row).returning(AuditEvent.id).cte("event")  # type: ignore[arg-type]
-            persons = func.unnest(bindparam("subjects", subjects, type_=postgresql.ARRAY(Uuid())))
-            conn.execute(insert(AuditEventPerson).add_cte(event).from_select(
-                ["event_id", "person_id"], select(event.c.id, persons).select_from(event)))
+            params = {f"event_{k}": v for k, v in row.items()}
+            params["subjects"] = subjects
+            conn.execute(_event_with_links(tuple(row)), params)
         else:
             event_id = conn.execute(insert(AuditEvent).values(**row).returning(AuditEvent.id)).scalar_one()  # type: ignore[arg-type]
             conn.execute(insert(AuditEventPerson), [{"event_id": event_id, "person_id": p} for p in subjects])
+
+
+@lru_cache(maxsize=16)
+def _event_with_links(columns: tuple[str, ...]) -> Any:
+    """The PostgreSQL statement for an event with these columns and its person links, built once (building the
+    construct cost more Python per read than the rest of the audit write): every value a bound parameter
+    `event_<column>`, the subjects one array parameter `subjects` (unnest)."""
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    values = {k: bindparam(f"event_{k}", type_=table.c[k].type) for k in columns}
+    event = insert(AuditEvent).values(values).returning(AuditEvent.id).cte("event")  # type: ignore[arg-type]
+    persons = func.unnest(bindparam("subjects", type_=postgresql.ARRAY(Uuid())))
+    return insert(AuditEventPerson).add_cte(event).from_select(
+        ["event_id", "person_id"], select(event.c.id, persons).select_from(event))
 
 
 def _write_pending(session: Session) -> None:

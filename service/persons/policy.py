@@ -74,9 +74,10 @@ def can_read_full_cpr(principal: Principal) -> bool:
     return principal.can(Permission.persons_read_cpr)
 
 
-def consent_is_active(now: datetime | None = None) -> ColumnElement[bool]:
-    """Not withdrawn and not expired: evaluated at request time, expired is the same as withdrawn."""
-    at = now or utcnow()
+def consent_is_active(now: datetime | ColumnElement[Any] | None = None) -> ColumnElement[bool]:
+    """Not withdrawn and not expired: evaluated at request time, expired is the same as withdrawn. `now` may be a
+    bound parameter whose value is taken when the statement runs (a statement built once and reused)."""
+    at = utcnow() if now is None else now
     return and_(col(Consent.withdrawn_at).is_(None),
                 or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > at))
 

@@ -6,9 +6,10 @@ import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy import Select, String, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -110,16 +111,26 @@ def _risk_settings_column() -> Any:
             .correlate(Person).scalar_subquery().label("risk_settings_agg"))
 
 
-def _purposes_column(now: datetime) -> Any:
+def _purposes_column(now: Any) -> Any:
     return (select(func.aggregate_strings(col(ConsentPurposeRow.purpose), ";"))
             .join(Consent, col(ConsentPurposeRow.consent_id) == col(Consent.id))
             .where(col(Consent.person_id) == col(Person.id), policy.consent_is_active(now))
             .correlate(Person).scalar_subquery().label("purposes_agg"))
 
 
-def summary_select(now: datetime) -> Select[Any]:
+# "Now" for the consent purposes, taken when the statement runs: the columns are built once per process (building
+# the two correlated subqueries cost as much Python as reading the page's rows).
+_NOW = bindparam("consent_now", callable_=lambda: utcnow(), type_=Consent.__table__.c.expires_at.type)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1)
+def _summary_columns() -> tuple[Any, ...]:
+    return (*Person.__table__.columns, _risk_settings_column(), _purposes_column(_NOW))  # type: ignore[attr-defined]
+
+
+def summary_select() -> Select[Any]:
     """SELECT every person column plus the two aggregates; add the WHERE clauses and read plain rows."""
-    return select(*Person.__table__.columns, _risk_settings_column(), _purposes_column(now))  # type: ignore[attr-defined]
+    return select(*_summary_columns())
 
 
 def _parse_risks(aggregate: str | None) -> list[RiskSettingRead]:

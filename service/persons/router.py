@@ -26,6 +26,7 @@ from service.persons.dto import (
     PersonUpdate,
 )
 from service.web.etag import parse_if_match
+from service.web.pages import page_response
 from service.web.parameters import page_params
 from service.web.principal import CurrentPrincipal
 from service.web.session import SessionDep
@@ -35,6 +36,10 @@ router = APIRouter(prefix="/persons", tags=["persons"])
 
 def _page(items: list[Any], cursor: str | None) -> dict:
     return {"items": items, "next_cursor": cursor}
+
+
+def _summaries(items: list[PersonSummary], cursor: str | None) -> Response:
+    return page_response(PersonSummary, items, cursor)  # serialised once (service.web.pages)
 
 
 _LIST_QUERY = frozenset({"limit", "cursor", "birth_year", "municipality_code", "risk_setting", "severe"})
@@ -56,18 +61,18 @@ def list_persons(
     municipality_code: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
     risk_setting: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
     severe: Annotated[bool | None, Query(description="Latest T-ILS total 7–9")] = None,
-) -> dict:
+) -> Response:
     """Your organisation's persons (no CPR numbers). To search by name or CPR use POST /persons/search."""
     search = PersonSearch(birth_year=birth_year, municipality_code=municipality_code, risk_setting=risk_setting,
                           severe=severe)
-    return _page(*service.list_persons(session, principal, page, search))
+    return _summaries(*service.list_persons(session, principal, page, search))
 
 
 @router.post("/search", response_model=Page[PersonSummary])
 def search_persons(session: SessionDep, principal: CurrentPrincipal,
-                   page: Annotated[PageParams, Depends(page_params)], body: PersonSearch) -> dict:
+                   page: Annotated[PageParams, Depends(page_params)], body: PersonSearch) -> Response:
     """Search by name (every word must occur in the given or family name), CPR (exact) and the list filters."""
-    return _page(*service.list_persons(session, principal, page, body))
+    return _summaries(*service.list_persons(session, principal, page, body))
 
 
 @router.post("", response_model=PersonRead, status_code=status.HTTP_201_CREATED)

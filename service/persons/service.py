@@ -51,7 +51,7 @@ def list_persons(session: Session, principal: Principal, params: PageParams,
     """Visible persons matching `search`, oldest registration first; the search is audited."""
     search = search or PersonSearch()
     require_manage(session, principal, "person.search")
-    stmt = summary_select(utcnow()).where(policy.visible_persons(principal))
+    stmt = summary_select().where(policy.visible_persons(principal))
     if search.name:
         stmt = stmt.where(policy.registration_active())
         # ILIKE on PostgreSQL (served by the trigram index ix_person_organisation_names_trgm), lower() LIKE

@@ -74,7 +74,7 @@ def element_history(session: Session, principal: Principal, referral_id: uuid.UU
     referral = _load_for_contacts(session, principal, referral_id, "contact_elements.read")
     same_person = (select(Referral.id).where(col(Referral.person_id) == referral.person_id,
                                              col(Referral.provider_organisation_id) == principal.organisation_id,
-                                             policy.provider_may_see()))
+                                             policy.provider_may_see(principal.organisation_id)))
     of_person = col(ContactElement.referral_id).in_(same_person)
     months = session.execute(select(ContactElement.local_month, ContactElement.element, func.count())
                              .where(of_person).group_by(col(ContactElement.local_month), col(ContactElement.element))

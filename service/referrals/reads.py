@@ -14,7 +14,7 @@ from service.core.principal import Principal
 from service.referrals import policy
 from service.referrals.dto import ReferralDetail, ReferralRead, SharedPerson, TransitionRead
 from service.referrals.models import Referral, ReferralTransition
-from service.referrals.summary import shared_persons
+from service.referrals.summary import shared_persons, summary_from_row
 from service.referrals.workflow import allowed_actions
 
 
@@ -25,7 +25,7 @@ def _transition_read(t: ReferralTransition) -> TransitionRead:
                           actor_organisation_id=t.actor_organisation_id, occurred_at=t.occurred_at)
 
 
-def _fields(principal: Principal, r: Referral) -> dict[str, Any]:
+def _fields(principal: Principal, r: Any) -> dict[str, Any]:
     return {
         "id": r.id, "person_id": r.person_id, "offer_id": r.offer_id,
         "referring_organisation_id": r.referring_organisation_id,
@@ -38,13 +38,12 @@ def _fields(principal: Principal, r: Referral) -> dict[str, Any]:
     }
 
 
-def present(session: Session, principal: Principal, referrals: list[Referral]) -> list[ReferralRead]:
-    """List read models for already readable referrals (a constant number of statements per page)."""
-    persons = shared_persons(session, principal, referrals)
-    return [ReferralRead(**_fields(principal, r), person=persons[r.id]) for r in referrals]
+def from_rows(principal: Principal, rows: list[Any]) -> list[ReferralRead]:
+    """List read models of plain rows from `summary.summary_join` (no further statement)."""
+    return [ReferralRead(**_fields(principal, r), person=summary_from_row(principal, r)) for r in rows]
 
 
-def brief(principal: Principal, referral: Referral) -> ReferralRead:
+def brief(principal: Principal, referral: Any) -> ReferralRead:
     """The read model of an already readable referral *without* the person, for a door that loads `person`
     through the batch reader `shared_persons_of` only when asked (GraphQL), or needs none (FHIR): no statement."""
     return ReferralRead(**_fields(principal, referral), person=None)

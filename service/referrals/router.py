@@ -25,6 +25,7 @@ from service.referrals.dto import (
 from service.referrals.due import DueWindow
 from service.referrals.models import ReferralStatus
 from service.web.idempotency import IdempotencyKey, forgotten, run_once
+from service.web.pages import page_response
 from service.web.parameters import page_params
 from service.web.principal import CurrentPrincipal
 from service.web.session import SessionDep
@@ -64,12 +65,12 @@ def list_referrals(
     status_: Annotated[ReferralStatus | None, Query(alias="status")] = None,
     offer_id: uuid.UUID | None = None,
     person_id: uuid.UUID | None = None,
-) -> dict:
+) -> Response:
     """Referrals your organisation sent (caseworker, org_admin) or received (coordinator, org_admin),
     oldest first. Received ones only while the person's consent lets you see them."""
     filters = service.ReferralFilters(direction=direction, status=status_, offer_id=offer_id, person_id=person_id)
     items, cursor = service.list_referrals(session, principal, page, filters)
-    return {"items": items, "next_cursor": cursor}
+    return page_response(ReferralRead, items, cursor)  # serialised once (service.web.pages)
 
 
 @router.get("/{referral_id}", response_model=ReferralDetail)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -34,7 +34,8 @@ from service.referrals import policy
 from service.referrals.dto import ReferralCreate, ReferralDetail, ReferralRead, SharedPerson
 from service.referrals.guards import PURPOSE, denied, field_error, load, require_read
 from service.referrals.models import Referral, ReferralStatus, ReferralTransition
-from service.referrals.reads import brief, detail, present
+from service.referrals.reads import brief, detail, from_rows
+from service.referrals.summary import summary_join
 from service.referrals.workflow import OPEN_STATUSES
 
 SEND = "send"  # the event of a new referral (not a transition a caller can request)
@@ -143,15 +144,27 @@ def get_brief(session: Session, principal: Principal, referral_id: uuid.UUID) ->
 def list_referrals(session: Session, principal: Principal, params: PageParams,
                    filters: ReferralFilters | None = None, *,
                    with_person: bool = True) -> tuple[list[ReferralRead], str | None]:
-    """Readable referrals, oldest first, as read models; the search and the ids it returned are audited.
-    `with_person=False` leaves `person` None (no statement for it), for a door that loads it by batch reader."""
+    """Readable referrals, oldest first, as read models, in one statement per page; the search and the ids it
+    returned are audited. Plain rows: with the consent-gated person summaries joined and aggregated in the same
+    query (`summary.summary_join`), or, `with_person=False`, with `person` None for a door that loads it by batch
+    reader (GraphQL) or needs none (FHIR)."""
     filters = filters or ReferralFilters()
+    stmt = _list_statement(session, principal, select(*Referral.__table__.columns), filters)  # type: ignore[attr-defined]
+    if with_person:
+        stmt = summary_join(stmt, principal)
+    rows, cursor = keyset_page(session, stmt, [col(Referral.sent_at), col(Referral.id)], params, plain=True)
+    _record_list(session, principal, filters, rows)
+    return (from_rows(principal, rows) if with_person else [brief(principal, r) for r in rows]), cursor
+
+
+def _list_statement(session: Session, principal: Principal, stmt: Select[Any],
+                    filters: ReferralFilters) -> Select[Any]:
     if not (policy.can_read_as_referrer(principal) or policy.can_read_as_provider(principal)):
         denied(session, principal, "referral.list", "role_not_allowed", criterion=filters.criterion())
         raise Forbidden("Your role does not allow reading referrals.")
     if filters.direction not in (None, "sent", "received"):
         raise BadRequest("direction must be sent or received")
-    stmt = select(Referral).where(policy.readable(principal, filters.direction))
+    stmt = stmt.where(policy.readable(principal, filters.direction))
     if filters.status:
         stmt = stmt.where(col(Referral.status) == filters.status)
     if filters.offer_id:
@@ -166,10 +179,12 @@ def list_referrals(session: Session, principal: Principal, params: PageParams,
         stmt = stmt.where(col(Referral.updated_at) >= filters.updated_from)
     if filters.updated_before is not None:
         stmt = stmt.where(col(Referral.updated_at) < filters.updated_before)
-    rows, cursor = keyset_page(session, stmt, [Referral.sent_at, Referral.id], params)  # type: ignore[list-item]
+    return stmt
+
+
+def _record_list(session: Session, principal: Principal, filters: ReferralFilters, rows: list[Any]) -> None:
     record(session, principal, "referral.list", purpose=PURPOSE, subject_type="referral",
            criterion={**filters.criterion(), "ids": [str(r.id) for r in rows]}, person_ids=[r.person_id for r in rows])
-    return (present(session, principal, rows) if with_person else [brief(principal, r) for r in rows]), cursor
 
 
 def read_person(session: Session, principal: Principal, person_id: uuid.UUID) -> PersonRead | SharedPerson:

@@ -8,29 +8,36 @@ birth date.
 Consent is read now, in SQL, so a withdrawal shows at once. A constant number of statements per batch.
 """
 
+import json
 import uuid
 from collections.abc import Iterable
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from service.core.principal import Principal
+from service.core.types import utcnow
 from service.organisations.models import Organisation
 from service.persons.ages import age_group
 from service.persons.models import (
     Consent,
     ConsentPurpose,
     ConsentPurposeRow,
+    ConsentRecipient,
     DataCategory,
     Person,
     PersonRiskSetting,
 )
-from service.persons.policy import consent_is_active, owns, visible_persons
+from service.persons.policy import active_consent, consent_is_active, owns, visible_persons
 from service.persons.sharing import allowed_categories, sharing_grants
 from service.referrals.dto import SharedPerson
 from service.referrals.models import Referral
 from service.referrals.policy import SUMMARY_REFERRAL_STATES, summary_visible_persons
+
+Grant = tuple[uuid.UUID | None, str | None, set[str]]  # recipient organisation id, recipient kind, categories
 
 
 def shared_persons(session: Session, principal: Principal,
@@ -42,8 +49,7 @@ def shared_persons(session: Session, principal: Principal,
     if not person_ids:
         return out
     persons = {p.id: p for p in session.scalars(select(Person).where(
-        col(Person.id).in_(person_ids), col(Person.status) == "active",
-        or_(visible_persons(principal), summary_visible_persons(principal))))}
+        col(Person.id).in_(person_ids), _person_shown(principal)))}
     if not persons:
         return out
     ids = list(persons)
@@ -63,32 +69,93 @@ def shared_persons(session: Session, principal: Principal,
         risks.setdefault(person_id, []).append(code)
     for r in referrals:
         person = persons.get(r.person_id)
-        if person is None:
-            continue
-        if not owns(principal, person.organisation_id) and r.status not in SUMMARY_REFERRAL_STATES:
-            continue  # a declined, withdrawn or expired referral gives the provider no further view
-        consented = allowed_categories(grants.get(person.id, []), r.provider_organisation_id,
-                                       kinds.get(r.provider_organisation_id))
-        if not consented:
-            continue  # no live sharing consent names this provider: nothing to show
-        shown = consented & set(r.shared_categories or [])
-        if person.id not in contact_ok:
-            shown.discard(DataCategory.contact_details)
-        out[r.id] = SharedPerson(
-            id=person.id, given_name=person.given_name, age_group=age_group(person.birth_year),
-            municipality_code=person.municipality_code, shared_categories=sorted(shown),
-            phone=person.phone if DataCategory.contact_details in shown else None,
-            email=person.email if DataCategory.contact_details in shown else None,
-            risk_settings=risks.get(person.id, []) if DataCategory.risk_settings in shown else None,
-            accessibility_needs=(person.accessibility_needs or []) if DataCategory.accessibility_needs in shown
-            else None,
-            interests=(person.interests or []) if DataCategory.interests in shown else None,
-            loneliness_latest_total=person.loneliness_latest_total if DataCategory.loneliness_scores in shown
-            else None,
-            # the language to call in belongs with the means to call: both only with contact_details
-            preferred_language=person.preferred_language if DataCategory.contact_details in shown else None,
-            # the referring organisation's own staff contact, not the person's data: shown with the summary
-            referrer_contact_name=r.referrer_contact_name, referrer_contact_phone=r.referrer_contact_phone,
-            referrer_contact_email=r.referrer_contact_email,
-        )
+        if person is not None:
+            out[r.id] = summary_of(principal, r, person, grants.get(person.id, []),
+                                   kinds.get(r.provider_organisation_id), person.id in contact_ok,
+                                   risks.get(person.id, []))
     return out
+
+
+def _person_shown(principal: Principal) -> ColumnElement[bool]:
+    """SQL on `person`: an active person the principal sees in full or as a referred person's summary."""
+    return and_(col(Person.status) == "active", or_(visible_persons(principal), summary_visible_persons(principal)))
+
+
+def summary_of(principal: Principal, r: Any, person: Any, grants: list[Grant], provider_kind: str | None,
+               contact_ok: bool, risks: list[str]) -> SharedPerson | None:
+    """The summary of one referral's (shown) person: `r` and `person` are ORM objects or plain rows."""
+    if not owns(principal, person.organisation_id) and r.status not in SUMMARY_REFERRAL_STATES:
+        return None  # a declined, withdrawn or expired referral gives the provider no further view
+    consented = allowed_categories(grants, r.provider_organisation_id, provider_kind)
+    if not consented:
+        return None  # no live sharing consent names this provider: nothing to show
+    shown = consented & set(r.shared_categories or [])
+    if not contact_ok:
+        shown.discard(DataCategory.contact_details)
+    return SharedPerson(
+        id=person.id, given_name=person.given_name, age_group=age_group(person.birth_year),
+        municipality_code=person.municipality_code, shared_categories=sorted(shown),
+        phone=person.phone if DataCategory.contact_details in shown else None,
+        email=person.email if DataCategory.contact_details in shown else None,
+        risk_settings=risks if DataCategory.risk_settings in shown else None,
+        accessibility_needs=(person.accessibility_needs or []) if DataCategory.accessibility_needs in shown
+        else None,
+        interests=(person.interests or []) if DataCategory.interests in shown else None,
+        loneliness_latest_total=person.loneliness_latest_total if DataCategory.loneliness_scores in shown
+        else None,
+        # the language to call in belongs with the means to call: both only with contact_details
+        preferred_language=person.preferred_language if DataCategory.contact_details in shown else None,
+        # the referring organisation's own staff contact, not the person's data: shown with the summary
+        referrer_contact_name=r.referrer_contact_name, referrer_contact_phone=r.referrer_contact_phone,
+        referrer_contact_email=r.referrer_contact_email,
+    )
+
+
+# --- the same summary in the list page's one statement ---------------------------------------------------
+# The person comes along by an outer join under the same rule (`_person_shown`); the sharing grants, the
+# contact consent and the risk settings as correlated aggregates, the provider's kind by a join on its primary
+# key. Aggregated texts: a grant is "recipient id|recipient kind|categories as JSON", grants separated by a
+# newline (ids, kinds and category codes hold neither); risk codes are `[a-z_]`, separated by ";".
+PERSON_FIELDS = ("id", "organisation_id", "given_name", "birth_year", "municipality_code", "phone", "email",
+                 "accessibility_needs", "interests", "loneliness_latest_total", "preferred_language")
+
+
+def summary_join(stmt: Select[Any], principal: Principal) -> Select[Any]:
+    """Add the person summary's columns (labelled `sp_*`) to a SELECT of referral columns."""
+    now = utcnow()
+    provider = aliased(Organisation)
+    grant = (func.coalesce(cast(col(ConsentRecipient.organisation_id), String), "") + "|"
+             + func.coalesce(col(ConsentRecipient.organisation_kind), "") + "|"
+             + func.coalesce(cast(col(Consent.data_categories), String), "[]"))
+    grants = (select(func.aggregate_strings(grant, "\n")).select_from(Consent)
+              .join(ConsentPurposeRow, col(ConsentPurposeRow.consent_id) == col(Consent.id))
+              .join(ConsentRecipient, col(ConsentRecipient.consent_id) == col(Consent.id))
+              .where(col(Consent.person_id) == col(Person.id),
+                     col(ConsentPurposeRow.purpose) == ConsentPurpose.referral_sharing, consent_is_active(now))
+              .correlate(Person).scalar_subquery())
+    risks = (select(func.aggregate_strings(col(PersonRiskSetting.risk_setting_code), ";"))
+             .where(col(PersonRiskSetting.person_id) == col(Person.id)).correlate(Person).scalar_subquery())
+    return (stmt.add_columns(*[getattr(Person, f).label(f"sp_{f}") for f in PERSON_FIELDS],
+                             col(provider.kind).label("sp_provider_kind"), grants.label("sp_grants"),
+                             active_consent(ConsentPurpose.contact, now, person_id=col(Person.id)).label("sp_contact"),
+                             risks.label("sp_risks"))
+            .outerjoin_from(Referral, Person, and_(col(Person.id) == col(Referral.person_id),
+                                                   _person_shown(principal)))
+            .outerjoin_from(Referral, provider, col(provider.id) == col(Referral.provider_organisation_id)))
+
+
+def _parse_grants(aggregate: str | None) -> list[Grant]:
+    out: list[Grant] = []
+    for item in aggregate.split("\n") if aggregate else []:
+        org_id, kind, categories = item.split("|", 2)
+        out.append((uuid.UUID(org_id) if org_id else None, kind or None, set(json.loads(categories) or [])))
+    return out
+
+
+def summary_from_row(principal: Principal, row: Any) -> SharedPerson | None:
+    """The summary of a row of `summary_join` (no statement)."""
+    if row.sp_id is None:
+        return None
+    person = SimpleNamespace(**{f: getattr(row, f"sp_{f}") for f in PERSON_FIELDS})
+    return summary_of(principal, row, person, _parse_grants(row.sp_grants), row.sp_provider_kind,
+                      bool(row.sp_contact), sorted(row.sp_risks.split(";")) if row.sp_risks else [])
