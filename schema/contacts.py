@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from schema.contact_types import ParkedTopic
+from schema.contact_types import GoalInput, ParkedTopic
 from schema.context import Info
 from schema.derive import ReadType, read_type
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
@@ -17,7 +17,7 @@ from schema.referrals import ContactAgreement, ContactAgreementResult
 from service.core.principal import Principal
 from service.persons.dto import MeasurementForm
 from service.referrals import contact_reads, followups
-from service.referrals.dto import AgreementEnding, GoalCategory, TopicState
+from service.referrals.dto import AgreementEnding, TopicState
 from service.referrals.rhythm_dto import (
     AgreementClose,
     ContactSummaryRead,
@@ -91,12 +91,6 @@ class FollowUpMeasurementInput:
     item3: int
     measured_at: datetime | None = strawberry.UNSET
     form: MeasurementForm | None = strawberry.UNSET
-
-
-@strawberry.input
-class GoalInput:
-    text: str
-    category: GoalCategory | None = strawberry.UNSET
 
 
 @strawberry.input

@@ -11,7 +11,10 @@ from typing import Annotated
 
 import strawberry
 
-from schema.contact_types import ParkedTopic  # noqa: F401  (derived before ContactAgreement, which nests it)
+from schema.contact_types import (
+    GoalInput,
+    ParkedTopic,  # noqa: F401  (derived before ContactAgreement, which nests it)
+)
 from schema.context import Info
 from schema.derive import ReadType, read_type
 from schema.enums import Action, Cadence, ContactChannel, Outcome, PsychosocialElement, ReasonCode, ReferralStatus
@@ -132,6 +135,8 @@ class ReferralCreateInput:
     referrer_contact_name: str | None = strawberry.UNSET
     referrer_contact_phone: str | None = strawberry.UNSET
     referrer_contact_email: str | None = strawberry.UNSET
+    goals: list[GoalInput] = strawberry.field(default_factory=list, description=(
+        "Goals agreed with the person, written with the referral (at most 10)."))
 
 
 @strawberry.input

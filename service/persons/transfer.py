@@ -13,10 +13,14 @@ cancel while it is pending. At most one transfer per person is pending (a partia
   (409) and nothing changes.
 - Deciding is one conditional UPDATE (`pending` → `accepted` / `cancelled` / `declined`), so a concurrent accept
   and cancel have exactly one winner; the loser gets 409 with the current status.
+- Case ownership moves with the case (as in Primero and HMIS): on acceptance the reactions registered with
+  `register_transfer_hook` run in the same transaction — referrals re-points the person's *open* referrals to
+  the receiving organisation as referrer (closed ones stay with the sender as history), see `service/wiring.py`.
 - Every step is audited on both sides: one event in the actor's organisation and one in the other party's.
 """
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import false, or_, select, update
@@ -45,6 +49,17 @@ from service.persons.models import (
 from service.persons.sharing import allowed_categories, consents_naming, names, sharing_grants
 
 CASEWORK = "casework"
+
+# (session, accepting principal, the accepted transfer, the acceptance body) → how many rows moved, by kind
+TransferHook = Callable[[Session, Principal, PersonTransfer, TransferAccept], dict[str, int]]
+on_person_transferred: list[TransferHook] = []
+
+
+def register_transfer_hook(hook: TransferHook) -> TransferHook:
+    """Call `hook` when a transfer is accepted, after the consents have moved or ended (usable as a decorator)."""
+    if hook not in on_person_transferred:
+        on_person_transferred.append(hook)
+    return hook
 
 
 def visible_transfers(principal: Principal) -> Any:
@@ -77,7 +92,7 @@ def _receiver_views(session: Session, transfers: list[PersonTransfer]) -> dict[u
                                                                    policy.registration_active()))}
     if not persons:
         return {}
-    kinds = dict(session.execute(select(Organisation.id, Organisation.kind).where(
+    kinds: dict[uuid.UUID, str | None] = dict(session.execute(select(Organisation.id, Organisation.kind).where(
         col(Organisation.id).in_({t.to_organisation_id for t in transfers}))).all())
     grants = sharing_grants(session, list(persons))
     contact = set(session.scalars(select(Person.id).where(col(Person.id).in_(list(persons)),
@@ -262,5 +277,8 @@ def accept(session: Session, principal: Principal, transfer_id: uuid.UUID, data:
     t.ended_consent_ids = sorted(str(c.id) for c in ended)
     session.add(t)
     session.flush()
-    _audit(session, principal, t, "person.transfer_accept", carried=len(carried), ended=len(ended))
+    moved: dict[str, int] = {}
+    for hook in list(on_person_transferred):
+        moved.update(hook(session, principal, t, data))
+    _audit(session, principal, t, "person.transfer_accept", carried=len(carried), ended=len(ended), moved=moved)
     return _read(session, principal, t)
