@@ -150,6 +150,7 @@ class PersonUpdateInput:
     accessibility_needs: list[AccessibilityFeature] | None = strawberry.UNSET
     notes: str | None = strawberry.UNSET
     cpr: str | None = strawberry.UNSET
+    confirm_not_duplicate: bool = False
 
 
 @strawberry.input
