@@ -125,3 +125,28 @@ def test_graphql_acceptance_sets_the_new_callback_contact(world: World, make_org
     seen = w.client.get(f"/api/v1/referrals/{referral['id']}", headers=w.coordinator.headers).json()["person"]
     assert (seen["referrer_contact_name"], seen["referrer_contact_phone"]) == ("Ib Lund", "+45 44 55 66 77")
     assert w.client.get(f"/api/v1/referrals/{referral['id']}", headers=w.caseworker.headers).status_code == 404
+
+
+def test_the_person_export_names_links_and_transfers_but_no_other_persons_data(world: World, make_org, make_user,
+                                                                              gql):
+    w = world
+    new_org = make_org(kind="municipality", name="Nabo Kommune")
+    receiver = make_user("caseworker", new_org)
+    person = w.person(kinds=["civil_society", "municipality"])
+    twin = w.person(given_name="Tvillinge", phone="+45 99 88 77 66")
+    linked = w.client.post(f"/api/v1/persons/{person['id']}/links", headers=w.caseworker.headers,
+                           json={"other_person_id": twin["id"]})
+    assert linked.status_code == 201, linked.text
+    moved = _move(w, person, receiver, new_org)
+    export = w.client.get(f"/api/v1/persons/{person['id']}/export", headers=receiver.headers)
+    assert export.status_code == 200, export.text
+    document = export.json()
+    assert [(lk["id"], lk["kind"], lk["other_person_id"]) for lk in document["links"]] == [
+        (linked.json()["id"], "duplicate", twin["id"])]
+    [t] = document["transfers"]
+    assert (t["id"], t["status"], t["from_organisation_name"], t["to_organisation_name"]) == (
+        moved["id"], "accepted", w.org_a.name, "Nabo Kommune")
+    assert t["carried_consent_ids"] == moved["carried_consent_ids"] and t["decided_at"] is not None
+    assert "Tvillinge" not in export.text and "+45 99 88 77 66" not in export.text
+    through_graphql = gql("query($p: UUID!) { personExport(personId: $p) }", {"p": person["id"]}, receiver)
+    assert through_graphql["data"]["personExport"]["transfers"][0]["id"] == moved["id"]
