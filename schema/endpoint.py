@@ -5,8 +5,8 @@ flag set by mutations) instead of relying on an exception.
 
 File uploads (the directory import, `importOffers`) follow the GraphQL multipart request spec: a
 `multipart/form-data` POST to the same path with the fields `operations` (the JSON request), `map` (which file
-goes to which variable) and the file. A separate route answers only that content type, so the JSON door is
-unchanged. A browser may send a cross-site multipart form without a CORS preflight, so (as Apollo Server's CSRF
+goes to which variable) and the file. The route hands only that content type to the multipart door, so the JSON
+door is unchanged. A browser may send a cross-site multipart form without a CORS preflight, so (as Apollo Server's CSRF
 prevention does) a multipart request must carry a non-empty `Apollo-Require-Preflight` or
 `X-Apollo-Operation-Name` header, which no plain form can set; one file, bounded like the REST upload.
 """
@@ -17,11 +17,10 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.routing import Match
-from starlette.types import Scope
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 
 from schema.context import Context
@@ -37,7 +36,7 @@ from service.offers.spreadsheet import MAX_BYTES as MAX_UPLOAD_BYTES
 from service.offers.spreadsheet import ContentTooLarge
 from service.web.principal import oauth2_scheme
 from service.web.problems import problem_response
-from service.web.session import RawSessionDep, finish
+from service.web.session import RawSessionDep, finish, open_session
 
 router = APIRouter(tags=["graphql"])
 
@@ -70,18 +69,6 @@ def _execute(session: Any, body: GraphQLRequest, token: str | None) -> dict[str,
 
 
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name")
-
-
-class MultipartRoute(APIRoute):
-    """Matches only `multipart/form-data` requests, so the JSON route of the same path stays as it is."""
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        match, child = super().matches(scope)
-        if match == Match.FULL:
-            content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
-            if content_type.split(b";")[0].strip().lower() != b"multipart/form-data":
-                return Match.NONE, {}
-        return match, child
 
 
 def _multipart_problem(message: str, code: str) -> Unprocessable:
@@ -140,9 +127,7 @@ def _catching(dependency: Callable[[Request], Coroutine[Any, Any, GraphQLRequest
     return read
 
 
-def graphql_multipart(session: RawSessionDep,
-                      body: Annotated[GraphQLRequest | DomainError, Depends(_catching(multipart_operation))],
-                      token: Annotated[str | None, Depends(oauth2_scheme)]) -> Response:
+def graphql_multipart(session: Any, body: GraphQLRequest | DomainError, token: str | None) -> Response:
     """A GraphQL multipart request (file uploads): the same execution as the JSON door."""
     if isinstance(body, DomainError):
         finish(session, failed=True)
@@ -150,12 +135,6 @@ def graphql_multipart(session: RawSessionDep,
     return graphql(session, body, token)
 
 
-# registered before the JSON route: it answers multipart/form-data only, the JSON route everything else
-router.add_api_route("/graphql", graphql_multipart, methods=["POST"], response_model=None, include_in_schema=False,
-                     route_class_override=MultipartRoute)
-
-
-@router.post("/graphql", response_model=None)
 def graphql(session: RawSessionDep, body: GraphQLRequest,
             token: Annotated[str | None, Depends(oauth2_scheme)]) -> Response:
     """Run a GraphQL operation (in a worker thread with its own event loop for the dataloaders). File uploads:
@@ -169,6 +148,39 @@ def graphql(session: RawSessionDep, body: GraphQLRequest,
         finish(session, failed=True)
         raise
     return JSONResponse(payload)
+
+
+def _run_multipart(request: Request, body: GraphQLRequest | DomainError, token: str | None) -> Response:
+    """The multipart door on the request's session, opened as every request's is (`open_session`, which the
+    app's dependency overrides may replace)."""
+    provider: Any = request.app.dependency_overrides.get(open_session, open_session)
+    sessions = provider()
+    session = next(sessions)
+    try:
+        return graphql_multipart(session, body, token)
+    finally:
+        sessions.close()
+
+
+class GraphQLRoute(APIRoute):
+    """POST /graphql: one route (one row of the access table); a `multipart/form-data` request is handed to the
+    multipart door, everything else to the JSON door exactly as before."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        json_handler = super().get_route_handler()
+        read_body = _catching(multipart_operation)
+
+        async def handler(request: Request) -> Response:
+            content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+            if content_type != "multipart/form-data":
+                return await json_handler(request)
+            body = await read_body(request)
+            token = await oauth2_scheme(request)
+            return await run_in_threadpool(_run_multipart, request, body, token)
+        return handler
+
+
+router.add_api_route("/graphql", graphql, methods=["POST"], response_model=None, route_class_override=GraphQLRoute)
 
 
 @router.get("/graphql", response_model=None, include_in_schema=False)
