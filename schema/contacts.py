@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from schema.contact_types import ParkedTopic
+from schema.contact_types import GoalInput, ParkedTopic
 from schema.context import Info
 from schema.derive import ReadType, input_type, read_type
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
@@ -82,11 +82,6 @@ class AgreementCloseInput:
 
 @input_type(FollowUpMeasurementRecord)
 class FollowUpMeasurementInput:
-    pass
-
-
-@input_type(GoalCreate)
-class GoalInput:
     pass
 
 

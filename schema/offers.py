@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 import strawberry
+from strawberry.file_uploads import Upload
 
 from schema.context import Info
 from schema.derive import ReadType, input_type, read_type
@@ -11,7 +12,10 @@ from schema.enums import AccessibilityFeature, OfferCategory, OfferMode, OfferSt
 from schema.errors import Problem, mutation_result, null_if_not_found, parse
 from schema.organisations import Organisation
 from schema.pagination import Connection, connection, page_args
-from service.offers import service
+from service.core.errors import Unprocessable
+from service.offers import importer, policy, service
+from service.offers.dto import ImportResult as ImportResultRead
+from service.offers.dto import ImportRow as ImportRowRead
 from service.offers.dto import Occurrence, OfferCreate, OfferRead, OfferUpdate
 from service.offers.schedule import Schedule
 from service.offers.search import check_near
@@ -111,8 +115,37 @@ class Query:
         return Offer.from_read(service.get(session, principal, id))
 
 
+@read_type(ImportRowRead, name="OfferImportRow")
+class OfferImportRow(ReadType[ImportRowRead]):
+    pass
+
+
+@read_type(ImportResultRead, name="OfferImportResult",
+           description="What a directory import wrote (or, in a dry run, would write), row by row.")
+class OfferImportResult(ReadType[ImportResultRead]):
+    pass
+
+
+OfferImportResultOrProblem = Annotated[OfferImportResult | Problem, strawberry.union("OfferImportResultOrProblem")]
+
+
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(description=(
+        "Create or update offers from a spreadsheet (CSV or .xlsx, as POST /offers/import): send it as a GraphQL "
+        "multipart request (the `Upload` scalar; `Apollo-Require-Preflight: true` header required). All rows or "
+        "none; `dryRun` validates and reports without writing; `danish` gives the row errors in Danish."))
+    @mutation_result
+    def import_offers(self, info: Info, file: Upload, dry_run: bool = False,
+                      danish: bool = False) -> OfferImportResultOrProblem:
+        session, principal = info.context.session, info.context.require_principal()
+        policy.ensure_can_create(principal)  # authorize before looking at the body
+        if not isinstance(file, bytes):
+            raise Unprocessable("Send the spreadsheet as a file of a multipart request.", errors=[
+                {"field": "file", "message": "not an uploaded file", "code": "multipart"}])
+        result = importer.import_offers(session, principal, file, dry_run=dry_run, danish=danish)
+        return OfferImportResult.from_read(ImportResultRead.model_validate(result))
+
     @strawberry.mutation
     @mutation_result
     def create_offer(self, info: Info, input: OfferCreateInput) -> OfferResult:

@@ -10,7 +10,10 @@ from typing import Annotated
 
 import strawberry
 
-from schema.contact_types import ParkedTopic  # noqa: F401  (derived before ContactAgreement, which nests it)
+from schema.contact_types import (
+    GoalInput,  # noqa: F401  (derived before ReferralCreateInput, which nests it)
+    ParkedTopic,  # noqa: F401  (derived before ContactAgreement, which nests it)
+)
 from schema.context import Info
 from schema.derive import ReadType, input_type, read_type
 from schema.enums import Outcome, ReasonCode, ReferralStatus

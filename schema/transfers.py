@@ -111,11 +111,15 @@ class Mutation:
             TransferCreate(to_organisation_id=to_organisation_id))))
 
     @strawberry.mutation(description="Take over the person (receiving organisation); consents move only where "
-                                     "they name you; `consent` records your own.")
-    def accept_person_transfer(self, info: Info, id: uuid.UUID,
-                               consent: ConsentInput | None = None) -> PersonTransferResult:
+                                     "they name you; `consent` records your own. The person's open referrals "
+                                     "become yours, with `referrerContact*` as the providers' callback contact.")
+    def accept_person_transfer(self, info: Info, id: uuid.UUID, consent: ConsentInput | None = None,
+                               referrer_contact_name: str | None = None, referrer_contact_phone: str | None = None,
+                               referrer_contact_email: str | None = None) -> PersonTransferResult:
         def run() -> PersonTransfer:
-            body = parse(TransferAccept, {"consent": consent} if consent is not None else {})
+            given = {"consent": consent, "referrer_contact_name": referrer_contact_name,
+                     "referrer_contact_phone": referrer_contact_phone, "referrer_contact_email": referrer_contact_email}
+            body = parse(TransferAccept, {k: v for k, v in given.items() if v is not None})
             return PersonTransfer.from_read(transfer.accept(info.context.session, info.context.require_principal(),
                                                             id, body))
         return attempt(info, run)

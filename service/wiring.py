@@ -4,6 +4,8 @@
 - a consent ends (withdrawn, expired, or with the registration): referrals withdraws the open referrals it no
   longer covers, the signed consent forms of an erased person are deleted, and the affected organisations get a
   `consent.withdrawn` / `consent.expired` event — in that order, in the transaction that ends the consent;
+- a transfer of a person is accepted: referrals re-points the person's open referrals to the receiving
+  organisation (case ownership moves with the case), in the accepting transaction;
 - a confidential offer location: besides the provider, the referring organisation of an accepted or started
   referral may see it;
 - an offer changes: the organisations with an open referral to it get the `offer.*` event, besides the
@@ -39,7 +41,8 @@ def wire() -> None:
         from service.persons import documents
         from service.persons.consents import register_consent_hook
         from service.persons.keys import KeyedStore, register_keyed_store
-        from service.referrals import audiences, transitions
+        from service.persons.transfer import register_transfer_hook
+        from service.referrals import audiences, moves, transitions
         from service.referrals import policy as referral_policy
         from service.referrals.followups import on_events as follow_ups_on_events
         from service.web.edge_hooks import EdgeHooks, register_edge_hooks
@@ -51,6 +54,7 @@ def wire() -> None:
         register_consent_hook(transitions.on_consent_ended)  # withdraw the referrals it no longer covers, first
         register_consent_hook(documents.on_consent_ended)  # an erased person's signed forms go with the person
         register_consent_hook(audiences.consent_ended)  # consent.withdrawn / .expired to the affected organisations
+        register_transfer_hook(moves.follow_person)  # open referrals follow the person to the receiver
         register_location_grant(referral_policy.accepted_referral_grant)
         register_offer_audience(audiences.open_referrers)  # an offer's change concerns its open referrers
         register_subject_person("referral", audiences.person_of)  # a referral's audit rows reach its person's log

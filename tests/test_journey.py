@@ -2,11 +2,12 @@
 
 an NGO fills the directory from its Danish spreadsheet; a care-home caseworker registers a resident with
 consent (and is warned of a second spelling of the same person); finds the offer with a folded query near the
-care home; refers her with a goal and a named contact to call back; the NGO accepts, names a volunteer and
-starts; the volunteer keeps the phone-friend rhythm of the Red Cross guide (an unanswered call, a call with
-the five elements and a parked topic, a later call that takes it up); the caseworker follows the contact by
-its counts only; the 3-month follow-up is recorded by phone; the agreement ends well and the referral is
-completed with the goal assessed. Fictitious people only."""
+care home; refers her with a goal (in the same request) and a named contact to call back; the NGO accepts,
+names a volunteer and starts; the volunteer keeps the phone-friend rhythm of the Red Cross guide (an unanswered
+call, a call with the five elements and a parked topic, a later call that takes it up); the caseworker follows
+the contact by its counts only; Åse moves to another care home, which accepts the transfer and takes over the
+open referral (the NGO now calls its caseworker back); the 3-month follow-up is recorded by phone; the
+agreement ends well and the referral is completed with the goal assessed. Fictitious people only."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -60,10 +61,11 @@ def test_from_the_spreadsheet_to_the_completed_referral(client, db, gql, make_or
                                headers={**coordinator.headers, "content-type": "text/csv"}), 201)
     assert (imported["created"], imported["updated"]) == (2, 0)
 
-    # 2. The caseworker registers a resident, with her written consent to be referred and followed up.
+    # 2. The caseworker registers a resident, with her written consent to be referred and followed up (by the
+    # NGO, and by any care home she may move to).
     consent = consent_body(purposes=["registration", "referral_sharing", "contact", "outcome_followup"],
                            data_categories=["contact_details", "interests"],
-                           recipient_organisation_ids=[str(ngo.id)])
+                           recipient_organisation_ids=[str(ngo.id)], recipient_organisation_kinds=["care_home"])
     resident = {"given_name": "Åse", "family_name": "Sørensen", "birth_date": "1941-05-03",
                 "municipality_code": "0240", "phone": "+45 12 34 56 78", "preferred_language": "da",
                 "interests": ["bøger"], "consent": consent}
@@ -85,13 +87,14 @@ def test_from_the_spreadsheet_to_the_completed_referral(client, db, gql, make_or
     assert _ok(client.get(f"/api/v1/offers?q=strik&near={CARE_HOME}&within_km=15"))["items"] == []  # Aarhus
     offer = found[0]
 
-    # 4. She is referred, with a goal agreed with her and the caseworker to call back.
+    # 4. She is referred, with a goal agreed with her (in the same request) and the caseworker to call back.
     referral = _ok(client.post("/api/v1/referrals", headers=caseworker.headers, json={
         "person_id": ase["id"], "offer_id": offer["id"], "message": "Åse vil gerne have læst højt",
-        "shared_categories": ["contact_details", "interests"], **CALLBACK}), 201)
+        "shared_categories": ["contact_details", "interests"], **CALLBACK,
+        "goals": [{"text": "Tale om bøger med nogen hver uge", "category": "social_contact"}]}), 201)
     rid = referral["id"]
-    goal = _ok(client.post(f"/api/v1/referrals/{rid}/goals", headers=caseworker.headers,
-                           json={"text": "Tale om bøger med nogen hver uge", "category": "social_contact"}), 201)
+    [goal] = _ok(client.get(f"/api/v1/referrals/{rid}/goals", headers=caseworker.headers))["items"]
+    assert (goal["category"], goal["reached"]) == ("social_contact", None)
 
     # 5. The NGO sees who she is (within the consent) and whom to call back; accepts, starts, names a volunteer.
     seen = _ok(client.get(f"/api/v1/referrals/{rid}", headers=coordinator.headers))["person"]
@@ -158,6 +161,23 @@ def test_from_the_spreadsheet_to_the_completed_referral(client, db, gql, make_or
                        "agreementClosed": False}
     rest_summary = client.get(f"/api/v1/referrals/{rid}/contact-summary", headers=caseworker.headers)
     assert rest_summary.status_code == 200 and "hoften" not in rest_summary.text and "Kapitel" not in rest_summary.text
+
+    # 11b. Åse moves to a care home nearer her daughter. The new home accepts the transfer, with its own
+    # caseworker to call back; the open referral moves with her, and the old home no longer sees it.
+    new_home = make_org(kind="care_home", name="Plejecentret Egebo", municipality_code="0240")
+    old_caseworker, caseworker = caseworker, make_user("caseworker", new_home)
+    moving = _ok(client.post(f"/api/v1/persons/{ase['id']}/transfers", headers=old_caseworker.headers,
+                             json={"to_organisation_id": str(new_home.id)}), 201)
+    new_callback = {"referrer_contact_name": "Sagsbehandler Ib Lund", "referrer_contact_phone": "+45 44 55 66 77"}
+    accepted = _ok(client.post(f"/api/v1/person-transfers/{moving['id']}/accept", headers=caseworker.headers,
+                               json=new_callback))
+    assert accepted["status"] == "accepted" and accepted["ended_consent_ids"] == []
+    assert client.get(f"/api/v1/referrals/{rid}", headers=old_caseworker.headers).status_code == 404
+    assert _ok(client.get(f"/api/v1/referrals/{rid}", headers=caseworker.headers))["referring_organisation_id"] \
+        == str(new_home.id)
+    seen = _ok(client.get(f"/api/v1/referrals/{rid}", headers=coordinator.headers))["person"]
+    assert (seen["referrer_contact_name"], seen["referrer_contact_phone"]) == (
+        "Sagsbehandler Ib Lund", "+45 44 55 66 77")
 
     # 12. Three months on (the clock is moved in the database), the follow-up is due on the caseworker's list;
     # the volunteer reads the three T-ILS questions aloud on the phone.

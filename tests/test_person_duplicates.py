@@ -260,3 +260,38 @@ def test_graphql_links_and_merges(w_dup, gql):
     assert links["data"]["personLinks"]["items"][-1] == {"kind": "duplicate", "otherPersonId": duplicate["id"]}
     done = gql(MERGE, ids, w.caseworker)["data"]["mergePersons"]
     assert done["movedTables"] == ["consent"] and done["movedRows"] == 1
+
+
+def test_a_change_of_name_or_birth_date_to_a_possible_duplicate_is_refused_unless_confirmed(client, make_user, db,
+                                                                                           gql):
+    caseworker = make_user("caseworker")
+    existing = create_person(client, caseworker, given_name="Åse", family_name="Sørensen", birth_date="1941-05-03")
+    other = create_person(client, caseworker, given_name="Ole", family_name="Holm", birth_date="1941-05-03")
+    url, match = f"/api/v1/persons/{other['id']}", {**caseworker.headers, "If-Match": '"1"'}
+    before = counts(db)
+    for change in ({"given_name": "Aase", "family_name": "Soerensen"},
+                   {"given_name": "Aase", "family_name": "Soerensen", "birth_date": "1941-03-05"}):
+        refused = client.patch(url, json=change, headers=match)
+        assert refused.status_code == 409 and refused.json()["type"].endswith("/possible-duplicate"), refused.text
+        assert refused.json()["candidate_ids"] == [existing["id"]] and "Soerensen" not in refused.text
+    assert counts(db) == before
+    db.expire_all()
+    assert db.get_one(Person, uuid.UUID(other["id"])).given_name == "Ole"
+    assert events(db, "person.update", outcome="refused")[-1].reason == "possible_duplicate"
+    # other fields change freely: the name is not looked at again
+    assert client.patch(url, json={"notes": "flyttet"}, headers=match).status_code == 200
+    # through GraphQL the same rule, and confirming records the decision
+    mutation = """mutation($id: UUID!, $input: PersonUpdateInput!) { updatePerson(id: $id, version: 2,
+      input: $input) {
+      __typename ... on Problem { status type } } }"""
+    answer = gql(mutation, {"id": other["id"], "input": {"givenName": "Aase", "familyName": "Soerensen"}},
+                 caseworker)
+    assert answer["data"]["updatePerson"]["status"] == 409, answer
+    answer = gql(mutation, {"id": other["id"], "input": {"givenName": "Aase", "familyName": "Soerensen",
+                                                         "confirmNotDuplicate": True}}, caseworker)
+    assert answer["data"]["updatePerson"]["__typename"] == "Person", answer
+    link = db.scalar(select(PersonLink).where(PersonLink.person_id == uuid.UUID(other["id"])))
+    assert link is not None and link.kind == "not_duplicate" and str(link.other_person_id) == existing["id"]
+    # the decided pair is not flagged again when the name changes once more
+    assert client.patch(url, json={"given_name": "Åse"}, headers={**caseworker.headers, "If-Match": '"3"'}
+                        ).status_code == 200

@@ -199,3 +199,27 @@ def test_concurrent_accepts_and_cancels_have_exactly_one_winner(live_server, com
     assert committed.scalar(select(func.count()).select_from(Consent).where(
         Consent.person_id == uuid.UUID(person["id"]), Consent.consent_text_version == "2026-1",
         Consent.withdrawn_at.is_(None))) == (0 if winner == "accepted" else 1)
+
+
+def test_listing_transfers_costs_the_same_statements_for_a_page_of_two_or_of_eight(move, count_statements):
+    """The receiver's consent-gated summaries of a page are read in batches, not one set of queries per row."""
+    names = iter(["Anker", "Birk", "Carlsen", "Dahl", "Eskildsen", "Frost", "Gram", "Holm"])
+
+    def listed() -> tuple[int, list[dict[str, Any]]]:
+        counter = count_statements()
+        before = counter.count
+        resp = move.client.get("/api/v1/person-transfers?direction=incoming", headers=move.receiver.headers)
+        assert resp.status_code == 200, resp.text
+        return counter.count - before, resp.json()["items"]
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            move.request(move.person(consent_body(), _sharing(move, ["contact_details", "interests"]),
+                                     given_name=next(names)))
+
+    add(2)
+    few, items = listed()
+    add(6)
+    many, items = listed()
+    assert len(items) == 8 and all(i["person"] is not None and i["person"]["interests"] == ["skak"] for i in items)
+    assert few == many, (few, many)

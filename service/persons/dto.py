@@ -193,6 +193,9 @@ class PersonUpdate(_PersonFields):
     family_name: Name | None = None
     municipality_code: MunicipalityCode | None = None
     risk_settings: list[RiskSettingIn] | None = Field(default=None, min_length=1, max_length=9)
+    confirm_not_duplicate: bool = Field(
+        default=False, description="Change the name or birth date although possible duplicates were found (the "
+                                   "earlier 409 `possible-duplicate` named them); the decision is recorded as a link.")
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:

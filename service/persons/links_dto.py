@@ -3,9 +3,10 @@
 import uuid
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import EmailStr, Field
 
 from service.core.dto import InputModel, OutputModel
+from service.organisations.dto import Phone
 from service.persons.dto import ConsentCreate
 from service.persons.models import TransferStatus
 
@@ -45,6 +46,12 @@ class TransferAccept(InputModel):
     consent: ConsentCreate | None = Field(
         default=None, description="A consent the receiving organisation records on acceptance (needed when no "
                                   "carried consent includes registration).")
+    referrer_contact_name: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="Who at your organisation the providers of the person's open referrals call back now (the "
+                    "old organisation's contact is cleared either way).")
+    referrer_contact_phone: Phone | None = Field(default=None, description="That contact's direct phone.")
+    referrer_contact_email: EmailStr | None = Field(default=None, description="That contact's e-mail.")
 
 
 class TransferredPerson(OutputModel):

@@ -176,6 +176,7 @@ def update(session: Session, principal: Principal, person_id: uuid.UUID, data: P
     claim_version(session, "person", person, expected_version)
     require_registered(session, person)
     changes = data.model_dump(exclude_unset=True)
+    changes.pop("confirm_not_duplicate", None)
     _check_references(session, changes.get("municipality_code"), data.risk_settings)
     birth_date = changes.get("birth_date", person.birth_date)
     birth_year = birth_date.year if birth_date else changes.get("birth_year", person.birth_year)
@@ -194,20 +195,27 @@ def update(session: Session, principal: Principal, person_id: uuid.UUID, data: P
     def find_existing() -> uuid.UUID | None:
         return _find_duplicate(session, person.organisation_id, cpr_hash=new_hash, key=key, exclude=person.id)
 
+    fuzzy = similar.fuzzy_key(changes.get("given_name") or person.given_name,
+                              changes.get("family_name") or person.family_name, birth_date)
+    renamed = fuzzy is not None and fuzzy != person.fuzzy_key  # a new spelling or date: look again
+    possible = similar.candidates(session, person.organisation_id, fuzzy, exclude=person.id) if renamed else []
     existing = find_existing()
     if existing is not None:
         raise duplicates.conflict(existing)
+    similar.refuse_unless_confirmed(session, principal, possible, data.confirm_not_duplicate, "person.update",
+                                    person.id)
     # In a savepoint from the first change on: a rival registration that wins the unique index meanwhile
     # makes this a 409, not a broken transaction.
     with duplicates.guarded(session, find_existing):
         _write_changes(person, data, changes, digits, new_hash)
         person.birth_date, person.birth_year, person.name_key = birth_date, birth_year, key
-        person.fuzzy_key = similar.fuzzy_key(person.given_name, person.family_name, birth_date)
+        person.fuzzy_key = fuzzy
         if data.risk_settings is not None:
             _set_risk_settings(session, person.id, data.risk_settings)
         person.updated_at = utcnow()  # the version was claimed above
         session.add(person)
         session.flush()
+    similar.remember_not_duplicate(session, principal, person, possible)
     record(session, principal, "person.update", purpose=PURPOSE_CASEWORK, subject_type="person",
            subject_id=person.id, criterion={"fields": sorted(changes)})
     return detail(session, principal, person)[0]

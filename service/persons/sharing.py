@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from service.core.types import utcnow
+from service.organisations.models import Organisation
 from service.persons.models import Consent, ConsentPurpose, ConsentPurposeRow, ConsentRecipient
 from service.persons.policy import consent_is_active
 
@@ -30,10 +31,29 @@ def sharing_grants(session: Session, person_ids: list[uuid.UUID],
     return out
 
 
+def names(recipient_id: uuid.UUID | None, recipient_kind: str | None, org_id: uuid.UUID,
+          org_kind: str | None) -> bool:
+    """The one id-or-kind match: a consent recipient names the organisation itself or every organisation of its
+    kind."""
+    return recipient_id == org_id or (recipient_kind is not None and recipient_kind == org_kind)
+
+
 def allowed_categories(grants: list[tuple[uuid.UUID | None, str | None, set[str]]], provider_id: uuid.UUID,
                        provider_kind: str | None) -> set[str]:
     allowed: set[str] = set()
     for org_id, kind, categories in grants:
-        if org_id == provider_id or (kind is not None and kind == provider_kind):
+        if names(org_id, kind, provider_id, provider_kind):
             allowed |= categories
     return allowed
+
+
+def consents_naming(session: Session, consent_ids: list[uuid.UUID], org_id: uuid.UUID) -> set[uuid.UUID]:
+    """Which of the consents (any purpose) name the organisation as a recipient, by id or kind: the consents that
+    move with a transferred person."""
+    if not consent_ids:
+        return set()
+    kind = session.scalar(select(Organisation.kind).where(col(Organisation.id) == org_id))
+    rows = session.execute(select(ConsentRecipient.consent_id, ConsentRecipient.organisation_id,
+                                  ConsentRecipient.organisation_kind)
+                           .where(col(ConsentRecipient.consent_id).in_(consent_ids))).all()
+    return {consent_id for consent_id, rid, rkind in rows if names(rid, rkind, org_id, kind)}

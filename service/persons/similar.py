@@ -10,6 +10,8 @@ so possible duplicates are one index-backed equality (`ix_person_organisation_fu
 Registration answers 409 `possible-duplicate` with the candidates' ids (never their names: the caseworker
 opens them with the ordinary, audited person read) unless the request says `confirm_not_duplicate: true`;
 then the person is created and a `not_duplicate` link records the decision, so the pair is not flagged again.
+Changing a registered person's name or birth date (PATCH, `updatePerson`) applies the same rule to the new
+values, leaving out the person itself and the pairs already declared not duplicates.
 Only the organisation's own active, registered persons are ever candidates.
 """
 
@@ -80,15 +82,18 @@ def candidates(session: Session, organisation_id: uuid.UUID, key: str | None,
 
 
 def refuse_unless_confirmed(session: Session, principal: Principal, found: list[uuid.UUID],
-                            confirmed: bool) -> None:
-    """The registration's 409 when possible duplicates exist and the caseworker has not confirmed. Audited as a
-    refused `person.create` linked to each candidate (their existence was disclosed), naming no value."""
+                            confirmed: bool, action: str = "person.create",
+                            subject_id: uuid.UUID | None = None) -> None:
+    """The registration's (or a name/birth-date change's) 409 when possible duplicates exist and the caseworker
+    has not confirmed. Audited as a refused `action` linked to each candidate (their existence was disclosed),
+    naming no value."""
     if not found or confirmed:
         return
-    record(session, principal, "person.create", purpose="casework", subject_type="person", outcome="refused",
-           reason="possible_duplicate", criterion={"candidates": len(found)}, person_ids=found)
+    record(session, principal, action, purpose="casework", subject_type="person", subject_id=subject_id,
+           outcome="refused", reason="possible_duplicate", criterion={"candidates": len(found)}, person_ids=found)
+    again = "register again" if action == "person.create" else "send the change again"
     raise PossibleDuplicate("This may be a person already registered in your organisation. Open the candidates; if "
-                            "none is the same person, register again with confirm_not_duplicate: true.",
+                            f"none is the same person, {again} with confirm_not_duplicate: true.",
                             candidate_ids=[str(i) for i in found],
                             errors=[{"field": None, "message": "possible duplicate registration",
                                      "code": "possible_duplicate"}])

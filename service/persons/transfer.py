@@ -13,10 +13,14 @@ cancel while it is pending. At most one transfer per person is pending (a partia
   (409) and nothing changes.
 - Deciding is one conditional UPDATE (`pending` → `accepted` / `cancelled` / `declined`), so a concurrent accept
   and cancel have exactly one winner; the loser gets 409 with the current status.
+- Case ownership moves with the case (as in Primero and HMIS): on acceptance the reactions registered with
+  `register_transfer_hook` run in the same transaction — referrals re-points the person's *open* referrals to
+  the receiving organisation as referrer (closed ones stay with the sender as history), see `service/wiring.py`.
 - Every step is audited on both sides: one event in the actor's organisation and one in the other party's.
 """
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import false, or_, select, update
@@ -36,16 +40,26 @@ from service.persons.links_dto import TransferAccept, TransferCreate, TransferRe
 from service.persons.models import (
     Consent,
     ConsentPurpose,
-    ConsentRecipient,
     DataCategory,
     Person,
     PersonRiskSetting,
     PersonTransfer,
     TransferStatus,
 )
-from service.persons.sharing import allowed_categories, sharing_grants
+from service.persons.sharing import allowed_categories, consents_naming, names, sharing_grants
 
 CASEWORK = "casework"
+
+# (session, accepting principal, the accepted transfer, the acceptance body) → how many rows moved, by kind
+TransferHook = Callable[[Session, Principal, PersonTransfer, TransferAccept], dict[str, int]]
+on_person_transferred: list[TransferHook] = []
+
+
+def register_transfer_hook(hook: TransferHook) -> TransferHook:
+    """Call `hook` when a transfer is accepted, after the consents have moved or ended (usable as a decorator)."""
+    if hook not in on_person_transferred:
+        on_person_transferred.append(hook)
+    return hook
 
 
 def visible_transfers(principal: Principal) -> Any:
@@ -67,27 +81,45 @@ def _audit(session: Session, principal: Principal, t: PersonTransfer, action: st
                    criterion=facts, organisation_id=other, actor_id=str(principal.id), actor_type=principal.kind)
 
 
-def _grants(session: Session, person_id: uuid.UUID, org_id: uuid.UUID) -> tuple[set[str], bool]:
-    """(data categories of live sharing consents naming the organisation, whether a contact consent is live)."""
-    kind = session.scalar(select(Organisation.kind).where(col(Organisation.id) == org_id))
-    categories = allowed_categories(sharing_grants(session, [person_id]).get(person_id, []), org_id, kind)
-    contact = bool(session.scalar(select(policy.active_consent(ConsentPurpose.contact, person_id=person_id))))
-    return categories, contact
+def _receiver_views(session: Session, transfers: list[PersonTransfer]) -> dict[uuid.UUID, TransferredPerson]:
+    """The receiver's consent-gated summaries of a page of transfers, in a constant number of statements (the
+    persons, their sharing grants, their contact consents, their risk settings and the receivers' kinds), keyed
+    by transfer id. A transfer missing from the answer shows the receiver no person."""
+    if not transfers:
+        return {}
+    person_ids = list({t.person_id for t in transfers})
+    persons = {p.id: p for p in session.scalars(select(Person).where(col(Person.id).in_(person_ids),
+                                                                   policy.registration_active()))}
+    if not persons:
+        return {}
+    kinds: dict[uuid.UUID, str | None] = dict(session.execute(select(Organisation.id, Organisation.kind).where(
+        col(Organisation.id).in_({t.to_organisation_id for t in transfers}))).all())
+    grants = sharing_grants(session, list(persons))
+    contact = set(session.scalars(select(Person.id).where(col(Person.id).in_(list(persons)),
+                                                          policy.active_consent(ConsentPurpose.contact))))
+    risks: dict[uuid.UUID, list[str]] = {}
+    for person_id, code in session.execute(
+            select(PersonRiskSetting.person_id, PersonRiskSetting.risk_setting_code)
+            .where(col(PersonRiskSetting.person_id).in_(list(persons)))
+            .order_by(col(PersonRiskSetting.risk_setting_code))):
+        risks.setdefault(person_id, []).append(code)
+    views: dict[uuid.UUID, TransferredPerson] = {}
+    for t in transfers:
+        person = persons.get(t.person_id)
+        if person is None:
+            continue
+        person_grants = grants.get(person.id, [])
+        categories = allowed_categories(person_grants, t.to_organisation_id, kinds.get(t.to_organisation_id))
+        if not any(names(rid, rkind, t.to_organisation_id, kinds.get(t.to_organisation_id))
+                   for rid, rkind, _ in person_grants):
+            continue  # no consent names the receiver: it sees the transfer, not the person
+        views[t.id] = _summary(person, categories, person.id in contact, risks.get(person.id, []))
+    return views
 
 
-def _receiver_view(session: Session, t: PersonTransfer) -> TransferredPerson | None:
-    person = session.scalar(select(Person).where(col(Person.id) == t.person_id,
-                                                 policy.registration_active()))
-    if person is None:
-        return None
-    categories, contact = _grants(session, person.id, t.to_organisation_id)
-    if not categories and not session.scalar(select(policy.sharing_covers(person.id, t.to_organisation_id))):
-        return None  # no consent names the receiver: it sees the transfer, not the person
+def _summary(person: Person, categories: set[str], contact: bool, risks: list[str]) -> TransferredPerson:
     if not contact:
-        categories.discard(DataCategory.contact_details)
-    risks = list(session.scalars(select(PersonRiskSetting.risk_setting_code)
-                                 .where(col(PersonRiskSetting.person_id) == person.id)
-                                 .order_by(col(PersonRiskSetting.risk_setting_code))))
+        categories = categories - {DataCategory.contact_details}
     has = categories.__contains__
     return TransferredPerson(
         id=person.id, given_name=person.given_name, age_group=age_group(person.birth_year),
@@ -101,15 +133,23 @@ def _receiver_view(session: Session, t: PersonTransfer) -> TransferredPerson | N
         loneliness_latest_total=person.loneliness_latest_total if has(DataCategory.loneliness_scores) else None)
 
 
-def _read(session: Session, principal: Principal, t: PersonTransfer) -> TransferRead:
-    receiving = (t.status == TransferStatus.pending and principal.organisation_id == t.to_organisation_id)
-    return TransferRead(
+def _receiving(principal: Principal, t: PersonTransfer) -> bool:
+    return t.status == TransferStatus.pending and principal.organisation_id == t.to_organisation_id
+
+
+def _reads(session: Session, principal: Principal, transfers: list[PersonTransfer]) -> list[TransferRead]:
+    views = _receiver_views(session, [t for t in transfers if _receiving(principal, t)])
+    return [TransferRead(
         id=t.id, person_id=t.person_id, from_organisation_id=t.from_organisation_id,
         to_organisation_id=t.to_organisation_id, status=t.status, requested_by=t.requested_by,
         requested_at=t.requested_at, decided_by=t.decided_by, decided_at=t.decided_at,
         carried_consent_ids=[uuid.UUID(i) for i in t.carried_consent_ids or []],
         ended_consent_ids=[uuid.UUID(i) for i in t.ended_consent_ids or []],
-        person=_receiver_view(session, t) if receiving else None)
+        person=views.get(t.id)) for t in transfers]
+
+
+def _read(session: Session, principal: Principal, t: PersonTransfer) -> TransferRead:
+    return _reads(session, principal, [t])[0]
 
 
 def request(session: Session, principal: Principal, person_id: uuid.UUID, data: TransferCreate) -> TransferRead:
@@ -160,7 +200,7 @@ def list_transfers(session: Session, principal: Principal, page: PageParams, dir
     if status is not None:
         stmt = stmt.where(col(PersonTransfer.status) == status)
     rows, cursor = keyset_page(session, stmt, [col(PersonTransfer.requested_at), col(PersonTransfer.id)], page)
-    reads = [_read(session, principal, t) for t in rows]
+    reads = _reads(session, principal, list(rows))
     record(session, principal, "person.transfer_list", purpose=CASEWORK, subject_type="person",
            criterion={"direction": direction, "status": status, "results": len(rows)},
            person_ids=[r.person_id for r in reads if r.person is not None])
@@ -190,13 +230,6 @@ def cancel(session: Session, principal: Principal, transfer_id: uuid.UUID) -> Tr
     return _read(session, principal, t)
 
 
-def _carries(session: Session, consent_ids: list[uuid.UUID], org_id: uuid.UUID) -> set[uuid.UUID]:
-    kind = session.scalar(select(Organisation.kind).where(col(Organisation.id) == org_id))
-    return set(session.scalars(select(ConsentRecipient.consent_id).where(
-        col(ConsentRecipient.consent_id).in_(consent_ids),
-        or_(col(ConsentRecipient.organisation_id) == org_id, col(ConsentRecipient.organisation_kind) == kind))))
-
-
 def accept(session: Session, principal: Principal, transfer_id: uuid.UUID, data: TransferAccept) -> TransferRead:
     guards.require_manage(session, principal, "person.transfer_accept")
     t = _load(session, principal, transfer_id, "person.transfer_accept")
@@ -215,7 +248,7 @@ def accept(session: Session, principal: Principal, transfer_id: uuid.UUID, data:
     active = list(session.scalars(select(Consent).where(col(Consent.person_id) == person.id,
                                                         policy.consent_is_active())
                                   .order_by(col(Consent.given_at), col(Consent.id))))
-    carried = _carries(session, [c.id for c in active], t.to_organisation_id)
+    carried = consents_naming(session, [c.id for c in active], t.to_organisation_id)
     person.organisation_id = t.to_organisation_id
     guards.touch(person)
     session.add(person)
@@ -244,5 +277,8 @@ def accept(session: Session, principal: Principal, transfer_id: uuid.UUID, data:
     t.ended_consent_ids = sorted(str(c.id) for c in ended)
     session.add(t)
     session.flush()
-    _audit(session, principal, t, "person.transfer_accept", carried=len(carried), ended=len(ended))
+    moved: dict[str, int] = {}
+    for hook in list(on_person_transferred):
+        moved.update(hook(session, principal, t, data))
+    _audit(session, principal, t, "person.transfer_accept", carried=len(carried), ended=len(ended), moved=moved)
     return _read(session, principal, t)

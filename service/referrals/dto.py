@@ -26,6 +26,7 @@ from service.referrals.models import (
 from service.referrals.models import AgreementEnding as AgreementEnding  # re-exported for the doors
 from service.referrals.models import GoalCategory as GoalCategory
 from service.referrals.models import TopicState as TopicState
+from service.referrals.rhythm_dto import MAX_GOALS, GoalCreate
 from service.referrals.workflow import PROVIDER_REASONS, Action
 
 
@@ -62,6 +63,10 @@ class ReferralCreate(InputModel):
         description="Who at your organisation the provider calls back (a staff member, not the person).")
     referrer_contact_phone: Phone | None = Field(default=None, description="That contact's direct phone.")
     referrer_contact_email: EmailStr | None = Field(default=None, description="That contact's e-mail.")
+    goals: list[GoalCreate] = Field(
+        default_factory=list, max_length=MAX_GOALS,
+        description="Goals agreed with the person (free text, optional category), written with the referral; "
+                    "more can be added while it is open (…/goals).")
 
     @field_validator("shared_categories")
     @classmethod

@@ -4,7 +4,9 @@ machine-readable JSON document, for the organisation that holds the person. Audi
 Contents: the profile (CPR masked unless the caller holds persons:read_cpr, as on every read), every consent
 with its history (withdrawn, expired, narrowed successors) and the metadata of attached documents (the
 documents themselves are downloaded one by one), the T-ILS measurements, every referral with its history
-and outcome, contact agreement and contact log (also what the provider recorded), and the access log.
+and outcome, contact agreement and contact log (also what the provider recorded), the duplicate decisions about
+the person (link ids, kinds, dates and the other record's id — never the other record's data) and its transfers
+between organisations (ids, dates, states, organisations), and the access log.
 A constant number of statements, whatever the person's history.
 
 It lives in referrals, the latest domain whose data it collects: referrals may read persons, persons reads no
@@ -15,7 +17,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from pydantic import Field
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -28,7 +31,8 @@ from service.persons import guards, reads
 from service.persons.access_log import AccessLogEntry, all_entries
 from service.persons.documents import DocumentRead, documents_for_persons
 from service.persons.dto import ConsentRead, MeasurementRead, PersonRead
-from service.persons.models import LonelinessMeasurement
+from service.persons.links_dto import PersonLinkRead
+from service.persons.models import LonelinessMeasurement, PersonLink, PersonTransfer
 from service.referrals.contacts import _agreement_read, log_read
 from service.referrals.dto import ContactAgreementRead, ContactLogRead, TransitionRead
 from service.referrals.models import ContactAgreement, ContactLogEntry, Referral, ReferralTransition
@@ -62,6 +66,19 @@ class Controller(OutputModel):
     organisation_name: str | None
 
 
+class ExportedTransfer(OutputModel):
+    id: uuid.UUID
+    status: str
+    from_organisation_id: uuid.UUID
+    from_organisation_name: str | None
+    to_organisation_id: uuid.UUID
+    to_organisation_name: str | None
+    requested_at: datetime
+    decided_at: datetime | None
+    carried_consent_ids: list[uuid.UUID]
+    ended_consent_ids: list[uuid.UUID]
+
+
 class SubjectAccessExport(OutputModel):
     format: str
     generated_at: datetime
@@ -71,7 +88,31 @@ class SubjectAccessExport(OutputModel):
     consent_documents: list[DocumentRead]
     loneliness_measurements: list[MeasurementRead]
     referrals: list[ExportedReferral]
+    links: list[PersonLinkRead] = Field(description="Duplicate decisions naming the person (either side).")
+    transfers: list[ExportedTransfer] = Field(description="Moves of the person between organisations.")
     access_log: list[AccessLogEntry]
+
+
+def _links(session: Session, person_id: uuid.UUID) -> list[PersonLinkRead]:
+    rows = session.scalars(select(PersonLink).where(or_(col(PersonLink.person_id) == person_id,
+                                                        col(PersonLink.other_person_id) == person_id))
+                           .order_by(col(PersonLink.created_at), col(PersonLink.id)))
+    return [PersonLinkRead.model_validate(link) for link in rows]
+
+
+def _transfers(session: Session, person_id: uuid.UUID) -> list[ExportedTransfer]:
+    rows = list(session.scalars(select(PersonTransfer).where(col(PersonTransfer.person_id) == person_id)
+                                .order_by(col(PersonTransfer.requested_at), col(PersonTransfer.id))))
+    if not rows:
+        return []
+    names: dict[uuid.UUID, str] = dict(session.execute(select(Organisation.id, Organisation.name).where(
+        col(Organisation.id).in_({o for t in rows for o in (t.from_organisation_id, t.to_organisation_id)}))).all())
+    return [ExportedTransfer(
+        id=t.id, status=t.status, from_organisation_id=t.from_organisation_id,
+        from_organisation_name=names.get(t.from_organisation_id), to_organisation_id=t.to_organisation_id,
+        to_organisation_name=names.get(t.to_organisation_id), requested_at=t.requested_at, decided_at=t.decided_at,
+        carried_consent_ids=[uuid.UUID(i) for i in t.carried_consent_ids or []],
+        ended_consent_ids=[uuid.UUID(i) for i in t.ended_consent_ids or []]) for t in rows]
 
 
 def _referrals(session: Session, person_id: uuid.UUID) -> list[ExportedReferral]:
@@ -123,7 +164,8 @@ def export(session: Session, principal: Any, person_id: uuid.UUID) -> SubjectAcc
         person=profile, consents=reads.consents_for_persons(session, [person.id])[person.id],
         consent_documents=documents_for_persons(session, [person.id])[person.id],
         loneliness_measurements=[reads.measurement_read(m) for m in measurements],
-        referrals=_referrals(session, person.id), access_log=all_entries(session, person.id))
+        referrals=_referrals(session, person.id), links=_links(session, person.id),
+        transfers=_transfers(session, person.id), access_log=all_entries(session, person.id))
     record(session, principal, "person.export", purpose=guards.PURPOSE_DATA_PROTECTION, subject_type="person",
            subject_id=person.id, criterion={"referrals": len(document.referrals),
                                             "access_log_entries": len(document.access_log)})

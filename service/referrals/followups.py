@@ -29,11 +29,10 @@ from service.referrals import policy
 from service.referrals.guards import PURPOSE, load
 from service.referrals.models import FollowUp, Referral, ReferralGoal, ReferralStatus
 from service.referrals.rhythm import LOCAL
-from service.referrals.rhythm_dto import FollowUpMeasurementRecord, FollowUpRead, GoalCreate, GoalRead
+from service.referrals.rhythm_dto import MAX_GOALS, FollowUpMeasurementRecord, FollowUpRead, GoalCreate, GoalRead
 
 GOALS_OPEN = (ReferralStatus.sent, ReferralStatus.accepted, ReferralStatus.started)
 GOALS_ASSESSED = (ReferralStatus.completed, ReferralStatus.ended_early)
-MAX_GOALS = 10
 
 
 def months_later(at: datetime, months: int) -> datetime:
@@ -201,13 +200,20 @@ def add_goal(session: Session, principal: Principal, referral_id: uuid.UUID, dat
     if have >= MAX_GOALS:
         raise Unprocessable("Too many goals.", errors=[
             {"field": "text", "message": f"at most {MAX_GOALS} goals per referral", "code": "too_many"}])
-    goal = ReferralGoal(referral_id=referral.id, text=data.text,
-                        category=str(data.category) if data.category else None, created_by=principal.id)
-    session.add(goal)
+    return write_goals(session, principal, referral, [data])[0]
+
+
+def write_goals(session: Session, principal: Principal, referral: Referral, goals: list[GoalCreate],
+                action: str = "referral_goal.add") -> list[GoalRead]:
+    """Write goals of a referral the caller may change (checked by the caller), each audited."""
+    rows = [ReferralGoal(referral_id=referral.id, text=g.text, category=str(g.category) if g.category else None,
+                         created_by=principal.id) for g in goals]
+    session.add_all(rows)
     session.flush()
-    record(session, principal, action, purpose=PURPOSE, subject_type="referral", subject_id=referral.id,
-           criterion={"goal_id": str(goal.id), "category": goal.category})
-    return goal_read(goal)
+    for goal in rows:
+        record(session, principal, action, purpose=PURPOSE, subject_type="referral", subject_id=referral.id,
+               criterion={"goal_id": str(goal.id), "category": goal.category})
+    return [goal_read(g) for g in rows]
 
 
 def assess_goals(session: Session, principal: Principal, referral_id: uuid.UUID,

@@ -85,6 +85,9 @@ class FollowUpMeasurementCreate(TilsAnswers):
         "full, or phone_short: the same three items and 1–3 scale, read aloud on the phone"))
 
 
+MAX_GOALS = 10  # per referral
+
+
 class GoalCreate(InputModel):
     text: str = Field(min_length=1, max_length=500, description="As agreed with the person.")
     category: GoalCategory | None = None
@@ -96,7 +99,7 @@ class GoalAssessment(InputModel):
 
 
 class GoalsAssess(InputModel):
-    goals: list[GoalAssessment] = Field(min_length=1, max_length=10)
+    goals: list[GoalAssessment] = Field(min_length=1, max_length=MAX_GOALS)
 
     @model_validator(mode="after")
     def _once(self) -> Self:

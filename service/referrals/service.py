@@ -30,7 +30,7 @@ from service.persons.guards import PURPOSE_CASEWORK
 from service.persons.models import ConsentPurpose, Person
 from service.persons.policy import can_manage, registration_active, sharing_covers, visible_persons
 from service.persons.sharing import allowed_categories, sharing_grants
-from service.referrals import policy
+from service.referrals import followups, policy
 from service.referrals.dto import ReferralCreate, ReferralDetail, ReferralRead, SharedPerson
 from service.referrals.guards import PURPOSE, denied, field_error, load, require_read
 from service.referrals.models import Referral, ReferralStatus, ReferralTransition
@@ -115,7 +115,9 @@ def create(session: Session, principal: Principal, data: ReferralCreate) -> Refe
     emit(session, ReferralChanged.of(SEND, referral))
     record(session, principal, "referral.create", purpose=PURPOSE, subject_type="referral", subject_id=referral.id,
            criterion={"person_id": str(person.id), "offer_id": str(offer.id),
-                      "shared_categories": referral.shared_categories})
+                      "shared_categories": referral.shared_categories, "goals": len(data.goals)})
+    if data.goals:  # agreed with the person at referral: written in the same transaction
+        followups.write_goals(session, principal, referral, data.goals)
     return detail(session, principal, referral)
 
 
