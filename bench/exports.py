@@ -1,11 +1,13 @@
 """Peak memory of the exports: the report as CSV (streamed) and XLSX (write-only workbook), and the HSDS 3.0
 directory walked page by page (`/hsds/services?full=true&per_page=200`, the way a consumer exports it).
 
-    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/tvaers_bench python -m bench.exports
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/tvaers_bench python -m bench.exports [--fraction 0.1]
 
-Run it on two databases made by `python -m bench.generate` with 10× different sizes: the peaks (Python heap,
-tracemalloc) should not grow with the data. The report's size is bounded by its categories (cells, margins),
-never by the number of persons; the HSDS walk holds one page at a time.
+Two sizes from ONE database (no second generator run): first a slice holding about `--fraction` of the data —
+the municipalities (in code order) that hold that share of the persons for the report, and the organisations
+based in them for the HSDS walk — then everything. The peaks (Python heap, tracemalloc) should not grow with the
+data: the report's size is bounded by its categories (risk setting × age group × quarter, the same in both
+sizes), never by the number of persons; the HSDS walk holds one page at a time. `--fraction 0` skips the slice.
 """
 
 import argparse
@@ -49,42 +51,75 @@ def _analyst(session: Session) -> Principal:
                      permissions=permissions_for(Role.analyst))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--lang", default="da", choices=["da", "en"])
-    args = parser.parse_args()
-    year = date.today().year
-    params = Rec4Params(period_from=date(year - 2, 1, 1), period_to=date(year, 12, 31),
-                        group_by=["municipality", "quarter"], lang=args.lang)
-    with Session(bind=get_engine()) as session:
-        persons = session.scalar(select(func.count()).select_from(Person))
-        offers = session.scalar(select(func.count()).select_from(Offer).where(col(Offer.status) == "published"))
-        principal = _analyst(session)
+def _slice(session: Session, fraction: float) -> tuple[list[str], list[uuid.UUID]]:
+    """The first municipalities (by code) holding `fraction` of the persons, and the organisations based there."""
+    total = session.scalar(select(func.count()).select_from(Person)) or 0
+    per_municipality = session.execute(select(Person.municipality_code, func.count()).group_by(
+        col(Person.municipality_code)).order_by(col(Person.municipality_code))).all()
+    chosen: list[str] = []
+    held = 0
+    for code, n in per_municipality:
+        if held >= fraction * total:
+            break
+        chosen.append(code)
+        held += n
+    orgs = list(session.scalars(select(Organisation.id).where(col(Organisation.municipality_code).in_(chosen))))
+    return chosen, orgs
 
-        def csv_export() -> int:
-            return sum(len(chunk) for chunk in render.iter_csv(rec4(session, principal, params, fmt="csv")))
 
-        def xlsx_export() -> int:
-            return len(render.to_xlsx(rec4(session, principal, params, fmt="xlsx")))
+def run_size(session: Session, principal: Principal, label: str, params: Rec4Params,
+             organisations: list[uuid.UUID] | None) -> None:
+    """Print the three peaks of one size (organisations None: the whole directory)."""
 
-        def hsds_walk() -> int:
-            size, page, total_pages = 0, 1, 1
+    def csv_export() -> int:
+        return sum(len(chunk) for chunk in render.iter_csv(rec4(session, principal, params, fmt="csv")))
+
+    def xlsx_export() -> int:
+        return len(render.to_xlsx(rec4(session, principal, params, fmt="xlsx")))
+
+    def hsds_walk() -> int:
+        size = 0
+        for org in organisations if organisations is not None else [None]:
+            query = hsds_api.ServiceQuery(organization_id=None if org is None else str(org))
+            page, total_pages = 1, 1
             while page <= total_pages:
-                doc = hsds_api.list_services(session, hsds_api.ServiceQuery(), page, PER_PAGE, full=True)
+                doc = hsds_api.list_services(session, query, page, PER_PAGE, full=True)
                 total_pages = doc["total_pages"]
                 size += len(doc["contents"])
                 page += 1
-            return size
+        return size
 
-        print(f"data: {persons:,} persons, {offers:,} published offers")
-        for label, run in (("report CSV (municipality × quarter)", csv_export),
-                           ("report XLSX (municipality × quarter)", xlsx_export),
-                           (f"HSDS services, every page of {PER_PAGE}, full", hsds_walk)):
-            peak, out = _peak(run)
-            session.rollback()  # no audit rows left behind
-            print(f"{label:<48} peak {peak:>7.1f} MiB   output {out:,} {'services' if 'HSDS' in label else 'bytes'}",
-                  flush=True)
+    persons = session.scalar(select(func.count()).select_from(Person).where(
+        col(Person.municipality_code).in_(params.municipality)) if params.municipality else
+        select(func.count()).select_from(Person))
+    print(f"{label}: {persons:,} persons", flush=True)
+    cells = " × ".join(params.group_by)
+    for name, run in ((f"report CSV ({cells})", csv_export), (f"report XLSX ({cells})", xlsx_export),
+                      (f"HSDS services, every page of {PER_PAGE}, full", hsds_walk)):
+        peak, out = _peak(run)
+        session.rollback()  # no audit rows left behind
+        print(f"  {name:<58} peak {peak:>7.1f} MiB   output {out:,} {'services' if 'HSDS' in name else 'bytes'}",
+              flush=True)
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lang", default="da", choices=["da", "en"])
+    parser.add_argument("--fraction", type=float, default=0.1,
+                        help="share of the persons in the small size (0: only the full size)")
+    args = parser.parse_args()
+    year = date.today().year
+    base = {"period_from": date(year - 2, 1, 1), "period_to": date(year, 12, 31),
+            "group_by": ["risk_setting", "age_group", "quarter"], "lang": args.lang}
+    with Session(bind=get_engine()) as session:
+        offers = session.scalar(select(func.count()).select_from(Offer).where(col(Offer.status) == "published"))
+        principal = _analyst(session)
+        print(f"data: {offers:,} published offers in all")
+        if args.fraction > 0:
+            municipalities, organisations = _slice(session, args.fraction)
+            run_size(session, principal, f"small: {len(municipalities)} municipalities",
+                     Rec4Params(**base, municipality=municipalities), organisations)
+        run_size(session, principal, "full: every municipality", Rec4Params(**base), None)
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from service.core.settings import get_settings
 from service.organisations.models import Organisation
@@ -211,3 +211,28 @@ def test_perturb_equals_the_p_table_inverse_cdf(n, cell_key, threshold):
             expected = value
             break
     assert cellkey.perturb(n, cell_key, threshold) == expected
+
+
+def test_a_served_report_reads_the_summary_in_one_statement(client, db, engine, make_org, make_user):
+    """The fast path is one indexed summary read (every family the report needs: counts, offers, barriers and the
+    pooled "what works" table, key IN (...)), not one read per family; nothing recomputes a family."""
+    ministry = make_org(kind="ministry", name=f"Ministeriet {uuid.uuid4().hex[:6]}", is_national=True)
+    headers = make_user("analyst", ministry).headers
+    build(db, make_org)
+    url = "/api/v1/reports/rec4?period_from=2026-01-01&period_to=2026-12-31&group_by=risk_setting,quarter"
+    assert client.get(url, headers=headers).json()["freshness"]["source"] == "live"
+    seen: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()).lower())
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        doc = client.get(url, headers=headers).json()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert doc["freshness"]["source"] == "summary"
+    summary_reads = [s for s in seen if s.startswith("select") and "from report_summary" in s]
+    assert len(summary_reads) == 1, summary_reads
+    assert not [s for s in seen if "from person" in s or "from referral" in s or "report_summary (" in s]
+    assert len(seen) <= 12, seen  # auth + scope, categories, one summary read, mapping barriers, audit

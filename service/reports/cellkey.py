@@ -111,14 +111,25 @@ def protect(dimensions: Sequence[str], counts: Mapping[str, Mapping[Key, int]],
     cats = {d: tuple(sorted(categories[d])) for d in dims}
     space = key_space(dims, cats)
     measures: dict[str, dict[Key, Value]] = {}
+    zero = Value(0, False, CELL_KEY)
     for name, table in counts.items():
+        # Only cells with units get noise; an empty cell publishes 0 (one shared immutable Value), so the cost
+        # follows the populated cells, not the key space (thousands of cells at three groupings).
         keys = cell_keys.get(name, {})
-        measures[name] = {k: Value(perturb(int(table.get(k) or 0), int(keys.get(k) or 0), threshold), False,
-                                   CELL_KEY) for k in space}
+        published = dict.fromkeys(space, zero)
+        for k, n in table.items():
+            if n and k in published:
+                published[k] = Value(perturb(int(n), int(keys.get(k) or 0), threshold), False, CELL_KEY)
+        measures[name] = published
+    no_base = Value(None, False, CELL_KEY)
     for name, spec in (derived or {}).items():
         out: dict[Key, Value] = {}
+        base_counts = counts[spec.base]
         for k in space:
-            true_base = int(counts[spec.base].get(k) or 0)
+            true_base = int(base_counts.get(k) or 0)
+            if not true_base:
+                out[k] = no_base
+                continue
             shown_base = measures[spec.base][k].value
             if true_base >= threshold and isinstance(shown_base, int) and shown_base >= threshold:
                 out[k] = Value(spec.compute(k, measures), False, FROM_CELL_KEYS)

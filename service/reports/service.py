@@ -23,7 +23,7 @@ from service.reports.dimensions import Categories, load_categories
 from service.reports.disclosure import Key, ProtectedReport, Value
 from service.reports.dto import Rec4Params
 from service.reports.policy import ReportScope, scope_for
-from service.reports.what_works import what_works
+from service.reports.what_works import pooled_query, what_works
 
 MAX_PLAN_MEASURES = 25
 # indicator names stored with action-plan measures before the measures were renamed (issue #13)
@@ -217,6 +217,7 @@ def rec4(session: Session, principal: Principal, params: Rec4Params, *, fmt: str
     threshold = get_settings().disclosure_threshold
     categories = load_categories(session, params.period_from, params.period_to)
     reader = fast_path_reader(session)
+    reader.prefetch(_families(q, categories))
     report, offers, not_applicable = compute(session, q, categories, threshold, reader)
     reported, from_referrals = barriers(session, q, threshold, reader)
     plan = _action_plan(session, q, categories, threshold, reader) if params.include_action_plan else []
@@ -225,6 +226,15 @@ def rec4(session: Session, principal: Principal, params: Rec4Params, *, fmt: str
            criterion={**params.model_dump(mode="json"), "format": fmt, "scope": scope.description})
     return Rec4Report(params, scope, q, categories, report, offers, not_applicable, reported, from_referrals,
                       plan, datetime.now(UTC), works, reader.freshness())
+
+
+def _families(q: sql.Query, categories: Categories) -> list[tuple[str, sql.Query, tuple[str, ...]]]:
+    """Every summary row one report reads (compute, barriers, what works), for the reader's single prefetch."""
+    wanted = [("offers", q, categories.values["quarter"]), ("referrals", q, ()), ("tils", q, ()),
+              ("barriers", q, ()), ("tils", pooled_query(q), ())]
+    if "offer_category" not in q.group_by and "offer_category" not in q.filters:
+        wanted.append(("persons", q, ()))
+    return wanted
 
 
 def fast_path_reader(session: Session) -> summary.Reader:

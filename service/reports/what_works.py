@@ -33,13 +33,19 @@ def interval(n: int, total: float, squares: float) -> tuple[float, float, float]
     return mean, mean - half, mean + half
 
 
+def pooled_query(q: sql.Query) -> sql.Query:
+    """The report's query pooled over the window, by offer category: the caller's scope (municipalities, risk
+    settings) and person filters still apply; quarters do not."""
+    start, end = window(q.period_to)
+    filters = {k: v for k, v in q.filters.items() if k in ("municipality", "region", "risk_setting", "age_group",
+                                                            "offer_category")}
+    return replace(q, period_from=start, period_to=end, group_by=("offer_category",), filters=filters)
+
+
 def what_works(session: Session, q: sql.Query, categories: tuple[str, ...], threshold: int,
                reader: summary.Reader | None = None) -> dict[str, Any]:
     start, end = window(q.period_to)
-    # the caller's scope (municipalities, risk settings) and person filters still apply; quarters do not
-    filters = {k: v for k, v in q.filters.items() if k in ("municipality", "region", "risk_setting", "age_group",
-                                                            "offer_category")}
-    pooled = replace(q, period_from=start, period_to=end, group_by=("offer_category",), filters=filters)
+    pooled = pooled_query(q)
     raw = summary.tils(reader or summary.Reader(session, None), pooled)
     rows = []
     for category in categories:
