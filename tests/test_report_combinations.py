@@ -24,6 +24,7 @@ defect 6: a filter clause that fails to compile next to a grouping's joins fails
 
 import itertools
 import json
+import os
 import typing
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ from tests.report_data import PERIOD, build
 
 CONTRACT = json.loads((Path(__file__).parents[1] / "schema" / "openapi.json").read_text())
 REST_PARAMETERS = {p["name"] for p in CONTRACT["paths"]["/api/v1/reports/rec4"]["get"]["parameters"]}
+# The full product runs when asked (TVAERS_EXHAUSTIVE_REPORTS=1), not in every CI run: over an hour per database
+# until compiling a report statement gets cheaper (issue #13 keeps this open).
+exhaustive = pytest.mark.skipif(not os.environ.get("TVAERS_EXHAUSTIVE_REPORTS"),
+                                reason="set TVAERS_EXHAUSTIVE_REPORTS=1 (over an hour per database)")
 
 
 def _max_group_by() -> int:
@@ -120,6 +125,7 @@ def test_every_grouping_with_all_and_no_filters_and_every_filter_set_ungrouped(c
 
 
 @pytest.mark.slow
+@exhaustive
 @pytest.mark.parametrize("who", ["analyst", "org_admin"])
 def test_every_grouping_with_every_set_of_filters(client, db, actors, who):
     """42 groupings × 64 filter sets per role: every statement shape a caller can cause (over an hour each)."""
@@ -130,6 +136,7 @@ def test_every_grouping_with_every_set_of_filters(client, db, actors, who):
 
 
 @pytest.mark.slow
+@exhaustive
 @pytest.mark.parametrize("who", ["analyst", "org_admin"])
 def test_every_filter_value_under_every_grouping_that_meets_it(client, db, actors, who):
     """Every category of every filter (one at a time), under every grouping that contains the filter's own
