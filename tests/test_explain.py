@@ -172,7 +172,7 @@ def test_referral_lists_walk_the_organisation_sent_at_index(national, side, role
     org = orgs[0] if big else orgs[7]
     who = principal(org, role)
     filters = referrals.ReferralFilters(direction=side)
-    statement = captured(conn, lambda s: referrals.list_referral_reads(s, who, PageParams(limit=PAGE), filters),
+    statement = captured(conn, lambda s: referrals.list_referrals(s, who, PageParams(limit=PAGE), filters),
                          "referral")
     plan = plan_of(conn, *statement)
     assert_index_backed(plan, index)
