@@ -51,24 +51,21 @@ def to_problem(exc: DomainError | ValidationError) -> Problem:
                    candidate_ids=list(data.get("candidate_ids") or []))
 
 
-def attempt(info: Info, action: Callable[[], T]) -> T | Problem:
-    """Run a mutation's domain call; a refusal becomes a Problem and marks the request failed."""
+def attempt(info: Info | None, action: Callable[[], T]) -> T | Problem:
+    """Run a domain call; a refusal becomes a Problem. With `info`, the request is marked failed (rolled back)."""
     try:
         return action()
     except (DomainError, ValidationError) as exc:
-        info.context.failed = True
+        if info is not None:
+            info.context.failed = True
         return to_problem(exc)
 
 
 def _problems(resolver: Callable[P, T], roll_back: bool) -> Callable[P, T | Problem]:
     @functools.wraps(resolver)
     def run(*args: P.args, **kwargs: P.kwargs) -> T | Problem:
-        try:
-            return resolver(*args, **kwargs)
-        except (DomainError, ValidationError) as exc:
-            if roll_back:
-                kwargs["info"].context.failed = True  # type: ignore[attr-defined]
-            return to_problem(exc)
+        info: Any = kwargs["info"] if roll_back else None
+        return attempt(info, lambda: resolver(*args, **kwargs))
     return run
 
 
@@ -89,10 +86,7 @@ def null_if_not_found(resolver: Callable[P, T]) -> Callable[P, T | None]:
 
     @functools.wraps(resolver)
     def run(*args: P.args, **kwargs: P.kwargs) -> T | None:
-        try:
-            return resolver(*args, **kwargs)
-        except NotFound:
-            return None
+        return or_none(lambda: resolver(*args, **kwargs))
     return run
 
 
