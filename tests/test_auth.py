@@ -139,3 +139,31 @@ def test_client_credentials_grant(client, make_user):
     old = client.post("/api/v1/auth/token", data={"grant_type": "client_credentials", "client_id": client_id,
                                                    "client_secret": secret})
     assert old.status_code == 401
+
+
+def test_a_token_verified_before_is_still_refused_once_expired_or_when_the_key_changes(client, make_user,
+                                                                                       monkeypatch):
+    """The verified-claims cache (core.security) must not outlive the token's expiry or the signing key."""
+    from service.core import security
+
+    actor = make_user("org_admin")
+    assert client.get("/api/v1/organisations", headers=actor.headers).status_code == 200  # verified, cached
+    exp = jwt.decode(actor.token, options={"verify_signature": False})["exp"]
+    monkeypatch.setattr(security, "_clock", lambda: exp - 1)
+    assert client.get("/api/v1/organisations", headers=actor.headers).status_code == 200
+    monkeypatch.setattr(security, "_clock", lambda: exp)  # PyJWT's rule: expired from `exp` on
+    assert client.get("/api/v1/organisations", headers=actor.headers).status_code == 401
+    monkeypatch.undo()
+    assert client.get("/api/v1/organisations", headers=actor.headers).status_code == 200
+    monkeypatch.setattr(get_settings(), "secret_key", "a-rotated-secret-of-sufficient-length-1234")
+    assert client.get("/api/v1/organisations", headers=actor.headers).status_code == 401
+
+
+def test_the_verified_token_cache_is_bounded():
+    from service.core.security import _VerifiedTokens
+
+    cache = _VerifiedTokens(3)
+    for i in range(5):
+        cache.put(("k", "i", "a", str(i)), {"n": i})
+    assert cache.get(("k", "i", "a", "0")) is None and cache.get(("k", "i", "a", "1")) is None
+    assert [cache.get(("k", "i", "a", str(i))) for i in (2, 3, 4)] == [{"n": 2}, {"n": 3}, {"n": 4}]
