@@ -4,11 +4,16 @@ workers, each against a bare FastAPI baseline measured in the same run.
     export DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/tvaers_speed_100k   # a throwaway database
     python -m bench.speed load --persons 100000      # bench.speed_data, committed per chunk, then VACUUM ANALYZE
     python -m bench.speed run                        # starts the servers itself, prints the table
+    python -m bench.speed curve --urls URL_10K URL_100K URL_1M   # `run` at each size, one table (scaling curve)
 
 `run` starts uvicorn (the real app, `service.main:server_app`) and the baseline (`bench.baseline_app`) on free
 local ports, measures latency with sequential requests (median and 95th percentile of `--requests`) and
 throughput with `wrk` (`--connections` connections, `--seconds` each, interleaved: baseline, 1 worker, baseline,
-2 workers). Accepts use referrals still `sent` to the big provider, a different one per request.
+2 workers). Accepts use referrals still `sent` to the big provider, a different one per request. Next to the
+request figures, `run` prints the database's own time for the statements of the hot lists (bench.speed_sql:
+the real service's statement, `EXPLAIN ANALYZE`, planning + execution). `curve` runs `run` (without the 2-worker
+round) against each database given, each in its own process with its own baseline, and prints the latencies side
+by side with the ratio of the largest size to the smallest (flat within 2× is the target).
 """
 
 import argparse
@@ -29,6 +34,7 @@ import httpx
 from sqlalchemy import select, text
 
 from bench.speed_data import load
+from bench.speed_sql import hot_queries
 from service.core.db import get_engine, new_session
 from service.core.permissions import Role, permissions_for
 from service.core.security import issue_token
@@ -181,11 +187,13 @@ def cmd_run(args: argparse.Namespace) -> None:
         persons = session.scalar(text("SELECT count(*) FROM person"))
         referrals = session.scalar(text("SELECT count(*) FROM referral"))
         first_code = session.scalar(text("SELECT min(code) FROM municipality"))
-        caseworker, _ = _user(session, f"{TAG} kommune {first_code}", Role.caseworker)
+        caseworker, municipality = _user(session, f"{TAG} kommune {first_code}", Role.caseworker)
         coordinator, provider = _user(session, f"{TAG} forening 1", Role.coordinator)
         sent = [str(r) for r in session.scalars(text(
             "SELECT id FROM referral WHERE provider_organisation_id = :p AND status = 'sent' ORDER BY sent_at DESC "
             "LIMIT :n"), {"p": provider, "n": args.requests + 10})]
+    with engine.connect() as conn:
+        database = hot_queries(conn, municipality, provider)
     engine.dispose()
     print(f"PostgreSQL, {persons:,} persons, {referrals:,} referrals; {os.cpu_count()} cores; "
           f"{args.requests} sequential requests per latency, wrk -c{args.connections} {args.seconds} s")
@@ -217,6 +225,10 @@ def cmd_run(args: argparse.Namespace) -> None:
                 rows.append((name, f"{p50:.1f} | {p95:.1f} | {base_p50 / p50:.3f}"))
             base_rps = wrk(f"{base}/persons", None, args.seconds, args.connections)
             one_rps = wrk(f"{app}{api}/persons?limit=50", caseworker, args.seconds, args.connections)
+    print("\n| statement (EXPLAIN ANALYZE, median of 5) | planning ms | execution ms | plan starts at |\n"
+          "|---|---|---|---|")
+    for name, t in database:
+        print(f"| {name} | {t['planning']:.2f} | {t['execution']:.2f} | {t['index']} |")
     print("\n| scenario | p50 ms | p95 ms | baseline p50 / p50 |\n|---|---|---|---|")
     for name, figures in rows:
         print(f"| {name} | {figures} |")
@@ -229,6 +241,35 @@ def cmd_run(args: argparse.Namespace) -> None:
     for name, rps in throughput:
         print(f"| {name} | {rps:,.0f} | {rps / base_rps:.3f}× |")
     os.unlink(body.name)
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "persons": persons, "referrals": referrals,
+            "latency": {name: [float(v) for v in figures.split(" | ")] for name, figures in rows},
+            "database": dict(database), "throughput": dict(throughput)}))
+
+
+def cmd_curve(args: argparse.Namespace) -> None:
+    """`run --no-workers` against each database (its own process, its own baseline), then one table."""
+    results = []
+    for url in args.urls:
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            subprocess.run([sys.executable, "-m", "bench.speed", "run", "--no-workers", "--requests",
+                            str(args.requests), "--seconds", str(args.seconds), "--json", out.name],
+                           env={**os.environ, "DATABASE_URL": url}, check=True)
+            results.append(json.loads(Path(out.name).read_text()))
+    sizes = [f"{r['persons']:,} persons" for r in results]
+    print("\n## scaling curve: p50 ms (baseline p50 / p50)\n")
+    print("| scenario | " + " | ".join(sizes) + " | largest ÷ smallest |\n|---|" + "---|" * (len(sizes) + 1))
+    for name in results[0]["latency"]:
+        cells = [f"{r['latency'][name][0]:.1f} ({r['latency'][name][2]:.3f}×)" for r in results]
+        growth = results[-1]["latency"][name][0] / results[0]["latency"][name][0]
+        print(f"| {name} | " + " | ".join(cells) + f" | {growth:.2f}× |")
+    print("\n## database time of the hot statements: planning + execution ms\n")
+    print("| statement | " + " | ".join(sizes) + " | largest ÷ smallest |\n|---|" + "---|" * (len(sizes) + 1))
+    for name in results[0]["database"]:
+        totals = [r["database"][name]["planning"] + r["database"][name]["execution"] for r in results]
+        cells = [f"{r['database'][name]['planning']:.1f} + {r['database'][name]['execution']:.1f}" for r in results]
+        print(f"| {name} | " + " | ".join(cells) + f" | {totals[-1] / totals[0]:.2f}× |")
 
 
 def main() -> None:
@@ -242,8 +283,13 @@ def main() -> None:
     p_run.add_argument("--seconds", type=int, default=10)
     p_run.add_argument("--connections", type=int, default=8)
     p_run.add_argument("--no-workers", action="store_true", help="skip the 2-worker throughput run")
+    p_run.add_argument("--json", help="also write the figures to this file (used by `curve`)")
+    p_curve = sub.add_parser("curve", help="`run` at several sizes (one database each), one table")
+    p_curve.add_argument("--urls", nargs="+", required=True, help="database URLs, smallest first")
+    p_curve.add_argument("--requests", type=int, default=200)
+    p_curve.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
-    {"load": cmd_load, "run": cmd_run}[args.command](args)
+    {"load": cmd_load, "run": cmd_run, "curve": cmd_curve}[args.command](args)
 
 
 if __name__ == "__main__":

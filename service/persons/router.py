@@ -45,8 +45,9 @@ def _summaries(items: list[PersonSummary], cursor: str | None) -> Response:
 _LIST_QUERY = frozenset({"limit", "cursor", "birth_year", "municipality_code", "risk_setting", "severe"})
 
 
-def _no_identifying_query(request: Request) -> None:
-    """Refuse unknown query parameters: names or CPR numbers must not travel in a URL."""
+async def _no_identifying_query(request: Request) -> None:
+    """Refuse unknown query parameters: names or CPR numbers must not travel in a URL. (Async: it reads only the
+    request, so it runs on the event loop, not in a worker thread; see service/web/parameters.py.)"""
     unknown = sorted(set(request.query_params) - _LIST_QUERY)
     if unknown:
         raise BadRequest("Unknown query parameter; search by name or CPR with POST /api/v1/persons/search.",

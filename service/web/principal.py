@@ -32,11 +32,13 @@ def optional_principal(request: Request, session: SessionDep,
     return resolve_principal(request, session, token)
 
 
-def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if principal is None:
         raise Unauthorized("Authentication required: send a bearer token.", headers=BEARER_CHALLENGE)
     return principal
 
 
+# current_principal only looks at the resolved principal: on the event loop, no thread hand-over (see
+# service/web/parameters.py). optional_principal reads the database, so it stays a plain def.
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
