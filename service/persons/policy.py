@@ -82,7 +82,7 @@ def consent_is_active(now: datetime | ColumnElement[Any] | None = None) -> Colum
                 or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > at))
 
 
-def active_consent(purpose: ConsentPurpose | str, now: datetime | None = None,
+def active_consent(purpose: ConsentPurpose | str, now: datetime | ColumnElement[Any] | None = None,
                    person_id: object = None) -> ColumnElement[bool]:
     """EXISTS an active consent with `purpose` for the person (default: correlated to `person.id`)."""
     subject = col(Person.id) if person_id is None else person_id

@@ -11,10 +11,11 @@ Consent is read now, in SQL, so a withdrawal shows at once. A constant number of
 import json
 import uuid
 from collections.abc import Iterable
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, bindparam, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -120,9 +121,14 @@ PERSON_FIELDS = ("id", "organisation_id", "given_name", "birth_year", "municipal
                  "accessibility_needs", "interests", "loneliness_latest_total", "preferred_language")
 
 
-def summary_join(stmt: Select[Any], principal: Principal) -> Select[Any]:
-    """Add the person summary's columns (labelled `sp_*`) to a SELECT of referral columns."""
-    now = utcnow()
+# "Now" for the consents, taken when the statement runs: the summary's columns do not depend on who asks, so they
+# are built once per process (building them cost as much Python as reading the page's rows; issue #14).
+_NOW = bindparam("summary_now", callable_=lambda: utcnow(), type_=Consent.__table__.c.expires_at.type)  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=1)
+def _summary_columns() -> tuple[tuple[Any, ...], Any]:
+    """The `sp_*` columns and the provider alias they read the provider's kind from."""
     provider = aliased(Organisation)
     grant = (func.coalesce(cast(col(ConsentRecipient.organisation_id), String), "") + "|"
              + func.coalesce(col(ConsentRecipient.organisation_kind), "") + "|"
@@ -131,14 +137,21 @@ def summary_join(stmt: Select[Any], principal: Principal) -> Select[Any]:
               .join(ConsentPurposeRow, col(ConsentPurposeRow.consent_id) == col(Consent.id))
               .join(ConsentRecipient, col(ConsentRecipient.consent_id) == col(Consent.id))
               .where(col(Consent.person_id) == col(Person.id),
-                     col(ConsentPurposeRow.purpose) == ConsentPurpose.referral_sharing, consent_is_active(now))
+                     col(ConsentPurposeRow.purpose) == ConsentPurpose.referral_sharing, consent_is_active(_NOW))
               .correlate(Person).scalar_subquery())
     risks = (select(func.aggregate_strings(col(PersonRiskSetting.risk_setting_code), ";"))
              .where(col(PersonRiskSetting.person_id) == col(Person.id)).correlate(Person).scalar_subquery())
-    return (stmt.add_columns(*[getattr(Person, f).label(f"sp_{f}") for f in PERSON_FIELDS],
-                             col(provider.kind).label("sp_provider_kind"), grants.label("sp_grants"),
-                             active_consent(ConsentPurpose.contact, now, person_id=col(Person.id)).label("sp_contact"),
-                             risks.label("sp_risks"))
+    columns = (*[getattr(Person, f).label(f"sp_{f}") for f in PERSON_FIELDS],
+               col(provider.kind).label("sp_provider_kind"), grants.label("sp_grants"),
+               active_consent(ConsentPurpose.contact, _NOW, person_id=col(Person.id)).label("sp_contact"),
+               risks.label("sp_risks"))
+    return columns, provider
+
+
+def summary_join(stmt: Select[Any], principal: Principal) -> Select[Any]:
+    """Add the person summary's columns (labelled `sp_*`) to a SELECT of referral columns."""
+    columns, provider = _summary_columns()
+    return (stmt.add_columns(*columns)
             .outerjoin_from(Referral, Person, and_(col(Person.id) == col(Referral.person_id),
                                                    _person_shown(principal)))
             .outerjoin_from(Referral, provider, col(provider.id) == col(Referral.provider_organisation_id)))
