@@ -48,6 +48,7 @@ from strawberry.types.enum import has_enum_definition
 from strawberry.types.field import StrawberryField
 
 import schema.enums  # noqa: F401  (the GraphQL enums are registered before any type is derived)
+from schema.execution import PLAIN, plain_field
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -201,7 +202,8 @@ def _attribute(name: str) -> Callable[..., Any]:
 
 def resolve_plain_fields_directly(schema: GraphQLSchema) -> None:
     """Every field without a resolver becomes one attribute lookup on its source (the read model), instead of
-    Strawberry's three-call default chain: a list of 50 items × 26 fields pays this per field."""
+    Strawberry's three-call default chain: a list of 50 items × 26 fields pays this per field. A field whose
+    value is plain (a scalar, an enum, a list of them) is marked for `execution.PlainValueExecutionContext`."""
     for graphql_type in schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue
@@ -210,3 +212,5 @@ def resolve_plain_fields_directly(schema: GraphQLSchema) -> None:
             if (isinstance(field, StrawberryField) and field.is_basic_field and not field.extensions
                     and getattr(graphql_field.resolve, "__name__", "") == "_get_basic_result"):
                 graphql_field.resolve = _attribute(field.python_name)
+                # a plain value: schema/execution.py answers it without graphql-core's per-field machinery
+                setattr(graphql_field.resolve, PLAIN, plain_field(field.python_name, graphql_field.type))

@@ -30,6 +30,7 @@ from schema import (
 from schema.derive import resolve_plain_fields_directly
 from schema.door import install as install_door
 from schema.error_logging import RedactingSchema
+from schema.execution import PlainValueExecutionContext
 from service.core.settings import get_settings
 
 DOMAINS = [reference, organisations, users, offers, persons, mapping, reports, referrals, lifecycle]
@@ -64,7 +65,8 @@ def build_schema(production: bool | None = None) -> RedactingSchema:
     ]
     if production:
         extensions.append(DisableIntrospection)
-    schema = RedactingSchema(query=_merged("Query"), mutation=_merged("Mutation"), extensions=extensions)
+    schema = RedactingSchema(query=_merged("Query"), mutation=_merged("Mutation"), extensions=extensions,
+                             execution_context_class=PlainValueExecutionContext)
     resolve_plain_fields_directly(schema._schema)
     install_door(schema._schema)  # the access table's permission check, on exactly the fields it names
     return schema

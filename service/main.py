@@ -40,10 +40,12 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimit)  # outside admission: an oversized body never takes a slot
     install_observability(app, metrics=get_settings().metrics_enabled)
     install_docs(app)
+    # The router tries these in order: /graphql (one route) before the REST inclusions' hundred, which no path
+    # of another door can match (tests/test_route_order.py).
     app.include_router(health.router)
+    app.include_router(graphql_router)
     app.include_router(api_router)
     app.include_router(fhir_router)
-    app.include_router(graphql_router)
     contract.install(app)  # problem+json responses declared per operation
     return app
 
