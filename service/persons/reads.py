@@ -5,8 +5,9 @@ statements, whatever its size."""
 import json
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, String, bindparam, cast, func, select
@@ -65,7 +66,8 @@ def _risk_settings(session: Session, person_ids: list[uuid.UUID]) -> dict[uuid.U
     return out
 
 
-def _summary_fields(person: Any, risks: list[RiskSettingRead], purposes: set[str]) -> dict[str, Any]:
+def _summary_fields(person: Any, risks: list[RiskSettingRead], purposes: set[str],
+                    year: int | None = None) -> dict[str, Any]:
     registered = person.status == PersonStatus.active and ConsentPurpose.registration in purposes
     personal = registered  # a lapsed registration shows only the pseudonymous fields until erased
     total = person.loneliness_latest_total
@@ -75,7 +77,7 @@ def _summary_fields(person: Any, risks: list[RiskSettingRead], purposes: set[str
         "given_name": person.given_name if personal else None,
         "family_name": person.family_name if personal else None,
         "birth_date": person.birth_date if personal else None,
-        "birth_year": person.birth_year, "age_group": age_group(person.birth_year),
+        "birth_year": person.birth_year, "age_group": _age_group(person.birth_year, year or date.today().year),
         "gender": person.gender if personal else None,
         "municipality_code": person.municipality_code,
         "phone": person.phone if personal else None,
@@ -123,13 +125,22 @@ def _purposes_column(now: Any) -> Any:
 _NOW = bindparam("consent_now", callable_=lambda: utcnow(), type_=Consent.__table__.c.expires_at.type)  # type: ignore[attr-defined]
 
 
+# The columns a summary shows or decides by: never the CPR ciphertext, hash or key, nor the matching keys (a
+# list has no use for them, and every column costs the driver a column description per page).
+SUMMARY_COLUMNS = ("id", "organisation_id", "status", "given_name", "family_name", "birth_date", "birth_year",
+                   "gender", "municipality_code", "phone", "email", "preferred_language", "interests",
+                   "accessibility_needs", "notes", "loneliness_latest_total", "loneliness_latest_at", "version",
+                   "created_at", "updated_at", "erased_at")
+
+
 @lru_cache(maxsize=1)
 def _summary_columns() -> tuple[Any, ...]:
-    return (*Person.__table__.columns, _risk_settings_column(), _purposes_column(_NOW))  # type: ignore[attr-defined]
+    table = Person.__table__  # type: ignore[attr-defined]
+    return (*[table.c[name] for name in SUMMARY_COLUMNS], _risk_settings_column(), _purposes_column(_NOW))
 
 
 def summary_select() -> Select[Any]:
-    """SELECT every person column plus the two aggregates; add the WHERE clauses and read plain rows."""
+    """SELECT the summary's person columns plus the two aggregates; add the WHERE clauses and read plain rows."""
     return select(*_summary_columns())
 
 
@@ -141,11 +152,21 @@ def _parse_risks(aggregate: str | None) -> list[RiskSettingRead]:
     return out
 
 
+@lru_cache(maxsize=256)
+def _age_group(birth_year: int, year: int) -> str:
+    return age_group(birth_year, year)
+
+
 def summaries_from_rows(rows: list[Any]) -> list[PersonSummary]:
-    """Read models of rows from `summary_select` (no further statement)."""
-    return [PersonSummary(**_summary_fields(row, _parse_risks(row.risk_settings_agg),
-                                            set(row.purposes_agg.split(";")) if row.purposes_agg else set()))
-            for row in rows]
+    """Read models of rows from `summary_select` (no further statement). Each row is read as a namespace (an
+    attribute of a result row is a lookup by name in Python; of a namespace, a dictionary lookup)."""
+    year = date.today().year
+    out = []
+    for row in rows:
+        fields = SimpleNamespace(**row._asdict())
+        purposes = set(fields.purposes_agg.split(";")) if fields.purposes_agg else set()
+        out.append(PersonSummary(**_summary_fields(fields, _parse_risks(fields.risk_settings_agg), purposes, year)))
+    return out
 
 
 def detail(session: Session, principal: Principal, person: Person) -> tuple[PersonRead, bool]:
