@@ -80,3 +80,37 @@ def test_one_statement_per_page_whatever_its_size(world: World, make_offer, engi
                 event.remove(engine, "before_cursor_execute", capture)
             assert len(items) == limit and all(i["person"] for i in items)
             assert len(selects) == 1, [s[:80] for s in selects]
+
+
+def test_a_reused_page_statement_serves_each_caller_its_own_and_reads_consents_at_request_time(
+        world: World, make_offer):  # noqa: F811
+    """The list statement is built once per caller (organisation and permissions) and reused: interleaved
+    callers of two providers each see only their own inbox, and a consent that expires *after* the statement was
+    built and used hides the referral at once (its "now" is taken when the statement runs, not when it was built)."""
+    import time
+    import uuid
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from service.core.types import utcnow
+    from service.persons.models import Consent
+
+    w = world
+    to_c = w.person(recipients=[str(w.org_c.id)], given_name="Cecilie")
+    w.refer(to_c, offer=make_offer(w.org_c, title="Andet tilbud"))
+    to_b = w.person(given_name="Bodil")
+    w.refer(to_b, offer=make_offer(w.org_b, title="Tilbud B"))
+    for _ in range(3):
+        for actor, org in ((w.coordinator, w.org_b), (w.outsider, w.org_c)):
+            items = _page(w, actor, direction="received")
+            assert items and {i["provider_organisation_id"] for i in items} == {str(org.id)}
+    seen = {i["person_id"] for i in _page(w, w.coordinator, direction="received")}
+    assert to_b["id"] in seen
+    expiry = utcnow() + timedelta(seconds=1)
+    w.db.execute(update(Consent).where(Consent.person_id == uuid.UUID(to_b["id"])).values(expires_at=expiry))
+    w.db.commit()
+    assert to_b["id"] in {i["person_id"] for i in _page(w, w.coordinator, direction="received")}
+    time.sleep(max(0.0, (expiry - utcnow()).total_seconds()) + 0.05)
+    assert to_b["id"] not in {i["person_id"] for i in _page(w, w.coordinator, direction="received")}
+    assert to_b["id"] in {i["person_id"] for i in _page(w, w.caseworker, direction="sent")}

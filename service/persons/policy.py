@@ -19,7 +19,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, false, or_, select
 from sqlmodel import col
 
 from service.core.permissions import Permission
@@ -74,10 +74,17 @@ def can_read_full_cpr(principal: Principal) -> bool:
     return principal.can(Permission.persons_read_cpr)
 
 
+# "Now" for a consent's expiry when the caller names no instant: a bound parameter whose value is taken when the
+# statement runs, not when it is built — so a statement built once and reused (the list pages build theirs once
+# per process or per caller) still reads consents at request time. One object everywhere: a statement may hold it
+# many times, and two parameters of the same name would conflict.
+CONSENT_NOW = bindparam("consent_now", callable_=utcnow, type_=Consent.__table__.c.expires_at.type)  # type: ignore[attr-defined]
+
+
 def consent_is_active(now: datetime | ColumnElement[Any] | None = None) -> ColumnElement[bool]:
-    """Not withdrawn and not expired: evaluated at request time, expired is the same as withdrawn. `now` may be a
-    bound parameter whose value is taken when the statement runs (a statement built once and reused)."""
-    at = utcnow() if now is None else now
+    """Not withdrawn and not expired: evaluated at request time, expired is the same as withdrawn. Without
+    `now`, "now" is `CONSENT_NOW`, the instant the statement runs."""
+    at = CONSENT_NOW if now is None else now
     return and_(col(Consent.withdrawn_at).is_(None),
                 or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > at))
 

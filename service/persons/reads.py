@@ -10,7 +10,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, cast, func, select
+from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -122,7 +122,7 @@ def _purposes_column(now: Any) -> Any:
 
 # "Now" for the consent purposes, taken when the statement runs: the columns are built once per process (building
 # the two correlated subqueries cost as much Python as reading the page's rows).
-_NOW = bindparam("consent_now", callable_=lambda: utcnow(), type_=Consent.__table__.c.expires_at.type)  # type: ignore[attr-defined]
+_NOW = policy.CONSENT_NOW
 
 
 # The columns a summary shows or decides by: never the CPR ciphertext, hash or key, nor the matching keys (a

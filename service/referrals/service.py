@@ -10,6 +10,7 @@ event feed in `feed`, read models and batch readers in `reads`, the shared acces
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -19,6 +20,7 @@ from sqlmodel import col
 from service.audit.service import record
 from service.core.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from service.core.pagination import PageParams, keyset_page
+from service.core.permissions import Permission, Role
 from service.core.principal import Principal
 from service.core.types import utcnow
 from service.events import ReferralChanged, emit
@@ -151,21 +153,35 @@ def list_referrals(session: Session, principal: Principal, params: PageParams,
     query (`summary.summary_join`), or, `with_person=False`, with `person` None for a door that loads it by batch
     reader (GraphQL) or needs none (FHIR)."""
     filters = filters or ReferralFilters()
-    stmt = _list_statement(session, principal, select(*Referral.__table__.columns), filters)  # type: ignore[attr-defined]
-    if with_person:
-        stmt = summary_join(stmt, principal)
+    _check_list(session, principal, filters)
+    stmt = _page_statement(principal.organisation_id, principal.permissions, filters, with_person)
     rows, cursor = keyset_page(session, stmt, [col(Referral.sent_at), col(Referral.id)], params, plain=True)
     _record_list(session, principal, filters, rows)
     return (from_rows(principal, rows) if with_person else [brief(principal, r) for r in rows]), cursor
 
 
-def _list_statement(session: Session, principal: Principal, stmt: Select[Any],
-                    filters: ReferralFilters) -> Select[Any]:
+def _check_list(session: Session, principal: Principal, filters: ReferralFilters) -> None:
     if not (policy.can_read_as_referrer(principal) or policy.can_read_as_provider(principal)):
         denied(session, principal, "referral.list", "role_not_allowed", criterion=filters.criterion())
         raise Forbidden("Your role does not allow reading referrals.")
     if filters.direction not in (None, "sent", "received"):
         raise BadRequest("direction must be sent or received")
+
+
+@lru_cache(maxsize=1024)
+def _page_statement(organisation_id: uuid.UUID, permissions: frozenset[Permission], filters: ReferralFilters,
+                    with_person: bool) -> Select[Any]:
+    """A list page's statement for a caller, built once and reused (building the visibility and consent clauses
+    cost a sixth of an inbox request). The statement depends on nothing else: the caller's organisation and
+    permissions decide the rules, and every "now" in it is `CONSENT_NOW`, taken when the statement runs, so a
+    reused statement still reads consents at request time."""
+    principal = Principal(kind="user", id=uuid.UUID(int=0), organisation_id=organisation_id, role=Role.caseworker,
+                          name="", permissions=permissions)  # the rules read only the organisation and permissions
+    stmt = _list_statement(principal, select(*Referral.__table__.columns), filters)  # type: ignore[attr-defined]
+    return summary_join(stmt, principal) if with_person else stmt
+
+
+def _list_statement(principal: Principal, stmt: Select[Any], filters: ReferralFilters) -> Select[Any]:
     stmt = stmt.where(policy.readable(principal, filters.direction))
     if filters.status:
         stmt = stmt.where(col(Referral.status) == filters.status)

@@ -15,12 +15,11 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, bindparam, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from service.core.principal import Principal
-from service.core.types import utcnow
 from service.organisations.models import Organisation
 from service.persons.ages import age_group
 from service.persons.models import (
@@ -32,7 +31,7 @@ from service.persons.models import (
     Person,
     PersonRiskSetting,
 )
-from service.persons.policy import active_consent, consent_is_active, owns, visible_persons
+from service.persons.policy import CONSENT_NOW, active_consent, consent_is_active, owns, visible_persons
 from service.persons.sharing import allowed_categories, sharing_grants
 from service.referrals.dto import SharedPerson
 from service.referrals.models import Referral
@@ -123,7 +122,7 @@ PERSON_FIELDS = ("id", "organisation_id", "given_name", "birth_year", "municipal
 
 # "Now" for the consents, taken when the statement runs: the summary's columns do not depend on who asks, so they
 # are built once per process (building them cost as much Python as reading the page's rows; issue #14).
-_NOW = bindparam("summary_now", callable_=lambda: utcnow(), type_=Consent.__table__.c.expires_at.type)  # type: ignore[attr-defined]
+_NOW = CONSENT_NOW
 
 
 @lru_cache(maxsize=1)
