@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from service.offers.models import OfferAccessibility
 from service.referrals.models import Referral
 from service.reports import service as reports
+from service.reports import sql
 from service.reports.dimensions import load_categories
 from service.reports.dto import Rec4Params
 from service.reports.policy import ReportScope
@@ -129,3 +130,67 @@ def test_what_works_pools_a_window_of_years_with_a_95_percent_interval(db, make_
         m, low, high = interval(k, sum(sample), sum(x * x for x in sample))
         ref = t.ppf(0.975, k - 1) * statistics.stdev(sample) / k ** 0.5
         assert abs(m - statistics.mean(sample)) < 1e-9 and abs((high - m) - ref) < 1e-3 and abs((m - low) - ref) < 1e-3
+
+
+def _model_fits(p: dict, o: dict, reference_year: int) -> bool:
+    """The documented rule, in Python: published before the period ends, serves the person's municipality or is
+    nationwide, targets one of the person's risk settings or none, the age, and every accessibility need."""
+    age = reference_year - p["born"]
+    return o["published"] and not o["late"] and (o["nationwide"] or p["muni"] in o["munis"]) and (not o["settings"] or bool(o["settings"] & p["settings"])) \
+        and (o["min_age"] is None or o["min_age"] <= age) and (o["max_age"] is None or o["max_age"] >= age) \
+        and set(p["needs"] or []) <= o["features"]
+
+
+def test_suitable_offer_split_matches_a_reference_model_on_random_data(db, make_org):
+    """`unmet_need_offer_exists` / `_no_suitable_offer` against the rule in Python, over generated persons and
+    offers (municipalities, nationwide, risk settings, age bounds, accessibility features and needs)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from service.organisations.models import Organisation
+
+    munis, risks, features = ("0101", "0751", "0461"), ("homelessness", "nursing_home"), ("wheelchair", "step_free")
+    person_st = st.fixed_dictionaries({
+        "muni": st.sampled_from(munis), "born": st.integers(1930, 2010),
+        "settings": st.sets(st.sampled_from(risks), min_size=1), "needs": st.none() | st.lists(
+            st.sampled_from(features), unique=True, max_size=2)})
+    offer_st = st.fixed_dictionaries({
+        "nationwide": st.booleans(), "munis": st.sets(st.sampled_from(munis)),
+        "settings": st.sets(st.sampled_from(risks)), "min_age": st.none() | st.integers(10, 40),
+        "max_age": st.none() | st.integers(40, 100), "features": st.sets(st.sampled_from(features)),
+        "published": st.booleans(), "late": st.booleans()})
+
+    @settings(max_examples=20, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(people=st.lists(person_st, max_size=6), offers=st.lists(offer_st, max_size=4))
+    def check(people, offers):
+        nested = db.begin_nested()
+        try:
+            org = Organisation(name=f"Org {uuid.uuid4().hex[:8]}", kind="municipality", municipality_code="0101")
+            db.add(org)
+            db.flush()
+            for o in offers:
+                row = offer(db, org.id, category="shared_meal", capacity=5, nationwide=o["nationwide"],
+                            municipalities=() if o["nationwide"] else tuple(o["munis"]),
+                            settings=tuple(o["settings"]))
+                row.min_age, row.max_age = o["min_age"], o["max_age"]
+                if not o["published"]:
+                    row.status = "draft"
+                elif o["late"]:  # published only after the period
+                    row.published_at = _at(2027, 2)
+                db.add_all([OfferAccessibility(offer_id=row.id, feature=f) for f in o["features"]])
+            for p in people:
+                person(db, org.id, settings=sorted(p["settings"]), municipality=p["muni"], birth_year=p["born"],
+                       created=_at(2026, 3)).accessibility_needs = p["needs"]
+            db.flush()
+            q = reports._effective_query(db, Rec4Params(**PERIOD), ReportScope(None, None, "national"))
+            total = sql.persons_measures(db, q)
+            expected = sum(any(_model_fits(p, {**o, "munis": set() if o["nationwide"] else o["munis"]}, 2026)
+                               for o in offers) for p in people)
+            got = {k: v.get((), 0) for k, v in total.items()}
+            assert got["unmet_need_offer_exists"] == expected
+            assert got["unmet_need_no_suitable_offer"] == len(people) - expected
+        finally:
+            nested.rollback()
+
+    check()

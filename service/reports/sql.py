@@ -225,25 +225,18 @@ def _needs_list(q: Query, person: Any) -> Any:
     return func.json_each(case((func.json_type(needs) == "array", needs), else_=literal("[]"))).table_valued("value")
 
 
-def _suitable_offer(q: Query, person: Any) -> ColumnElement[bool]:
-    """Nested EXISTS name what they correlate (SQLAlchemy auto-correlates one level only).
-
-    A published offer serves the person's municipality (or is nationwide), one of the person's risk settings
-    (or targets none), the person's age in the reference year, and has every accessibility feature the person
-    needs."""
-    o = aliased(Offer)
-    om = aliased(OfferMunicipality)
+def _offer_fits(q: Query, person: Any, o: Any) -> list[ColumnElement[bool]]:
+    """A published offer `o` serves one of the person's risk settings (or targets none), the person's age in the
+    reference year, and has every accessibility feature the person needs. Nested EXISTS name what they correlate
+    (SQLAlchemy auto-correlates one level only)."""
     ors = aliased(OfferRiskSetting)
     prs = aliased(PersonRiskSetting)
     ors2 = aliased(OfferRiskSetting)
     acc = aliased(OfferAccessibility)
     age = q.reference_year - person.birth_year
     needs = _needs_list(q, person)
-    return exists(select(1).select_from(o).where(
+    return [
         col(o.status) == "published", col(o.published_at) < q.end,
-        or_(col(o.nationwide).is_(True),
-            exists(select(1).where(col(om.offer_id) == o.id, col(om.municipality_code) == person.municipality_code)
-                   .correlate_except(om))),
         or_(~exists(select(1).where(col(ors2.offer_id) == o.id).correlate_except(ors2)),
             exists(select(1).select_from(ors).join(prs, col(prs.risk_setting_code) == col(ors.risk_setting_code))
                    .where(col(ors.offer_id) == o.id, col(prs.person_id) == person.id).correlate_except(ors, prs))),
@@ -251,7 +244,25 @@ def _suitable_offer(q: Query, person: Any) -> ColumnElement[bool]:
         ~exists(select(1).select_from(needs).where(~exists(select(1).where(
             col(acc.offer_id) == o.id, col(acc.feature) == needs.c.value).correlate_except(acc)))
                 .correlate_except(needs)),
-    ).correlate(person))
+    ]
+
+
+def _suitable_offer(q: Query, person: Any) -> ColumnElement[bool]:
+    """A published offer fits the person (`_offer_fits`) and serves the person's municipality or is nationwide.
+
+    Two EXISTS, one per way of serving, rather than one with `nationwide OR <served there>`: PostgreSQL turned that
+    OR into a hashed subplan that read every offer of the person's municipality (3,000 at full generator size) for
+    each person; driven from the municipality's offers it stops at the first that fits (issue #13)."""
+    nationwide = aliased(Offer)
+    local = aliased(Offer)
+    om = aliased(OfferMunicipality)
+    return or_(
+        exists(select(1).select_from(nationwide)
+               .where(col(nationwide.nationwide).is_(True), *_offer_fits(q, person, nationwide)).correlate(person)),
+        exists(select(1).select_from(om).join(local, col(local.id) == col(om.offer_id))
+               .where(col(om.municipality_code) == person.municipality_code, *_offer_fits(q, person, local))
+               .correlate(person)),
+    )
 
 
 PERSON_COUNT_FLAGS = ("newly_registered", "severe", "unmet", "unmet_no_offer", "unmet_offer_exists")
