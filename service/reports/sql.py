@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import combinations
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -272,24 +273,28 @@ def persons_measures(session: Session, q: Query) -> dict[str, dict[Key, Any]]:
     """Stock (at risk during the period: registered before it ends, registration active), flow (registered
     within it), severe loneliness, unmet need and its split — each with its Cell Key Method cell key."""
     p = Person
+    unmet = ~_met_in_period(q, p)
+    # Each person's facts once, in one materialised CTE that every grouping set reads: the suitable-offer search
+    # is the costly part, so it runs once per person (and only for persons with unmet need), not once per
+    # grouping set (2^k sets for k dimensions). MATERIALIZED also keeps PostgreSQL from inlining it and
+    # evaluating the search once per use.
+    facts = select(
+        col(p.id).label("unit"), col(p.record_key).label("rk"), col(p.municipality_code).label("municipality_code"),
+        col(p.birth_year).label("birth_year"), col(p.created_at).label("created_at"),
+        _flag(col(p.created_at) >= q.start).label("newly_registered"),
+        _flag(col(p.loneliness_latest_total) >= SEVERE_LONELINESS_MIN).label("severe"),
+        _flag(unmet).label("unmet"),
+        case((unmet, _flag(_suitable_offer(q, p))), else_=0).label("offer_exists"),
+    ).where(registration_active(), col(p.created_at) < q.end, *_person_filters(q, p, p.created_at)) \
+        .cte("person_fact").prefix_with("MATERIALIZED")
+    person = SimpleNamespace(id=facts.c.unit, municipality_code=facts.c.municipality_code,
+                             birth_year=facts.c.birth_year)
 
     def build(sq: Query) -> Select[Any]:
-        start = select().select_from(p)
-        stmt, labels = _person_dims(sq, start, p, p.created_at)
-        unmet = ~_met_in_period(sq, p)
-        # The suitable-offer search is the costly part: run it once per person, and only for persons with unmet
-        # need; OFFSET 0 keeps the planner from pulling the subquery up and evaluating it once per use.
-        inner = stmt.add_columns(
-            col(p.id).label("unit"), col(p.record_key).label("rk"), *labels,
-            _flag(col(p.created_at) >= sq.start).label("newly_registered"),
-            _flag(col(p.loneliness_latest_total) >= SEVERE_LONELINESS_MIN).label("severe"),
-            _flag(unmet).label("unmet"),
-            case((unmet, _flag(_suitable_offer(sq, p))), else_=0).label("offer_exists"),
-        ).where(registration_active(), col(p.created_at) < sq.end,
-                *_person_filters(sq, p, p.created_at)).offset(0).subquery("person_fact")
-        return select(inner.c.unit, inner.c.rk, *(inner.c[d] for d in sq.group_by), inner.c.newly_registered,
-                      inner.c.severe, inner.c.unmet, (inner.c.unmet - inner.c.offer_exists).label("unmet_no_offer"),
-                      inner.c.offer_exists.label("unmet_offer_exists"))
+        stmt, labels = _person_dims(sq, select().select_from(facts), person, facts.c.created_at)
+        return stmt.add_columns(facts.c.unit, facts.c.rk, *labels, facts.c.newly_registered, facts.c.severe,
+                                facts.c.unmet, (facts.c.unmet - facts.c.offer_exists).label("unmet_no_offer"),
+                                facts.c.offer_exists.label("unmet_offer_exists"))
 
     names = {"persons_at_risk": None, "persons_newly_registered": "newly_registered",
              "persons_severe_loneliness": "severe", "unmet_need": "unmet",
