@@ -67,18 +67,43 @@ def cmd_load(args: argparse.Namespace) -> None:
     print(f"loaded {args.persons:,} persons in {time.monotonic() - started:.0f} s")
 
 
-def _user(session: Any, org_name: str, role: Role) -> tuple[str, Any]:
+def _user(session: Any, org_name: str, role: Role, username: str | None = None) -> tuple[str, Any]:
     org = session.scalar(select(Organisation).where(Organisation.name == org_name).order_by(Organisation.id))
     if org is None:
         raise SystemExit(f"no organisation {org_name!r}: run `python -m bench.speed load` first")
-    user = session.scalar(select(User).where(User.username == f"bench-speed-{role}"))
+    username = username or f"bench-speed-{role}"
+    user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        user = User(username=f"bench-speed-{role}", password_hash="!", organisation_id=org.id, role=role)
+        user = User(username=username, password_hash="!", organisation_id=org.id, role=role)
         session.add(user)
         session.commit()
     token, _ = issue_token(sub=f"user:{user.id}", org=str(user.organisation_id), role=role,
                            scope=" ".join(sorted(permissions_for(role))), cv=user.credentials_version)
     return token, user.organisation_id
+
+
+# Referrals an accept can take: still `sent`, their offer published with a free place (an accept takes one, so
+# no more per offer than it has free), at the provider holding most of them; earlier runs used some up.
+_ACCEPTABLE = """
+WITH candidate AS (
+    SELECT r.id, r.provider_organisation_id AS provider, r.sent_at,
+           row_number() OVER (PARTITION BY r.offer_id ORDER BY r.sent_at DESC) AS nth,
+           coalesce(o.capacity - o.seats_taken, 1000000) AS free
+    FROM referral r JOIN offer o ON o.id = r.offer_id
+    WHERE r.status = 'sent' AND o.status = 'published')
+SELECT c.id, g.name FROM candidate c JOIN organisation g ON g.id = c.provider
+WHERE c.nth <= c.free AND c.provider = (
+    SELECT provider FROM candidate WHERE nth <= free GROUP BY provider ORDER BY count(*) DESC LIMIT 1)
+ORDER BY c.sent_at DESC LIMIT :n"""
+
+
+def _acceptable(session: Any, n: int) -> tuple[str, list[str]]:
+    """A coordinator's token and `n` referrals it can accept, one request each."""
+    rows = session.execute(text(_ACCEPTABLE), {"n": n}).all()
+    if len(rows) < n:
+        raise SystemExit(f"only {len(rows)} referrals left to accept, {n} needed: load the database again")
+    token, _ = _user(session, rows[0].name, Role.coordinator, username=f"bench-speed-acceptor-{rows[0].name}")
+    return token, [str(r.id) for r in rows]
 
 
 def _free_port() -> int:
@@ -189,9 +214,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         first_code = session.scalar(text("SELECT min(code) FROM municipality"))
         caseworker, municipality = _user(session, f"{TAG} kommune {first_code}", Role.caseworker)
         coordinator, provider = _user(session, f"{TAG} forening 1", Role.coordinator)
-        sent = [str(r) for r in session.scalars(text(
-            "SELECT id FROM referral WHERE provider_organisation_id = :p AND status = 'sent' ORDER BY sent_at DESC "
-            "LIMIT :n"), {"p": provider, "n": args.requests + 10})]
+        acceptor, sent = _acceptable(session, args.requests + 10)
     with engine.connect() as conn:
         database = hot_queries(conn, municipality, provider)
     engine.dispose()
@@ -214,7 +237,8 @@ def cmd_run(args: argparse.Namespace) -> None:
             "provider inbox (GET /referrals?direction=received)": lambda i: c.get(
                 f"{api}/referrals?direction=received&limit=50", headers=co),
             "referral accept (POST …/transitions)": lambda i: c.post(
-                f"{api}/referrals/{sent[i]}/transitions", headers=co, json={"action": "accept"}),
+                f"{api}/referrals/{sent[i]}/transitions", headers={"Authorization": f"Bearer {acceptor}"},
+                json={"action": "accept"}),
         }
         with server("bench.baseline_app:create", env={"BENCH_BASELINE_BODY": body.name}) as base, \
                 httpx.Client(base_url=base, timeout=30) as b:

@@ -66,7 +66,12 @@ def make_engine(url: str) -> Engine:
     @event.listens_for(engine, "do_connect")
     def _bounded_lock_waits(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
         # A request waits at most this long for a row lock, then answers 503 (not hang, not 500).
-        params["options"] = f"{params.get('options', '')} -c lock_timeout={lock_timeout_ms()}".strip()
+        # plan_cache_mode: psycopg prepares a statement run five times on a connection, and PostgreSQL may then
+        # switch it to a generic plan that ignores the parameters' values: the name search went from a trigram
+        # scan to reading the organisation's rows (17 ms became 40 ms at 1M persons). Always planning for the
+        # actual values is also what tests/test_explain.py proves (issue #14).
+        params["options"] = (f"{params.get('options', '')} -c lock_timeout={lock_timeout_ms()}"
+                             " -c plan_cache_mode=force_custom_plan").strip()
 
     return engine
 
