@@ -66,6 +66,7 @@ class Reader:
     sources: set[str] = field(default_factory=set)
     _prefetched: dict[str, Any] = field(default_factory=dict)
     _jit_off: bool = False
+    _computed: dict[str, Tables] = field(default_factory=dict)
 
     def prefetch(self, wanted: list[tuple[str, sql.Query, tuple[str, ...]]]) -> None:
         """Read every (family, query, extra) a request will need in ONE indexed statement (key IN ...), so the
@@ -82,6 +83,8 @@ class Reader:
         if self.max_age is None:
             return self._served(self._live(compute), "live", self.now)
         key = summary_key(family, q, extra)
+        if key in self._computed:  # computed live earlier in this request (the report and "what works" share one)
+            return self._served(self._computed[key], "live", self.now)
         if key in self._prefetched:
             row = self._prefetched.pop(key)
         else:
@@ -89,7 +92,7 @@ class Reader:
                                        .where(col(ReportSummary.key) == key)).first()
         if row is not None and row.computed_at >= self.now - self.max_age:
             return self._served(_decode(row.payload), "summary", row.computed_at)
-        tables = self._live(compute)
+        tables = self._computed[key] = self._live(compute)
         _upsert(self.session, key, family, self.now, _encode(tables))
         return self._served(tables, "live", self.now)
 
