@@ -1,6 +1,7 @@
 """The report's fast path (issue #13, defect 7): facts served from `report_summary` equal the live computation on
 random data, staleness is bounded by the setting and stated in the response, and scope is part of the key."""
 
+import json
 import math
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -236,3 +237,19 @@ def test_a_served_report_reads_the_summary_in_one_statement(client, db, engine, 
     assert len(summary_reads) == 1, summary_reads
     assert not [s for s in seen if "from person" in s or "from referral" in s or "report_summary (" in s]
     assert len(seen) <= 12, seen  # auth + scope, categories, one summary read, mapping barriers, audit
+
+
+_cells = st.tuples(st.sampled_from(["a", "b", None]), st.sampled_from(["0101", "0751", None]))
+_values = st.none() | st.integers(-10**15, 10**15) | st.floats(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["referrals_sent", "ck_referrals_sent", "median", "places"]),
+                       st.dictionaries(_cells, _values, max_size=9), max_size=4))
+def test_stored_facts_read_back_exactly_as_computed(tables):
+    """The summary's stored form (keys once, values aligned or as pairs) gives back every table, key and value —
+    None, zero, large cell keys, floats — through a JSON round trip."""
+    import orjson
+
+    stored = orjson.loads(json.dumps(summary._encode(tables)))
+    assert summary._decode(stored) == tables

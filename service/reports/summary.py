@@ -33,8 +33,8 @@ from service.reports import sql, sql_offers
 from service.reports.models import ReportSummary
 
 Tables = dict[str, dict[sql.Key, Any]]
-# Bump when a family's SQL changes meaning: rows of an older version are never served.
-FACTS_VERSION = 1
+# Bump when a family's SQL changes meaning or the stored form changes: rows of an older version are never served.
+FACTS_VERSION = 2
 
 
 def summary_key(family: str, q: sql.Query, extra: tuple[str, ...] = ()) -> str:
@@ -46,12 +46,27 @@ def summary_key(family: str, q: sql.Query, extra: tuple[str, ...] = ()) -> str:
     return hashlib.sha256(json.dumps(normal, sort_keys=True).encode()).hexdigest()
 
 
-def _encode(tables: Tables) -> dict[str, list[list[Any]]]:
-    return {name: [[list(key), value] for key, value in table.items()] for name, table in tables.items()}
+def _encode(tables: Tables) -> dict[str, Any]:
+    """Columns, not pairs: every key once (`keys`), then each table either as values aligned with `keys` (when it
+    has exactly those keys, as the measures of one SQL family do) or as [key index, value] pairs. A national
+    table by risk setting × municipality holds ~40,000 values: as pairs, parsing built a list and a key per value
+    and took most of a served request (issue #13)."""
+    keys = list(dict.fromkeys(k for table in tables.values() for k in table))
+    index = {k: i for i, k in enumerate(keys)}
+    aligned, pairs = {}, {}
+    for name, table in tables.items():
+        if len(table) == len(keys):
+            aligned[name] = [table[k] for k in keys]
+        else:
+            pairs[name] = [[index[k], v] for k, v in table.items()]
+    return {"keys": [list(k) for k in keys], "aligned": aligned, "pairs": pairs}
 
 
-def _decode(payload: dict[str, list[list[Any]]]) -> Tables:
-    return {name: {tuple(key): value for key, value in rows} for name, rows in payload.items()}
+def _decode(payload: dict[str, Any]) -> Tables:
+    keys = [tuple(k) for k in payload["keys"]]
+    tables: Tables = {name: dict(zip(keys, values, strict=True)) for name, values in payload["aligned"].items()}
+    tables.update({name: {keys[i]: v for i, v in rows} for name, rows in payload["pairs"].items()})
+    return tables
 
 
 @dataclass
