@@ -74,25 +74,27 @@ def measure(org: str, role: Role, params: Rec4Params, runs: int) -> dict[str, An
     return {"live_ms": live * 1000, "p50_ms": statistics.median(fast) * 1000, "p95_ms": p95 * 1000}
 
 
-def scenarios(few: bool) -> list[tuple[str, str, Role, tuple[str, ...]]]:
+def scenarios(few: bool, sizes: set[int] | None = None) -> list[tuple[str, str, Role, tuple[str, ...]]]:
     """One municipality first (its live figures are the quick ones), then the national groupings."""
     dims = [d.value for d in Dimension]
     national = FEW if few else [g for n in range(MAX_GROUP_BY + 1) for g in itertools.combinations(dims, n)]
     local = LOCAL_FEW if few else [g for g in national if len(g) <= 2 and not {"municipality", "region"} & set(g)]
     out = [("one municipality (0101)", MUNICIPALITY, Role.org_admin, g) for g in local]
     out += [("national", NATIONAL, Role.analyst, g) for g in national]
-    return out
+    return [s for s in out if sizes is None or len(s[3]) in sizes]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5, help="fast-path requests per scenario")
     parser.add_argument("--few", action="store_true", help="five national groupings instead of all of them")
+    parser.add_argument("--dimensions", type=int, nargs="+",
+                        help="only the groupings of these sizes (e.g. 3: the three-dimension ones)")
     args = parser.parse_args()
     year = date.today().year
     period = {"period_from": date(year - 2, 1, 1), "period_to": date(year, 12, 31)}
     print(f"{'scenario':<64} {'live':>10} {'fast p50':>10} {'fast p95':>10} {'live/p95':>9}")
-    for who, org, role, group_by in scenarios(args.few):
+    for who, org, role, group_by in scenarios(args.few, set(args.dimensions) if args.dimensions else None):
         r = measure(org, role, Rec4Params(**period, group_by=list(group_by)), args.runs)
         label = f"{who}, {'by ' + ' × '.join(group_by) if group_by else 'totals'}"
         print(f"{label:<64} {r['live_ms']:>7.0f} ms {r['p50_ms']:>7.1f} ms {r['p95_ms']:>7.1f} ms "
