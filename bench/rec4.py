@@ -6,11 +6,12 @@ SQL computation of the same request, in the same run.
 Run `python -m bench.generate` first. For each scenario the summary is emptied, then the first request computes
 every fact family live (and stores it: this is what a request costs when nothing is fresh, and what
 `report-refresh` costs per table), one more (not timed) warms the process up for that request's shape (SQLAlchemy
-compiles the summary read for its number of keys once), and `--runs` more requests are served from the summary. Each request is the
-whole report through the domain service: SQL, Cell Key Method, audit row and the JSON document. Printed: the
-live time, the fast path's p50 and p95, and live ÷ fast-path p95. Scenarios: every accepted national grouping
-(up to three dimensions; `--few` for five of them) as the national analyst, and one municipality (0101) as its
-org_admin for the groupings of up to two dimensions other than municipality and region (`--few`: three).
+compiles the summary read for its number of keys once), and `--runs` more requests are served from the summary.
+Each request is the whole report through the domain service: SQL, Cell Key Method, audit row and the JSON
+document. Printed: the live time, the fast path's p50 and p95, and live ÷ fast-path p95. Scenarios: every
+accepted national grouping (up to three dimensions; `--few` for five of them) as the national analyst, and one
+municipality (0101) as its org_admin for the groupings of up to two dimensions other than municipality and region
+(`--few`: three). `--only local|national` and `--dimensions N …` run a subset.
 """
 
 import argparse
