@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="fast-path requests per scenario")
     parser.add_argument("--few", action="store_true", help="five national groupings instead of all of them")
     parser.add_argument("--only", choices=["local", "national"], help="only one municipality's or the national")
+    parser.add_argument("--with", dest="with_dimension", help="only the groupings by this dimension")
     parser.add_argument("--dimensions", type=int, nargs="+",
                         help="only the groupings of these sizes (e.g. 3: the three-dimension ones)")
     args = parser.parse_args()
@@ -100,6 +101,8 @@ def main() -> None:
     print(f"{'scenario':<64} {'live':>10} {'fast p50':>10} {'fast p95':>10} {'live/p95':>9}")
     for who, org, role, group_by in scenarios(args.few, set(args.dimensions) if args.dimensions else None):
         if args.only and (who == "national") != (args.only == "national"):
+            continue
+        if args.with_dimension and args.with_dimension not in group_by:
             continue
         r = measure(org, role, Rec4Params(**period, group_by=list(group_by)), args.runs)
         label = f"{who}, {'by ' + ' × '.join(group_by) if group_by else 'totals'}"

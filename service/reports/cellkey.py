@@ -22,6 +22,7 @@ figure says how it was protected (``protection``).
 
 import math
 import secrets
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from functools import lru_cache
@@ -74,18 +75,23 @@ def _noise_bounds(n_minus_threshold: int, threshold: int) -> tuple[tuple[int, in
     return tuple((upper, value - (threshold + k)) for upper, value in _bounds(threshold + k, threshold))
 
 
+@lru_cache(maxsize=64)
+def _large_rows(threshold: int) -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
+    """For k = 0..D: the noise row of counts n ≥ threshold with min(D, n − T) = k, as (upper bounds, noises), so
+    the inverse CDF is one binary search (a national table perturbs ~200,000 counts per request)."""
+    rows = (_noise_bounds(k, threshold) for k in range(MAX_NOISE + 1))
+    return tuple((tuple(u for u, _ in row), tuple(d for _, d in row)) for row in rows)
+
+
 def perturb(n: int, cell_key: int, threshold: int) -> int:
     """The published value of a cell with true count n and the given (unreduced) cell key: the p-table row's
-    inverse CDF at cell_key / MODULUS."""
+    inverse CDF at cell_key / MODULUS (the first interval whose upper bound exceeds the reduced key)."""
     if n == 0:
         return 0
     u = cell_key % MODULUS
     if n >= threshold:
-        noise = _noise_bounds(n - threshold if n - threshold < MAX_NOISE else MAX_NOISE, threshold)
-        for upper, d in noise:
-            if u < upper:
-                return n + d
-        return n + noise[-1][1]
+        uppers, noises = _large_rows(threshold)[n - threshold if n - threshold < MAX_NOISE else MAX_NOISE]
+        return n + noises[min(bisect_right(uppers, u), len(noises) - 1)]
     bounds = _bounds(n, threshold)
     for upper, value in bounds:
         if u < upper:
@@ -112,6 +118,7 @@ def protect(dimensions: Sequence[str], counts: Mapping[str, Mapping[Key, int]],
     space = key_space(dims, cats)
     measures: dict[str, dict[Key, Value]] = {}
     zero = Value(0, False, CELL_KEY)
+    made: dict[int, Value] = {0: zero}
     for name, table in counts.items():
         # Only cells with units get noise; an empty cell publishes 0 (one shared immutable Value), so the cost
         # follows the populated cells, not the key space (thousands of cells at three groupings).
@@ -119,7 +126,11 @@ def protect(dimensions: Sequence[str], counts: Mapping[str, Mapping[Key, int]],
         published = dict.fromkeys(space, zero)
         for k, n in table.items():
             if n and k in published:
-                published[k] = Value(perturb(int(n), int(keys.get(k) or 0), threshold), False, CELL_KEY)
+                shown = perturb(int(n), int(keys.get(k) or 0), threshold)
+                value = made.get(shown)
+                if value is None:  # one immutable Value per published number, shared by its cells
+                    value = made[shown] = Value(shown, False, CELL_KEY)
+                published[k] = value
         measures[name] = published
     no_base = Value(None, False, CELL_KEY)
     for name, spec in (derived or {}).items():

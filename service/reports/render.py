@@ -40,9 +40,18 @@ def head(word: str, lang: str) -> str:
     return HEAD_DA.get(word, DIM_LABELS_DA.get(word, word)) if lang == "da" else word
 
 
-def _values(report: Rec4Report, key: Key) -> dict[str, dict[str, Any]]:
+def _values(report: Rec4Report, key: Key, shown: dict[int, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """`shown`: the rendering of each Value already rendered (by identity; cells share their Values), so a
+    national table renders each distinct published figure once."""
     out = {name: Value(table.get(key, 0), False, PUBLIC).as_dict() for name, table in report.offers.items()}
-    out.update({name: value.as_dict() for name, value in report.protected.row(key).items()})
+    if shown is None:
+        shown = {}
+    for name, values in report.protected.measures.items():
+        value = values[key]
+        rendered = shown.get(id(value))
+        if rendered is None:
+            rendered = shown[id(value)] = value.as_dict()
+        out[name] = rendered
     return out
 
 
@@ -66,9 +75,11 @@ def document(report: Rec4Report) -> dict[str, Any]:
     dims = report.protected.dimensions
     lang = report.params.lang
 
+    shown: dict[int, dict[str, Any]] = {}
+
     def entry(key: Key) -> dict[str, Any]:
         return {"key": dict(zip(dims, key, strict=True)), "labels": _labels(report, dims, key, lang),
-                "values": _values(report, key)}
+                "values": _values(report, key, shown)}
 
     barrier_rows = [{"barrier_type": k[0], "risk_setting": k[1], "entries": n}
                     for k, n in sorted(report.barriers_reported.items())]
