@@ -93,6 +93,7 @@ def main() -> None:
     parser.add_argument("--few", action="store_true", help="five national groupings instead of all of them")
     parser.add_argument("--only", choices=["local", "national"], help="only one municipality's or the national")
     parser.add_argument("--with", dest="with_dimension", help="only the groupings by this dimension")
+    parser.add_argument("--grouping", action="append", help="only this grouping, e.g. region,age_group (repeatable)")
     parser.add_argument("--dimensions", type=int, nargs="+",
                         help="only the groupings of these sizes (e.g. 3: the three-dimension ones)")
     args = parser.parse_args()
@@ -103,6 +104,8 @@ def main() -> None:
         if args.only and (who == "national") != (args.only == "national"):
             continue
         if args.with_dimension and args.with_dimension not in group_by:
+            continue
+        if args.grouping and ",".join(group_by) not in args.grouping:
             continue
         r = measure(org, role, Rec4Params(**period, group_by=list(group_by)), args.runs)
         label = f"{who}, {'by ' + ' × '.join(group_by) if group_by else 'totals'}"
