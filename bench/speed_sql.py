@@ -25,13 +25,14 @@ from service.referrals import service as referrals
 PAGE = 50
 
 
-def _principal(org: uuid.UUID, role: Role) -> Principal:
+def principal(org: uuid.UUID, role: Role) -> Principal:
     return Principal(kind="user", id=uuid.uuid4(), organisation_id=org, role=role, name="bench",
                      permissions=permissions_for(role))
 
 
-def _captured(conn: Connection, call: Callable[[Session], Any], table: str) -> tuple[str, Any]:
-    """The first SELECT … FROM `table` that `call` sent (run in a savepoint, rolled back)."""
+def captured(conn: Connection, call: Callable[[Session], Any], table: str) -> tuple[str, Any]:
+    """The first SELECT … FROM `table` that `call` sent (run in a savepoint, rolled back); also what
+    tests/test_explain.py explains."""
     statements: list[tuple[str, Any]] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
@@ -45,7 +46,10 @@ def _captured(conn: Connection, call: Callable[[Session], Any], table: str) -> t
         event.remove(conn, "before_cursor_execute", capture)
         session.rollback()
         session.close()
-    return next((s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT") and f"FROM {table}" in s)
+    for statement, parameters in statements:
+        if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
+            return statement, parameters
+    raise AssertionError(f"no SELECT FROM {table} among {[s[:60] for s, _ in statements]}")
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -68,8 +72,8 @@ def timed(conn: Connection, statement: str, parameters: Any, runs: int, table: s
 
 def hot_queries(conn: Connection, municipality_org: uuid.UUID, provider_org: uuid.UUID,
                 runs: int = 5) -> list[tuple[str, dict[str, Any]]]:
-    caseworker, coordinator = _principal(municipality_org, Role.caseworker), _principal(provider_org,
-                                                                                         Role.coordinator)
+    caseworker, coordinator = principal(municipality_org, Role.caseworker), principal(provider_org,
+                                                                                       Role.coordinator)
     page = PageParams(limit=PAGE)
     calls: list[tuple[str, Callable[[Session], Any], str]] = [
         ("persons page", lambda s: persons.list_persons(s, caseworker, page), "person"),
@@ -81,6 +85,6 @@ def hot_queries(conn: Connection, municipality_org: uuid.UUID, provider_org: uui
     ]
     trans = conn.begin()
     try:
-        return [(name, timed(conn, *_captured(conn, call, table), runs, table)) for name, call, table in calls]
+        return [(name, timed(conn, *captured(conn, call, table), runs, table)) for name, call, table in calls]
     finally:
         trans.rollback()

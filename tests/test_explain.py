@@ -9,17 +9,16 @@ organisation or the country, not with the page).
 """
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from bench.speed_data import Dataset, add_persons, analyze, load
+from bench.speed_sql import captured, principal
 from service.core.pagination import PageParams
-from service.core.permissions import Role, permissions_for
-from service.core.principal import Principal
+from service.core.permissions import Role
 from tests.conftest import postgres_only
 
 pytestmark = postgres_only
@@ -43,32 +42,6 @@ def national(engine: Any) -> Iterator[tuple[Any, Dataset]]:
     finally:
         trans.rollback()
         conn.close()
-
-
-def principal(org: uuid.UUID, role: Role) -> Principal:
-    return Principal(kind="user", id=uuid.uuid4(), organisation_id=org, role=role, name="explain",
-                     permissions=permissions_for(role))
-
-
-def captured(conn: Any, call: Callable[[Session], Any], table: str) -> tuple[str, Any]:
-    """Run `call` in a savepoint and return the first SELECT it sent that reads FROM `table`."""
-    statements: list[tuple[str, Any]] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        statements.append((statement, parameters))
-
-    session = Session(bind=conn, join_transaction_mode="create_savepoint")
-    event.listen(conn, "before_cursor_execute", capture)
-    try:
-        call(session)
-    finally:
-        event.remove(conn, "before_cursor_execute", capture)
-        session.rollback()
-        session.close()
-    for statement, parameters in statements:
-        if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
-            return statement, parameters
-    raise AssertionError(f"no SELECT FROM {table} among {[s[:60] for s, _ in statements]}")
 
 
 def plan_of(conn: Any, statement: str, parameters: Any) -> dict[str, Any]:
