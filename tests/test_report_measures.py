@@ -136,9 +136,10 @@ def _model_fits(p: dict, o: dict, reference_year: int) -> bool:
     """The documented rule, in Python: published before the period ends, serves the person's municipality or is
     nationwide, targets one of the person's risk settings or none, the age, and every accessibility need."""
     age = reference_year - p["born"]
-    return o["published"] and not o["late"] and (o["nationwide"] or p["muni"] in o["munis"]) and (not o["settings"] or bool(o["settings"] & p["settings"])) \
-        and (o["min_age"] is None or o["min_age"] <= age) and (o["max_age"] is None or o["max_age"] >= age) \
-        and set(p["needs"] or []) <= o["features"]
+    return (o["published"] and not o["late"] and (o["nationwide"] or p["muni"] in o["munis"])
+            and (not o["settings"] or bool(o["settings"] & p["settings"]))
+            and (o["min_age"] is None or o["min_age"] <= age) and (o["max_age"] is None or o["max_age"] >= age)
+            and set(p["needs"] or []) <= o["features"])
 
 
 def test_suitable_offer_split_matches_a_reference_model_on_random_data(db, make_org):
