@@ -62,7 +62,8 @@ def make_engine(url: str) -> Engine:
     # hide_parameters: a driver error's text must not quote the personal data it was writing.
     settings = get_settings()
     # json_deserializer: JSON columns are parsed by orjson (a report's stored facts are a few MB at national scale:
-    # the standard library's parser took 2 s of a 3.6 s fast-path report, issue #13). Writing stays json.dumps.
+    # the standard library's parser was 2.0 s of a 5.0 s profiled fast-path report, issue #13). Writing stays
+    # json.dumps.
     engine = create_engine(url, pool_pre_ping=True, json_deserializer=orjson.loads, pool_size=settings.db_pool_size,
                            max_overflow=settings.db_max_overflow, pool_timeout=settings.db_pool_timeout_seconds,
                            hide_parameters=True)
@@ -71,9 +72,9 @@ def make_engine(url: str) -> Engine:
     def _bounded_lock_waits(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
         # A request waits at most this long for a row lock, then answers 503 (not hang, not 500).
         # plan_cache_mode: psycopg prepares a statement run five times on a connection, and PostgreSQL may then
-        # switch it to a generic plan that ignores the parameters' values: the name search went from a trigram
-        # scan to reading the organisation's rows (17 ms became 40 ms at 1M persons). Always planning for the
-        # actual values is also what tests/test_explain.py proves (issue #14).
+        # switch it to a generic plan that ignores the parameters' values: the name search slowed from 17 ms to
+        # 40 ms at 1M persons from about its tenth run on a connection. Always planning for the actual values is
+        # also what tests/test_explain.py proves (issue #14).
         params["options"] = (f"{params.get('options', '')} -c lock_timeout={lock_timeout_ms()}"
                              " -c plan_cache_mode=force_custom_plan").strip()
 

@@ -65,7 +65,7 @@ def issue_token(*, sub: str, org: str, role: str, scope: str, cv: int) -> tuple[
 
 class _VerifiedTokens:
     """Claims of tokens whose signature, issuer and audience were verified, so a client sending the same token
-    on every request pays for the verification once (PyJWT's decode was a tenth of a `GET /persons`). Keyed by
+    on every request pays for the verification once (PyJWT's decode is pure Python, per request). Keyed by
     the secret, issuer and audience too, so a rotated key verifies again; expiry is checked on every use; the
     account itself is re-read on every request all the same (auth.tokens). Bounded: least recently used first out."""
 
