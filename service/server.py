@@ -5,6 +5,7 @@ worker). Started directly — `uvicorn --factory service.main:server_app` or gun
 the factory runs the same checks, so a broken configuration or an unmigrated database never serves 500s.
 """
 
+import gc
 import logging
 import os
 import sys
@@ -45,6 +46,16 @@ def exit_unless_ready() -> None:
         raise SystemExit(int(exc.code)) from None
 
 
+def settle_heap() -> None:
+    """Hide what start-up built (modules, the app, the mappers: ~290,000 objects) from the cyclic garbage
+    collector (`gc.freeze`), so its full collections scan only what requests make. Measured on a national report
+    of ~19,000 entries (bench.rec4), the collections took ~150 ms of its ~0.8 s before and ~20 ms after. Once
+    per process: what later start-ups (tests start many apps) hold is the tests' own, left to the collector."""
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()
+
+
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
     """On start refuse a key ring that cannot read the stored data (naming the key id, instead of a 500 for
@@ -54,6 +65,7 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     from service.persons.keys import check_at_startup
 
     check_at_startup()
+    settle_heap()
     background = None
     if get_settings().worker_in_process:  # the single-machine default: no separate `tvaers worker`
         from service.worker.loop import start_in_background

@@ -2,7 +2,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import ValidationError
 
 from service.core.errors import NotAcceptable, Unprocessable, field_errors
@@ -78,11 +78,11 @@ def rec4_report(
         raise Unprocessable("The report parameters are not valid; see errors.",
                             errors=field_errors(list(exc.errors()))) from exc
     fmt = _format(request, format)
+    if fmt == "json":
+        return Response(render.rec4_json(session, principal, params), media_type="application/json")
     report = service.rec4(session, principal, params, fmt=fmt)
     if fmt == "csv":
         return StreamingResponse(render.iter_csv(report), media_type=MEDIA["csv"],
                         headers={"Content-Disposition": 'attachment; filename="rec4.csv"'})
-    if fmt == "xlsx":
-        return Response(render.to_xlsx(report), media_type=XLSX,
-                        headers={"Content-Disposition": 'attachment; filename="rec4.xlsx"'})
-    return JSONResponse(render.document(report))
+    return Response(render.to_xlsx(report), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="rec4.xlsx"'})

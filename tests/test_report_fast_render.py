@@ -1,0 +1,177 @@
+"""The national report's speed-ups keep its meaning (issue #13): the vectorised Cell Key Method publishes what
+`perturb` publishes, the key space comes in `key_order` without a sort, trimming keeps exactly the listed
+categories, entries built a column at a time equal entries built one by one, the JSON body is the document, and
+pausing the cyclic collector never leaves it off."""
+
+import gc
+import json
+import threading
+import uuid
+from itertools import product
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.core.heap import collector_paused
+from service.core.permissions import Role, permissions_for
+from service.core.principal import Principal
+from service.reports import cellkey, render
+from service.reports import service as reports
+from service.reports.dto import Rec4Params
+from service.reports.table import Value, key_order, key_space
+from tests.report_data import PERIOD, build
+
+THRESHOLD = 5
+CATS = {"a": ("x", "y", "z"), "b": ("p", "q")}
+SPACE = key_space(("a", "b"), CATS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**12)), max_size=60),
+       threshold=st.integers(1, 30))
+def test_perturb_many_publishes_what_perturb_publishes(cells, threshold):
+    counts = [n for n, _ in cells]
+    keys = [k for _, k in cells]
+    assert cellkey.perturb_many(counts, keys, threshold) == [cellkey.perturb(n, k, threshold) for n, k in cells]
+
+
+def test_perturb_many_refuses_a_negative_count():
+    with pytest.raises(ValueError):
+        cellkey.perturb_many([3, -1], [0, 0], THRESHOLD)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["d1", "d2", "d3"]),
+                       st.lists(st.text(min_size=1, max_size=3), min_size=1, max_size=5, unique=True),
+                       min_size=1, max_size=3))
+def test_the_key_space_comes_in_key_order(categories):
+    dims = tuple(categories)
+    axes = [[*categories[d], None] for d in dims]
+    assert key_space(dims, categories) == sorted(product(*axes), key=key_order)
+
+
+def _reference_protect(counts, cell_keys, derived, threshold):
+    """protect as it was written before it was vectorised: one perturb per populated cell, one Value per cell."""
+    out = {}
+    for name, table in counts.items():
+        out[name] = {k: Value(cellkey.perturb(int(table.get(k) or 0), int(cell_keys[name].get(k) or 0),
+                                              threshold), False, cellkey.CELL_KEY) for k in SPACE}
+    for name, spec in derived.items():
+        column = {}
+        for k in SPACE:
+            base = int(counts[spec.base].get(k) or 0)
+            shown = out[spec.base][k].value
+            if not base:
+                column[k] = Value(None, False, cellkey.CELL_KEY)
+            elif base >= threshold and shown >= threshold:
+                column[k] = Value(spec.compute(k, out), False, cellkey.FROM_CELL_KEYS)
+            else:
+                column[k] = Value(None, True, cellkey.WITHHELD)
+        out[name] = column
+    return out
+
+
+tables = st.dictionaries(st.sampled_from(SPACE), st.one_of(st.none(), st.integers(0, 40)), max_size=len(SPACE))
+
+
+@settings(max_examples=200, deadline=None)
+@given(sent=tables, accepted=tables, keys=st.dictionaries(st.sampled_from(SPACE), st.integers(0, 10**9)),
+       aligned=st.booleans())
+def test_protect_equals_the_cell_by_cell_reference(sent, accepted, keys, aligned):
+    counts = {"sent": sent, "accepted": accepted}
+    cell_keys = {"sent": keys, "accepted": {k: v * 7 for k, v in keys.items()}}
+    if aligned:  # as a stored family's columns come: the counts' own keys, in their order (None: no key)
+        cell_keys = {name: {k: keys.get(k) for k in table} for name, table in counts.items()}
+    derived = {"rate": cellkey.DerivedSpec("sent", numerator="accepted")}
+    got = cellkey.protect(("a", "b"), counts, cell_keys, derived, threshold=THRESHOLD, categories=CATS)
+    assert got.measures == _reference_protect(counts, cell_keys, derived, THRESHOLD)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.tuples(st.sampled_from(["x", "y", "w", None]), st.sampled_from(["p", "r", None])),
+                       st.integers()))
+def test_trimming_keeps_exactly_the_listed_categories(table):
+    within = reports._Within({"a": ("x", "y"), "b": ("p",)}, ("a", "b"))
+    kept = within(table)
+    assert kept == {k: v for k, v in table.items() if k[0] in ("x", "y", None) and k[1] in ("p", None)}
+    if kept == table:
+        assert kept is table  # nothing to drop: the table itself, no copy
+
+
+@pytest.fixture
+def national(db, make_org):
+    org = make_org(kind="ministry", name=f"Ministeriet {uuid.uuid4().hex[:6]}", is_national=True)
+    return Principal(kind="user", id=uuid.uuid4(), organisation_id=org.id, role=Role.analyst, name="analyst",
+                     permissions=permissions_for(Role.analyst))
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("group_by", [["risk_setting", "municipality"], ["age_group", "offer_category", "quarter"]])
+def test_entries_a_column_at_a_time_equal_entries_one_by_one(db, make_org, national, lang, group_by):
+    build(db, make_org)
+    report = reports.rec4(db, national, Rec4Params(**PERIOD, group_by=group_by, lang=lang))
+    renderer = render._Renderer(report, lang)
+    keys = report.protected.cells() + report.protected.margins()
+    assert renderer.entries(keys) == [renderer.entry(k) for k in keys]
+    doc = render.document(report)
+    assert json.loads(render.json_bytes(report)) == json.loads(json.dumps(doc))
+    assert any(v["value"] for e in doc["cells"] for v in e["values"].values())  # not an empty table
+
+
+def test_the_collector_pause_nests_spans_threads_and_survives_errors():
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause is still on
+    assert gc.isenabled()
+
+    inside, leave = threading.Barrier(3), threading.Event()
+
+    def request() -> None:
+        with collector_paused():
+            inside.wait()
+            leave.wait()
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for t in threads:
+        t.start()
+    inside.wait()
+    assert not gc.isenabled()  # two overlapping requests share one pause
+    leave.set()
+    for t in threads:
+        t.join()
+    assert gc.isenabled()
+
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("a failing report")
+    assert gc.isenabled()
+
+    gc.disable()  # a process that runs without the collector keeps it off
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_report_body_is_built_under_a_pause_that_ends(db, make_org, national):
+    build(db, make_org)
+    seen = []
+    original = reports.compute
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    reports.compute = spy
+    try:
+        body = render.rec4_json(db, national, Rec4Params(**PERIOD, group_by=["risk_setting"]))
+    finally:
+        reports.compute = original
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    assert json.loads(body)["report"] == "rec4"
