@@ -9,6 +9,7 @@ import threading
 import uuid
 from itertools import product
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -77,13 +78,17 @@ tables = st.dictionaries(st.sampled_from(SPACE), st.one_of(st.none(), st.integer
 
 @settings(max_examples=200, deadline=None)
 @given(sent=tables, accepted=tables, keys=st.dictionaries(st.sampled_from(SPACE), st.integers(0, 10**9)),
-       aligned=st.booleans())
-def test_protect_equals_the_cell_by_cell_reference(sent, accepted, keys, aligned):
+       aligned=st.booleans(), medians=st.dictionaries(st.sampled_from(SPACE), st.one_of(
+           st.none(), st.integers(0, 99), st.floats(-9, 9, allow_nan=False))),
+       places=st.dictionaries(st.sampled_from(SPACE), st.one_of(st.none(), st.integers(0, 500))))
+def test_protect_equals_the_cell_by_cell_reference(sent, accepted, keys, aligned, medians, places):
     counts = {"sent": sent, "accepted": accepted}
     cell_keys = {"sent": keys, "accepted": {k: v * 7 for k, v in keys.items()}}
     if aligned:  # as a stored family's columns come: the counts' own keys, in their order (None: no key)
         cell_keys = {name: {k: keys.get(k) for k in table} for name, table in counts.items()}
-    derived = {"rate": cellkey.DerivedSpec("sent", numerator="accepted")}
+    derived = {"rate": cellkey.DerivedSpec("sent", numerator="accepted"),
+               "median": cellkey.DerivedSpec("accepted", values=medians),
+               "supply": cellkey.DerivedSpec("sent", numerator_values=places)}
     got = cellkey.protect(("a", "b"), counts, cell_keys, derived, threshold=THRESHOLD, categories=CATS)
     assert got.measures == _reference_protect(counts, cell_keys, derived, THRESHOLD)
 
@@ -97,6 +102,12 @@ def test_trimming_keeps_exactly_the_listed_categories(table):
     assert kept == {k: v for k, v in table.items() if k[0] in ("x", "y", None) and k[1] in ("p", None)}
     if kept == table:
         assert kept is table  # nothing to drop: the table itself, no copy
+    # a second table on the very same key objects, in the same order (one stored family's measures): the same keys
+    twin = dict.fromkeys(table, 0)
+    assert within(twin) == {k: 0 for k in kept}
+    # the same number of keys, other objects (some outside): checked, not taken for the twin
+    other = {("w", "r") if i == 0 else k: 0 for i, k in enumerate(table)}
+    assert within(other) == {k: 0 for k in other if k[0] in ("x", "y", None) and k[1] in ("p", None)}
 
 
 @pytest.fixture
@@ -115,6 +126,7 @@ def test_entries_a_column_at_a_time_equal_entries_one_by_one(db, make_org, natio
     keys = report.protected.cells() + report.protected.margins()
     assert renderer.entries(keys) == [renderer.entry(k) for k in keys]
     doc = render.document(report)
+    assert render.json_bytes(report) == orjson.dumps(doc)  # the pre-written values: the very same bytes
     assert json.loads(render.json_bytes(report)) == json.loads(json.dumps(doc))
     assert any(v["value"] for e in doc["cells"] for v in e["values"].values())  # not an empty table
 

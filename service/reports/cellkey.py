@@ -24,7 +24,7 @@ import math
 import operator
 import secrets
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from functools import lru_cache
 
@@ -178,17 +178,16 @@ def protect(dimensions: Sequence[str], counts: Mapping[str, Mapping[Key, int]],
     withheld = Value(None, True, WITHHELD)
     computed: dict[str, Value] = {}
     for name, spec in (derived or {}).items():
-        out: dict[Key, Value] = {}
-        base_counts = counts[spec.base]
+        # Only cells with a base need a decision; the rest share `no_base` (the key space is the dict's order).
+        out = dict.fromkeys(space, no_base)
         shown_bases = measures[spec.base]
-        for k in space:
-            true_base = int(base_counts.get(k) or 0)
-            if not true_base:
-                out[k] = no_base
+        figure_of = spec.figure_function(measures)
+        for k, true_base in counts[spec.base].items():
+            if not true_base or k not in out:
                 continue
             shown_base = shown_bases[k].value
-            if true_base >= threshold and isinstance(shown_base, int) and shown_base >= threshold:
-                rate = spec.compute(k, measures)
+            if int(true_base) >= threshold and isinstance(shown_base, int) and shown_base >= threshold:
+                rate = figure_of(k, shown_base)
                 # Rates repeat (0.5, 1.0, …): one immutable Value per figure, as above; keyed by its repr, so 5
                 # and 5.0 (or 0.0 and -0.0) stay the figures they are.
                 value = computed.get(shown_rate := repr(rate))
@@ -212,6 +211,26 @@ class DerivedSpec:
         self.base, self.numerator, self.values = base, numerator, values
         self.numerator_values, self.digits = numerator_values, digits
         self.denominator_published = denominator_published
+
+    def figure_function(self, measures: Mapping[str, Mapping[Key, Value]]) -> Callable[[Key, int], float | None]:
+        """`compute` for every key of one table, its lookups bound once: (key, published base) -> figure."""
+        digits = self.digits
+        if self.values is not None:
+            values_get = self.values.get
+            return lambda key, base: values_get(key)
+        if self.numerator is not None:
+            numerator = measures[self.numerator]
+
+            def ratio(key: Key, base: int) -> float | None:
+                top = numerator[key].value
+                return None if top is None or not base else round(float(top) / float(base), digits)
+            return ratio
+        numerator_values = self.numerator_values or {}
+
+        def over_values(key: Key, base: int) -> float | None:
+            top = numerator_values.get(key, 0)
+            return None if top is None or not base else round(float(top) / float(base), digits)
+        return over_values
 
     def compute(self, key: Key, measures: Mapping[str, Mapping[Key, Value]]) -> float | None:
         base = measures[self.base][key].value
