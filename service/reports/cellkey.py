@@ -114,7 +114,7 @@ def _aligned_keys(table: Mapping[Key, int], cell_keys: Mapping[Key, int]) -> lis
 def perturb_many(counts: Sequence[int], cell_keys: Sequence[int], threshold: int) -> list[int]:
     """`perturb` of many cells at once, the inverse CDF as a vectorised binary search per p-table row (numpy): a
     national table perturbs ~240,000 counts per request, which took a quarter second one by one (issue #13);
-    tests/test_report_summary.py holds the two equal."""
+    tests/test_report_fast_render.py holds the two equal."""
     n = np.asarray(counts, dtype=np.int64)
     u = np.asarray(cell_keys, dtype=np.int64) % MODULUS
     if (n < 0).any():

@@ -86,7 +86,7 @@ class _Renderer:
 
     def entries(self, keys: list[Key]) -> list[dict[str, Any]]:
         """`entry` for many keys, built a measure (column) at a time with C-level maps and zips: the same dicts
-        as `entry`, a fraction of the Python (tests/test_report_render.py holds the two equal)."""
+        as `entry`, a fraction of the Python (tests/test_report_fast_render.py holds the two equal)."""
         if not self.offers and not self.measures:
             return [self.entry(key) for key in keys]
         names, columns = [], []
