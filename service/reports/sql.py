@@ -238,9 +238,13 @@ def _offer_fits(q: Query, person: Any, o: Any) -> list[ColumnElement[bool]]:
     needs = _needs_list(q, person)
     return [
         col(o.status) == "published", col(o.published_at) < q.end,
+        # Driven from the person's (one or two) risk settings, each probing the offer's by its key. As one EXISTS
+        # over the join, PostgreSQL may turn it into "offer id IN (a hashed list of the offers serving the person's
+        # settings)" — a list it rebuilt for every person: 150 s of a national live computation (issue #13).
         or_(~exists(select(1).where(col(ors2.offer_id) == o.id).correlate_except(ors2)),
-            exists(select(1).select_from(ors).join(prs, col(prs.risk_setting_code) == col(ors.risk_setting_code))
-                   .where(col(ors.offer_id) == o.id, col(prs.person_id) == person.id).correlate_except(ors, prs))),
+            exists(select(1).where(col(prs.person_id) == person.id, exists(select(1).where(
+                col(ors.offer_id) == o.id, col(ors.risk_setting_code) == col(prs.risk_setting_code))
+                .correlate_except(ors))).correlate_except(prs))),
         or_(col(o.min_age).is_(None), col(o.min_age) <= age), or_(col(o.max_age).is_(None), col(o.max_age) >= age),
         ~exists(select(1).select_from(needs).where(~exists(select(1).where(
             col(acc.offer_id) == o.id, col(acc.feature) == needs.c.value).correlate_except(acc)))
