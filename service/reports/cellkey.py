@@ -20,6 +20,7 @@ Published tables are therefore not additive (a margin is not exactly the sum of 
 figure says how it was protected (``protection``).
 """
 
+import itertools
 import math
 import operator
 import secrets
@@ -154,7 +155,6 @@ def protect(dimensions: Sequence[str], counts: Mapping[str, Mapping[Key, int]],
     dims = tuple(dimensions)
     cats = {d: tuple(sorted(categories[d])) for d in dims}
     space = key_space(dims, cats)
-    space_set = frozenset(space)
     measures: dict[str, dict[Key, Value]] = {}
     zero = Value(0, False, CELL_KEY)
     made: dict[int, Value] = {0: zero}
@@ -169,10 +169,9 @@ def protect(dimensions: Sequence[str], counts: Mapping[str, Mapping[Key, int]],
             for figure in set(shown).difference(made):  # one immutable Value per published number, shared
                 made[figure] = Value(figure, False, CELL_KEY)
             published.update(zip(table, map(made.__getitem__, shown), strict=True))
-            if len(published) > len(space):  # a key outside the table's categories is not published
-                for k in table:
-                    if k not in space_set:
-                        del published[k]
+            # A key outside the table's categories is not published: update appended it after the key space.
+            for k in list(itertools.islice(published, len(space), None)):
+                del published[k]
         measures[name] = published
     no_base = Value(None, False, CELL_KEY)
     withheld = Value(None, True, WITHHELD)
@@ -213,7 +212,9 @@ class DerivedSpec:
         self.denominator_published = denominator_published
 
     def figure_function(self, measures: Mapping[str, Mapping[Key, Value]]) -> Callable[[Key, int], float | None]:
-        """`compute` for every key of one table, its lookups bound once: (key, published base) -> figure."""
+        """The figure of each key, its lookups bound once for the whole table: (key, published base) -> figure — a
+        statistic given per key, or a ratio (rounded to `digits`) of a published or given numerator over the
+        published base; None where the numerator is missing."""
         digits = self.digits
         if self.values is not None:
             values_get = self.values.get
@@ -231,16 +232,3 @@ class DerivedSpec:
             top = numerator_values.get(key, 0)
             return None if top is None or not base else round(float(top) / float(base), digits)
         return over_values
-
-    def compute(self, key: Key, measures: Mapping[str, Mapping[Key, Value]]) -> float | None:
-        base = measures[self.base][key].value
-        if self.values is not None:
-            return self.values.get(key)
-        top: float | int | None
-        if self.numerator is not None:
-            top = measures[self.numerator][key].value
-        else:
-            top = (self.numerator_values or {}).get(key, 0)
-        if top is None or not base:
-            return None
-        return round(float(top) / float(base), self.digits)

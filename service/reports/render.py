@@ -47,107 +47,70 @@ def head(word: str, lang: str) -> str:
 
 
 class _Renderer:
-    """Renders entries of one report: each distinct Value (cells share them) and each offer figure is turned into
-    its dict once, each dimension's labels are looked up in one prepared map, and an entry is assembled by zips —
-    a national table by municipality × offer category × quarter has ~19,000 entries of ~30 values (issue #13)."""
+    """Renders entries of one report a measure (column) at a time: each distinct Value (cells share them) and each
+    offer figure is written once, each dimension's labels are looked up in one prepared map, and an entry is
+    assembled by C-level maps and zips — a national table by municipality × offer category × quarter has ~19,000
+    entries of ~30 values (issue #13). `_write` and `_values` say how a value and an entry's values are written:
+    here as dicts (the document), in `_JsonRenderer` as JSON."""
 
     def __init__(self, report: Rec4Report, lang: str) -> None:
-        self.dims = dims = report.protected.dimensions
+        self.dims = report.protected.dimensions
         table = report.categories.labels_da if lang == "da" else report.categories.labels_en
         everything = ALL_LABEL[lang]
-        self.label_maps = [_LabelMap(table.get(d, {}), everything) for d in dims]
+        self.label_maps = [_LabelMap(table.get(d, {}), everything) for d in self.dims]
         self.offers = list(report.offers.items())
         self.measures = list(report.protected.measures.items())
-        self.rendered: dict[int, dict[str, Any]] = {}  # by identity of the (immutable, shared) Value
-        self.offer_rendered: dict[Any, dict[str, Any]] = {}
+        self.names = [name for name, _ in self.offers] + [name for name, _ in self.measures]
+        self.written: dict[int, Any] = {}  # by identity of the (immutable, shared) Value
+        self.offer_written: dict[str, Any] = {}  # by repr: 5 and 5.0 stay what they are
 
-    def labels(self, key: Key) -> dict[str, str]:
-        return dict(zip(self.dims, map(_LabelMap.__getitem__, self.label_maps, key), strict=True))
+    def _write(self, value: dict[str, Any]) -> Any:
+        return value
 
-    def values(self, key: Key) -> dict[str, dict[str, Any]]:
-        out = {name: self._offer(table.get(key, 0)) for name, table in self.offers}
-        rendered = self.rendered
-        for name, values in self.measures:
-            value = values[key]
-            shown = rendered.get(id(value))
-            if shown is None:
-                shown = rendered[id(value)] = value.as_dict()
-            out[name] = shown
-        return out
+    def _values(self, row: tuple[Any, ...]) -> Any:
+        return dict(zip(self.names, row, strict=True))
 
-    def _offer(self, figure: Any) -> dict[str, Any]:
-        shown = self.offer_rendered.get(marker := repr(figure))  # repr: 5 and 5.0 stay what they are
-        if shown is None:
-            shown = self.offer_rendered[marker] = Value(figure, False, PUBLIC).as_dict()
-        return shown
-
-    def entry(self, key: Key) -> dict[str, Any]:
-        return {"key": dict(zip(self.dims, key, strict=True)), "labels": self.labels(key), "values": self.values(key)}
-
-    def entries(self, keys: list[Key]) -> list[dict[str, Any]]:
-        """`entry` for many keys, built a measure (column) at a time with C-level maps and zips: the same dicts
-        as `entry`, a fraction of the Python (tests/test_report_fast_render.py holds the two equal)."""
-        if not self.offers and not self.measures:
-            return [self.entry(key) for key in keys]
-        names, columns = [], []
-        for name, table in self.offers:
-            names.append(name)
-            columns.append([{"value": figure, "suppressed": False, "protection": PUBLIC}
-                            for figure in map(table.get, keys, repeat(0))])
-        rendered = self.rendered
-        for name, values in self.measures:
-            column = list(map(values.__getitem__, keys))
-            for ident, value in dict(zip(map(id, column), column, strict=True)).items():  # the distinct Values
-                if ident not in rendered:
-                    rendered[ident] = value.as_dict()
-            names.append(name)
-            columns.append(list(map(rendered.__getitem__, map(id, column))))
-        dims, label_maps, getitem = self.dims, self.label_maps, _LabelMap.__getitem__
-        return [{"key": dict(zip(dims, key, strict=True)),
-                 "labels": dict(zip(dims, map(getitem, label_maps, key), strict=True)),
-                 "values": dict(zip(names, row, strict=True))}
-                for key, row in zip(keys, zip(*columns, strict=True), strict=True)]
-
-
-class _JsonRenderer(_Renderer):
-    """`entries` for the JSON body: each entry's values as one pre-written JSON fragment (`orjson.Fragment`) joined
-    from each distinct value's JSON written once — the same bytes once serialised (tests/test_report_fast_render.py),
-    without a dict of ~30 values per entry for orjson to walk."""
-
-    def __init__(self, report: Rec4Report, lang: str) -> None:
-        super().__init__(report, lang)
-        self.written: dict[int, bytes] = {}  # by identity of the (immutable, shared) Value
-        self.offer_written: dict[str, bytes] = {}
+    def _offer(self, figure: Any) -> Any:
+        written = self.offer_written.get(marker := repr(figure))
+        if written is None:
+            written = self.offer_written[marker] = self._write(Value(figure, False, PUBLIC).as_dict())
+        return written
 
     def entry(self, key: Key) -> dict[str, Any]:
         [only] = self.entries([key])
         return only
 
     def entries(self, keys: list[Key]) -> list[dict[str, Any]]:
-        prefixes, columns = [], []
-        for name, table in self.offers:
-            prefixes.append(orjson.dumps(name) + b":")
-            columns.append(list(map(self._offer_json, map(table.get, keys, repeat(0)))))
+        columns = [list(map(self._offer, map(table.get, keys, repeat(0)))) for _, table in self.offers]
         written = self.written
-        for name, values in self.measures:
-            column = list(map(values.__getitem__, keys))
+        for _, published in self.measures:
+            column = list(map(published.__getitem__, keys))
             for ident, value in dict(zip(map(id, column), column, strict=True)).items():  # the distinct Values
                 if ident not in written:
-                    written[ident] = orjson.dumps(value.as_dict())
-            prefixes.append(orjson.dumps(name) + b":")
+                    written[ident] = self._write(value.as_dict())
             columns.append(list(map(written.__getitem__, map(id, column))))
-        dims, label_maps, getitem = self.dims, self.label_maps, _LabelMap.__getitem__
-        join, add, fragment = b",".join, bytes.__add__, orjson.Fragment
+        rows = zip(*columns, strict=True) if columns else repeat((), len(keys))
+        dims, label_maps, getitem, values = self.dims, self.label_maps, _LabelMap.__getitem__, self._values
         return [{"key": dict(zip(dims, key, strict=True)),
                  "labels": dict(zip(dims, map(getitem, label_maps, key), strict=True)),
-                 "values": fragment(b"{" + join(map(add, prefixes, row)) + b"}")}
-                for key, row in zip(keys, zip(*columns, strict=True), strict=True)]
+                 "values": values(row)}
+                for key, row in zip(keys, rows, strict=True)]
 
-    def _offer_json(self, figure: Any) -> bytes:
-        written = self.offer_written.get(marker := repr(figure))
-        if written is None:
-            written = self.offer_written[marker] = orjson.dumps(self._offer(figure))
-        return written
+
+class _JsonRenderer(_Renderer):
+    """Entries for the JSON body: each entry's values as one pre-written JSON fragment (`orjson.Fragment`) joined
+    from each distinct value's JSON written once — the same bytes once serialised (tests/test_report_fast_render.py),
+    without a dict of ~30 values per entry for orjson to walk."""
+
+    def __init__(self, report: Rec4Report, lang: str) -> None:
+        super().__init__(report, lang)
+        self.prefixes = [orjson.dumps(name) + b":" for name in self.names]
+
+    def _write(self, value: dict[str, Any]) -> Any:
+        return orjson.dumps(value)
+
+    def _values(self, row: tuple[Any, ...]) -> Any:
+        return orjson.Fragment(b"{" + b",".join(map(bytes.__add__, self.prefixes, row)) + b"}")
 
 
 class _LabelMap(dict[str | None, str]):
@@ -237,8 +200,8 @@ def _table(report: Rec4Report) -> tuple[list[str], Iterator[list[Any]]]:
 
     def body() -> Iterator[list[Any]]:
         for kind, key in rows(report):
-            labels = renderer.labels(key)
-            values = renderer.values(key)
+            entry = renderer.entry(key)
+            labels, values = entry["labels"], entry["values"]
             line: list[Any] = [head(kind, lang), *(labels[d] for d in dims), *("" if c is None else c for c in key)]
             for n in names:
                 v = values[n]
